@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install every Debian package that mailorigin's build and tests need.
+# Idempotent; run as root. Used by .ci/run and by `make deps`.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(
+  build-essential pkg-config libconfig-dev libbsd-dev libcmocka-dev
+  clang libclang-rt-14-dev valgrind
+  postfix php-cli php-fpm php-cgi apache2 libapache2-mod-php libfcgi-bin
+  libphp-phpmailer bsd-mailx curl lsof hyperfine procps util-linux
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+  echo "postfix postfix/mailname string test.invalid" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

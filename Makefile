@@ -1,0 +1,103 @@
+# mailorigin — top-level, non-recursive Makefile.
+# Each program folder adds itself through its module.mk (PROGRAMS, MAN*,
+# UNIT_TESTS, BENCHES); this file holds the flags and the shared targets.
+
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+STATEDIR    ?= /var/lib/mailorigin
+GROUP       ?= mailorigin
+DESTDIR     ?=
+
+BUILD       ?= build
+CC          ?= cc
+PKGS         = libconfig libbsd
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+HARDEN      = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE -fstack-clash-protection
+HARDEN_LD   = -pie -Wl,-z,relro,-z,now
+SAN        ?=
+ifeq ($(SAN),1)
+HARDEN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HARDEN_LD   = -fsanitize=address,undefined
+endif
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS   += -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+              -DMO_CONF_PATH='"$(SYSCONFDIR)/mailorigin/mailorigin.conf"' \
+              -DMO_STATE_DIR='"$(STATEDIR)"' -DMO_GROUP='"$(GROUP)"'
+ALL_CFLAGS  = $(CPPFLAGS) $(CFLAGS) $(HARDEN)
+ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LD)
+
+PROGRAMS    :=
+UNIT_TESTS  :=
+MAN5        :=
+MAN8        :=
+BENCHES     :=
+INSTALL_TARGETS :=
+
+LIB_SRCS    := $(wildcard lib/*.c)
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIBMO       := $(BUILD)/libmailorigin.a
+
+all: programs
+
+include $(sort $(wildcard */module.mk))
+
+programs: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBMO): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# Unit tests: one cmocka binary per tests/unit/test_*.c, linked with the library.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS += $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBMO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+unit: $(UNIT_TESTS)
+
+# The whole suite: unit tests (also under ASan+UBSan) and integration tests
+# against the real Postfix, PHP and Apache.  Needs root; see README.
+check: all unit
+	$(MAKE) --no-print-directory BUILD=build-san SAN=1 CC=clang unit
+	tests/run
+
+check-unit: unit
+	tests/run --unit-only
+
+bench: all
+	bench/run
+
+deps:
+	bash .ci/deps.sh
+
+demo: all
+	tests/demo
+
+install: all install-common $(INSTALL_TARGETS)
+
+install-common: all
+	getent group $(GROUP) >/dev/null || groupadd --system $(GROUP)
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/mailorigin
+	install -d -m 2770 -o root -g $(GROUP) $(DESTDIR)$(STATEDIR)
+	test -e $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf || \
+	  install -m 0644 -o root -g root conf/mailorigin.conf $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf
+	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all programs unit check check-unit bench deps demo install install-common clean

@@ -1,0 +1,50 @@
+/*
+ * config: mailorigin.conf, read with libconfig and checked whole.
+ *
+ * mo_config_load() trusts a file only after fstat() on the open fd shows
+ * a regular file owned by root (or by `owner`, for unprivileged runs) that
+ * no group or other may write.  Every error names the file, the line when
+ * there is one, and the reason.  Unknown keys are errors: a typo must not
+ * silently fall back to a default.
+ */
+#ifndef MO_CONFIG_H
+#define MO_CONFIG_H
+
+#include <limits.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+enum mo_mta_type { MO_MTA_POSTFIX, MO_MTA_QMAIL };
+
+struct mo_vhost_rule {
+	char	*pattern;       /* absolute, "*" matches one path component */
+	char	*name;          /* fixed vhost name, or NULL: the "*" component */
+	int	 line;
+};
+
+struct mo_config {
+	enum mo_mta_type	 mta_type;
+	char			 mta_path[PATH_MAX];
+	char			 state_dir[PATH_MAX];
+	char			 log_file[PATH_MAX];    /* "" when none */
+	int			 log_syslog;
+	char			 header_prefix[64];
+	struct mo_vhost_rule	*vhosts;
+	size_t			 nvhosts;
+};
+
+#define MO_DEFAULT_MTA_PATH "/usr/sbin/sendmail"
+#define MO_DEFAULT_PREFIX "X-Mailorigin-"
+
+void mo_config_defaults(struct mo_config *c);
+/* Parse and check; on error returns -1 with err filled ("FILE:LINE: reason"). */
+int mo_config_read(struct mo_config *c, FILE *fp, const char *name, char *err, size_t errlen);
+/* Open, check ownership and mode on the fd, then read.  errno-style
+ * errors (missing file) return -1 with errno set and err filled. */
+int mo_config_load(struct mo_config *c, const char *path, uid_t owner, char *err, size_t errlen);
+void mo_config_free(struct mo_config *c);
+
+/* The vhost of path by the first matching rule, into out; NULL when no rule matches. */
+const char *mo_vhost_match(const struct mo_config *c, const char *path, char *out, size_t outlen);
+
+#endif

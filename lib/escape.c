@@ -1,0 +1,139 @@
+/* escape: bounded, clean header values and key=value log fields. */
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+
+#define LOG_VALUE_MAX 512
+
+/* The escape of byte c, written to e (size >= 5); returns its length. */
+static size_t
+escape_byte(char *e, unsigned char c, int quoted)
+{
+	switch (c) {
+	case '\n': memcpy(e, "\\n", 2); return 2;
+	case '\r': memcpy(e, "\\r", 2); return 2;
+	case '\t': memcpy(e, "\\t", 2); return 2;
+	case '\\': memcpy(e, "\\\\", 2); return 2;
+	case '"':
+		if (quoted) {
+			memcpy(e, "\\\"", 2);
+			return 2;
+		}
+		break;
+	}
+	if (c < 0x20 || c > 0x7e) {
+		snprintf(e, 5, "\\x%02x", c);
+		return 4;
+	}
+	e[0] = (char)c;
+	return 1;
+}
+
+static size_t
+escape_into(char *dst, size_t max, const unsigned char *s, size_t len, int quoted)
+{
+	size_t o = 0, total = 0, i, n, limit;
+	char e[5];
+
+	for (i = 0; i < len; i++)
+		total += escape_byte(e, s[i], quoted);
+	limit = total <= max ? max : (max >= 3 ? max - 3 : 0);
+	for (i = 0; i < len; i++) {
+		n = escape_byte(e, s[i], quoted);
+		if (o + n > limit)
+			break;
+		memcpy(dst + o, e, n);
+		o += n;
+	}
+	if (i < len && max >= 3) {
+		memcpy(dst + o, "...", 3);    /* cut, and say so */
+		o += 3;
+	}
+	return o;
+}
+
+size_t
+mo_escape(char *dst, size_t cap, size_t max, const void *src, size_t len)
+{
+	size_t o;
+
+	if (max >= cap)
+		max = cap - 1;
+	o = escape_into(dst, max, src, len, 0);
+	dst[o] = '\0';
+	return o;
+}
+
+void
+mo_line_init(struct mo_line *l)
+{
+	l->len = 0;
+	l->full = 0;
+	l->buf[0] = '\0';
+}
+
+static int
+needs_quotes(const unsigned char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("._/@:+,%-<>", c) != NULL)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+int
+mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len)
+{
+	char v[LOG_VALUE_MAX + 8];
+	size_t klen = strlen(key), vlen, need;
+	int q;
+
+	if (l->full)
+		return -1;
+	q = needs_quotes(value, len);
+	vlen = escape_into(v, LOG_VALUE_MAX, value, len, q);
+	need = (l->len ? 1 : 0) + klen + 1 + vlen + (q ? 2 : 0);
+	if (l->len + need >= sizeof(l->buf)) {
+		l->full = 1;
+		return -1;
+	}
+	if (l->len)
+		l->buf[l->len++] = ' ';
+	memcpy(l->buf + l->len, key, klen);
+	l->len += klen;
+	l->buf[l->len++] = '=';
+	if (q)
+		l->buf[l->len++] = '"';
+	memcpy(l->buf + l->len, v, vlen);
+	l->len += vlen;
+	if (q)
+		l->buf[l->len++] = '"';
+	l->buf[l->len] = '\0';
+	return 0;
+}
+
+int
+mo_line_kv(struct mo_line *l, const char *key, const char *value)
+{
+	if (value == NULL)
+		value = "";
+	return mo_line_kvn(l, key, value, strlen(value));
+}
+
+int
+mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), "%llu", value);
+	return mo_line_kv(l, key, v);
+}

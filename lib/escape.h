@@ -1,0 +1,34 @@
+/*
+ * escape: make untrusted bytes safe for a mail header or a log line.
+ *
+ * The output never contains CR, LF, NUL, other control bytes or 8-bit
+ * bytes: they become C escapes (\n, \r, \t, \\, \xHH).  Output is cut at
+ * the caller's bound, never in the middle of an escape, and a cut value
+ * ends in "..." so that a reader sees it was cut.
+ */
+#ifndef MO_ESCAPE_H
+#define MO_ESCAPE_H
+
+#include <stddef.h>
+
+#define MO_HEADER_VALUE_MAX 256         /* bytes of a stamped header value */
+
+/* Escape src[0..len) into dst (size cap >= 4), NUL-terminated.  At most
+ * max output bytes (max < cap).  Returns the output length. */
+size_t mo_escape(char *dst, size_t cap, size_t max, const void *src, size_t len);
+
+/* Append `key=value` to a log line, quoting value ("...", with \" and C
+ * escapes) when it is empty or holds anything but [A-Za-z0-9._/@:+,%-].
+ * Values are cut at 512 bytes.  Returns 0, or -1 when line is full (the
+ * line then holds what fitted, and ends cleanly). */
+struct mo_line {
+	char	buf[4096];
+	size_t	len;
+	int	full;
+};
+void mo_line_init(struct mo_line *l);
+int mo_line_kv(struct mo_line *l, const char *key, const char *value);
+int mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len);
+int mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value);
+
+#endif

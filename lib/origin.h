@@ -1,0 +1,53 @@
+/*
+ * origin: where a message comes from, as the kernel and the caller show it.
+ *
+ * Trusted: the real uid, the process chain read from /proc.  Claimed (the
+ * caller controls it): the cwd, the environment, a process's command line.
+ * Every string is kept raw here; escaping is for whoever prints it.
+ * procroot is "/proc" except in tests, which build a fake tree.
+ */
+#ifndef MO_ORIGIN_H
+#define MO_ORIGIN_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+enum mo_sapi { MO_SAPI_UNKNOWN, MO_SAPI_FPM, MO_SAPI_APACHE, MO_SAPI_CGI, MO_SAPI_CLI };
+
+struct mo_proc {
+	pid_t	pid, ppid;
+	char	comm[32];
+	char	exe[PATH_MAX];          /* "" when unreadable (not dumpable) */
+	char	cmdline[4096];          /* NUL-separated argv, cut */
+	size_t	cmdline_len;
+};
+
+struct mo_origin {
+	uid_t		 uid;
+	char		 user[64];
+	char		 cwd[PATH_MAX];
+	enum mo_sapi	 sapi;
+	pid_t		 php_pid;               /* 0 when no PHP process found */
+	char		 php_exe[PATH_MAX];
+	char		 pool[64];
+	char		 chain[512];            /* "sh[12] < php-fpm8.2[10]" */
+	char		 script[PATH_MAX];
+	const char	*script_src;            /* php-cli-argv, env, cwd, parent */
+	int		 script_claimed;
+	char		 vhost[256];
+};
+
+const char *mo_sapi_name(enum mo_sapi s);
+int mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p);
+/* The SAPI a process runs, and its FPM pool name into pool. */
+enum mo_sapi mo_sapi_of(const struct mo_proc *p, char *pool, size_t poollen);
+/* The script on a PHP CLI command line, absolute (joined to cwd); -1 if none. */
+int mo_cli_script(const char *cmdline, size_t len, const char *cwd, char *out, size_t outlen);
+/* Fill o for the caller of this process: uid, user, cwd, the chain from
+ * parent upwards to the PHP process, the script and the vhost. */
+void mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
+    const struct mo_config *c);
+
+#endif

@@ -1,0 +1,182 @@
+/* spool: unlinked spool files and the atomic hold spool. */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <bsd/stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spool.h"
+
+#define DIR_MODE 02770
+#define FILE_MODE 0640
+
+static int
+ensure_dir(int statefd, const char *name)
+{
+	struct stat st;
+
+	if (mkdirat(statefd, name, DIR_MODE) == -1 && errno != EEXIST)
+		return -1;
+	if (fstatat(statefd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int
+mo_state_open(const char *state_dir)
+{
+	int fd, saved;
+
+	if ((fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (ensure_dir(fd, "tmp") == -1 || ensure_dir(fd, "hold") == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+void
+mo_new_id(char id[MO_ID_LEN + 1])
+{
+	snprintf(id, MO_ID_LEN + 1, "%08llx%08x",
+	    (unsigned long long)time(NULL) & 0xffffffffULL, arc4random());
+}
+
+int
+mo_spool_create(int statefd)
+{
+	char name[64], id[MO_ID_LEN + 1];
+	int fd, tries;
+
+	fd = openat(statefd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, FILE_MODE);
+	if (fd != -1 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd;
+	/* no O_TMPFILE on this file system: create, then unlink at once */
+	for (tries = 0; tries < 8; tries++) {
+		mo_new_id(id);
+		snprintf(name, sizeof(name), "tmp/spool.%s", id);
+		fd = openat(statefd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
+		if (fd != -1) {
+			unlinkat(statefd, name, 0);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+int
+mo_spool_memory(void)
+{
+	return memfd_create("mailorigin-spool", MFD_CLOEXEC);
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Copy all of from (from offset 0) into to. */
+static int
+copy_file(int from, int to)
+{
+	char buf[65536];
+	off_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		if ((n = pread(from, buf, sizeof(buf), off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (write_all(to, buf, (size_t)n) == -1)
+			return -1;
+		off += n;
+	}
+}
+
+/* Put the message into dirfd as "message": a link when it can be one. */
+static int
+place_message(int dirfd, int msgfd)
+{
+	char proc[64];
+	int out, rc;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", msgfd);
+	if (linkat(AT_FDCWD, proc, dirfd, "message", AT_SYMLINK_FOLLOW) == 0)
+		return fsync(msgfd);
+	if ((out = openat(dirfd, "message", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    FILE_MODE)) == -1)
+		return -1;
+	rc = copy_file(msgfd, out) == 0 && fsync(out) == 0 ? 0 : -1;
+	close(out);
+	return rc;
+}
+
+int
+mo_hold(int statefd, int msgfd, const char *id, const char *meta, size_t metalen)
+{
+	char tmp[64], dst[64];
+	int dirfd = -1, metafd = -1, holdfd = -1, saved;
+
+	snprintf(tmp, sizeof(tmp), "tmp/hold.%s", id);
+	snprintf(dst, sizeof(dst), "hold/%s", id);
+	if (mkdirat(statefd, tmp, DIR_MODE) == -1)
+		return -1;
+	if ((dirfd = openat(statefd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    place_message(dirfd, msgfd) == -1 ||
+	    (metafd = openat(dirfd, "meta", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    FILE_MODE)) == -1 ||
+	    write_all(metafd, meta, metalen) == -1 || fsync(metafd) == -1 ||
+	    fsync(dirfd) == -1 ||
+	    renameat2(statefd, tmp, statefd, dst, RENAME_NOREPLACE) == -1)
+		goto fail;
+	if ((holdfd = openat(statefd, "hold", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(holdfd);
+		close(holdfd);
+	}
+	close(metafd);
+	close(dirfd);
+	return 0;
+fail:
+	saved = errno;
+	if (metafd != -1)
+		close(metafd);
+	if (dirfd != -1) {
+		unlinkat(dirfd, "meta", 0);
+		unlinkat(dirfd, "message", 0);
+		close(dirfd);
+	}
+	unlinkat(statefd, tmp, AT_REMOVEDIR);
+	errno = saved;
+	return -1;
+}

@@ -1,0 +1,30 @@
+/*
+ * spool: the state dir's message files.
+ *
+ * A message is written to an unlinked file in STATE/tmp (O_TMPFILE), so a
+ * crash leaves nothing behind; when the state dir cannot take it, to an
+ * anonymous memory file instead, so the message still passes.  A held
+ * message is the directory STATE/hold/ID holding `message` and `meta`,
+ * built under STATE/tmp and renamed into place: after a crash it is either
+ * wholly in hold/ or was never held.
+ */
+#ifndef MO_SPOOL_H
+#define MO_SPOOL_H
+
+#include <stddef.h>
+
+#define MO_ID_LEN 16
+
+/* Open the state dir (no symlink as its last component), creating tmp/
+ * and hold/ in it when missing.  Returns a directory fd or -1 (errno). */
+int mo_state_open(const char *state_dir);
+/* A new unlinked spool file in STATE/tmp, or -1 (errno). */
+int mo_spool_create(int statefd);
+/* A new anonymous spool file in memory, or -1 (errno). */
+int mo_spool_memory(void);
+/* A fresh message id: MO_ID_LEN lowercase hex digits and a NUL. */
+void mo_new_id(char id[MO_ID_LEN + 1]);
+/* Hold the message in fd (read from offset 0) as STATE/hold/ID with meta. */
+int mo_hold(int statefd, int msgfd, const char *id, const char *meta, size_t metalen);
+
+#endif

@@ -1,0 +1,187 @@
+/* stamp: the streaming header filter between the caller and the spool. */
+#include <string.h>
+#include <strings.h>
+
+#include "stamp.h"
+
+enum { S_LINE_START, S_CR_AT_START, S_NAME, S_VALUE, S_BODY };
+enum { K_PLAIN, K_FORGED, K_RCPT, K_XPHP };
+
+void
+mo_stamp_init(struct mo_stamp *st, const char *prefix, int count_header_rcpts,
+    mo_sink_fn sink, void *sink_ctx)
+{
+	memset(st, 0, sizeof(*st));
+	st->prefix = prefix;
+	st->prefix_len = strlen(prefix);
+	st->count_header_rcpts = count_header_rcpts;
+	st->sink = sink;
+	st->sink_ctx = sink_ctx;
+	st->state = S_LINE_START;
+	mo_rcpt_init(&st->rcpt);
+}
+
+const char *
+mo_stamp_eol(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len);
+
+	return nl != NULL && nl > buf && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+static int
+emit(struct mo_stamp *st, const void *p, size_t n)
+{
+	return n == 0 ? 0 : st->sink(st->sink_ctx, p, n);
+}
+
+/* The field just ended (a new line that is not a continuation). */
+static void
+field_end(struct mo_stamp *st)
+{
+	if (st->kind == K_RCPT) {
+		mo_rcpt_end(&st->rcpt);
+		st->header_rcpts = st->rcpt.count;
+	}
+	st->kind = K_PLAIN;
+}
+
+static int
+classify(const struct mo_stamp *st)
+{
+	size_t n = st->name_len;
+
+	while (n > 0 && (st->name[n - 1] == ' ' || st->name[n - 1] == '\t'))
+		n--;
+	if (n >= st->prefix_len && strncasecmp(st->name, st->prefix, st->prefix_len) == 0)
+		return K_FORGED;
+	if (st->count_header_rcpts &&
+	    ((n == 2 && strncasecmp(st->name, "to", 2) == 0) ||
+	     (n == 2 && strncasecmp(st->name, "cc", 2) == 0) ||
+	     (n == 3 && strncasecmp(st->name, "bcc", 3) == 0)))
+		return K_RCPT;
+	if (n == 24 && strncasecmp(st->name, "X-PHP-Originating-Script", 24) == 0)
+		return K_XPHP;
+	return K_PLAIN;
+}
+
+/* A byte that may stand in a field name (RFC 5322 ftext). */
+static int
+is_ftext(unsigned char c)
+{
+	return c >= 33 && c <= 126 && c != ':';
+}
+
+/* The line being read is not a header: the body starts here. */
+static int
+to_body(struct mo_stamp *st)
+{
+	field_end(st);
+	st->state = S_BODY;
+	st->saw_body = 1;
+	return emit(st, st->name, st->name_len);
+}
+
+int
+mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)buf[i];
+
+		switch (st->state) {
+		case S_BODY:
+			return emit(st, buf + i, len - i);
+
+		case S_LINE_START:
+			if (c == ' ' || c == '\t') {    /* continuation */
+				st->state = S_VALUE;
+				break;          /* the byte is handled as value */
+			}
+			field_end(st);
+			if (c == '\n') {
+				st->state = S_BODY;
+				st->saw_body = 1;
+				continue;
+			}
+			if (c == '\r') {
+				st->state = S_CR_AT_START;
+				i++;
+				continue;
+			}
+			st->state = S_NAME;
+			st->name_len = 0;
+			st->name_ws = 0;
+			continue;
+
+		case S_CR_AT_START:
+			/* "\r\n" ends the header block; a lone "\r" is body too */
+			st->state = S_BODY;
+			st->saw_body = 1;
+			if (emit(st, "\r", 1) == -1)
+				return -1;
+			continue;
+
+		case S_NAME:
+			if (c == ':' && st->name_len > 0) {
+				st->kind = classify(st);
+				if (st->kind == K_FORGED)
+					st->forged++;
+				else if (emit(st, st->name, st->name_len) == -1 ||
+				    emit(st, ":", 1) == -1)
+					return -1;
+				st->state = S_VALUE;
+				i++;
+				continue;
+			}
+			if ((c == ' ' || c == '\t') && st->name_len > 0)
+				st->name_ws = 1;
+			else if (!is_ftext(c) || st->name_ws ||
+			    st->name_len == MO_FIELD_NAME_MAX) {
+				if (to_body(st) == -1)
+					return -1;
+				continue;
+			}
+			st->name[st->name_len++] = (char)c;
+			i++;
+			continue;
+
+		case S_VALUE:
+			break;
+		}
+
+		/* S_VALUE: stream up to and including the end of the line */
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t n = (nl != NULL ? (size_t)(nl - (buf + i)) + 1 : len - i);
+
+		if (st->kind == K_RCPT)
+			mo_rcpt_feed(&st->rcpt, buf + i, n);
+		else if (st->kind == K_XPHP) {
+			size_t room = MO_XPHP_MAX - st->xphp_len;
+			size_t take = n < room ? n : room;
+			memcpy(st->xphp + st->xphp_len, buf + i, take);
+			st->xphp_len += take;
+			st->xphp[st->xphp_len] = '\0';
+		}
+		if (st->kind != K_FORGED && emit(st, buf + i, n) == -1)
+			return -1;
+		i += n;
+		if (nl != NULL)
+			st->state = S_LINE_START;
+	}
+	return 0;
+}
+
+int
+mo_stamp_finish(struct mo_stamp *st)
+{
+	int rc = 0;
+
+	if (st->state == S_NAME)
+		rc = to_body(st);       /* a last line without a colon */
+	else if (st->state == S_CR_AT_START)
+		rc = emit(st, "\r", 1);
+	field_end(st);
+	return rc;
+}
