@@ -1,0 +1,282 @@
+# tests/lib/harness.sh: the integration tests' world.
+#
+# Every .t sources this file and calls `mo_begin "$@"` first.  That
+#  - re-executes the script inside a private mount namespace
+#    (unshare -m --propagation private), so that the bind mounts below and
+#    every daemon the test starts see private copies of /etc/postfix and
+#    /etc/mailorigin while the system's files stay untouched;
+#  - makes a world-traversable temp dir $T under /tmp (setgid works there);
+#  - installs an EXIT trap that runs the cleanups registered with
+#    mo_atexit, last first (daemons are stopped by pid), then removes $T.
+# Set MO_KEEP=1 to keep $T for a post-mortem.
+#
+# Test users (created when missing; CI is a fresh machine): mo-site-a and
+# mo-site-b own the two sites, mo-rcpt receives the mail.  The group
+# mailorigin is the wrapper's setgid group, as `make install` makes it.
+
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+
+MO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MO_FIXTURES=$MO_ROOT/tests/integration/fixtures
+MO_WRAPPER_BUILD=${MO_WRAPPER_BUILD:-$MO_ROOT/build/mailorigin-sendmail}
+MO_PHP=$(command -v php || echo /usr/bin/php)
+MO_STD_PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+MO_USERS="mo-site-a mo-site-b mo-rcpt"
+_mo_cleanups=()
+
+mo_atexit() { _mo_cleanups+=("$*"); }
+
+_mo_exit() {
+	local rc=$? i
+	trap - EXIT INT TERM HUP
+	for ((i = ${#_mo_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_mo_cleanups[$i]}" >/dev/null 2>&1
+	done
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		if [ "${MO_KEEP:-}" = 1 ]; then
+			echo "# MO_KEEP=1: kept $T" >&2
+		else
+			# --one-file-system: never follow a mount that is still in place
+			rm -rf --one-file-system "$T"
+		fi
+	fi
+	exit $rc
+}
+
+# mo_skip_all REASON: the whole file cannot run.  One SKIP line (a failure
+# in CI, a loud skip elsewhere), then stop.
+mo_skip_all() {
+	t_skip "$(basename "$0")" "$1"
+	t_done
+	exit 0
+}
+
+# mo_bail REASON: the set-up failed; that is a failing test, not a skip.
+mo_bail() {
+	t_ok 1 "set-up: $1"
+	[ -n "${2:-}" ] && t_diag "$2"
+	t_done
+	exit 1
+}
+
+mo_begin() {
+	[ "$(id -u)" -eq 0 ] || mo_skip_all "needs root (namespaces, daemons, test users)"
+	if [ -z "${MO_IN_NS:-}" ]; then
+		command -v unshare >/dev/null || mo_skip_all "unshare (util-linux) missing"
+		MO_IN_NS=1 exec unshare -m --propagation private bash "$0" "$@"
+	fi
+	# Belt and braces: nothing mounted here may leak back to the host.
+	mount --make-rprivate / || mo_bail "mount --make-rprivate / failed"
+	umask 022
+	T=$(mktemp -d /tmp/mo-it.XXXXXX) || mo_bail "mktemp failed"
+	chmod 755 "$T"
+	mkdir -p "$T/bin"
+	trap _mo_exit EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
+	mo_users
+	mo_private_etc
+}
+
+# /etc/mailorigin must exist as a mount point for the private one.  When
+# the host has none, an overlay over /etc (upper layer in $T) provides it
+# inside this namespace only; users are created before, on the host.
+mo_private_etc() {
+	[ -d /etc/mailorigin ] && return 0
+	mkdir -p "$T/etc-up" "$T/etc-work"
+	mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work" /etc ||
+		mo_bail "no /etc/mailorigin and cannot overlay /etc"
+	mo_atexit "umount -l /etc"
+	mkdir /etc/mailorigin || mo_bail "cannot make /etc/mailorigin in the overlay"
+}
+
+mo_users() {
+	getent group mailorigin >/dev/null || groupadd --system mailorigin ||
+		mo_bail "cannot create group mailorigin"
+	local u
+	for u in $MO_USERS; do
+		getent passwd "$u" >/dev/null ||
+			useradd --system --user-group --no-create-home \
+				--home-dir /nonexistent --shell /usr/sbin/nologin "$u" ||
+			mo_bail "cannot create user $u"
+	done
+	MO_GID_MAILORIGIN=$(getent group mailorigin | cut -d: -f3)
+}
+
+mo_uid() { id -u "$1"; }
+mo_gid() { id -g "$1"; }
+
+# mo_as USER CMD...: run CMD as USER (real and effective uid and gid, the
+# user's groups) with a small clean environment, as a web server would.
+mo_as() {
+	local u=$1; shift
+	setpriv --reuid="$u" --regid="$u" --init-groups \
+		env -i HOME=/ USER="$u" LOGNAME="$u" PATH="$MO_STD_PATH" LANG=C "$@"
+}
+
+# mo_bind SRC TARGET: bind-mount inside our namespace only.
+mo_bind() {
+	mount --bind "$1" "$2" || mo_bail "mount --bind $1 $2 failed"
+	mo_atexit "umount -l '$2'"
+}
+
+# ---- fixtures (small C helpers compiled per run) -------------------------
+
+mo_cc() {   # mo_cc NAME: build fixtures/NAME.c into $T/bin/NAME
+	[ -x "$T/bin/$1" ] && return 0
+	cc -O1 -Wall -o "$T/bin/$1" "$MO_FIXTURES/$1.c" 2>"$T/cc-$1.err" ||
+		mo_bail "cannot compile fixtures/$1.c" "$(cat "$T/cc-$1.err")"
+}
+
+# mo_recorder DIR [NAME]: a recording stand-in MTA at DIR/NAME (default
+# "sendmail").  Each run writes DIR/argv (NUL-separated, argv[0] first),
+# DIR/env (NUL-separated), DIR/stdin (exact bytes), DIR/status (the
+# Uid/Gid/Groups lines of /proc/self/status), DIR/fd0 (what fd 0 is), and
+# exits with the number in DIR/exitcode (0 when absent).
+mo_recorder() {
+	local d=$1 name=${2:-sendmail}
+	mo_cc record-mta
+	mkdir -p "$d"; chmod 0777 "$d"
+	install -m 0755 "$T/bin/record-mta" "$d/$name"
+	echo "$d/$name"
+}
+
+rec_reset() { rm -f "$1"/argv "$1"/env "$1"/stdin "$1"/status "$1"/fd0 "$1"/exitcode "$1"/ran; }
+rec_argv()  { tr '\0' '\n' <"$1/argv"; }          # one argument a line
+rec_argv_q() { local a; while IFS= read -r -d '' a; do printf '[%s]' "$a"; done <"$1/argv"; }
+rec_env()   { tr '\0' '\n' <"$1/env" | sort; }
+
+# ---- the wrapper and its config --------------------------------------------
+
+mo_need_wrapper() {
+	[ -x "$MO_WRAPPER_BUILD" ] ||
+		mo_skip_all "$MO_WRAPPER_BUILD not built (run make)"
+}
+
+# mo_install_wrapper: $W = setgid copy root:mailorigin 2755 (what users run),
+# $W_PLAIN = a copy without setgid, root only (MAILORIGIN_CONF honoured).
+# Sets up the private /etc/mailorigin, the state dir and the log file.
+mo_install_wrapper() {
+	mo_need_wrapper
+	W=$T/bin/mailorigin-sendmail
+	W_PLAIN=$T/bin/mailorigin-sendmail.plain
+	install -o root -g mailorigin -m 2755 "$MO_WRAPPER_BUILD" "$W"
+	install -o root -g root -m 0700 "$MO_WRAPPER_BUILD" "$W_PLAIN"
+	MO_ETC=$T/etc-mailorigin
+	mkdir -p "$MO_ETC"; chmod 755 "$MO_ETC"
+	mo_bind "$MO_ETC" /etc/mailorigin
+	MO_STATE=$T/state
+	mkdir -p "$MO_STATE"; chown root:mailorigin "$MO_STATE"; chmod 2770 "$MO_STATE"
+	MO_LOGDIR=$T/log
+	mkdir -p "$MO_LOGDIR"; chown root:mailorigin "$MO_LOGDIR"; chmod 2770 "$MO_LOGDIR"
+	MO_LOG=$MO_LOGDIR/mailorigin.log
+	install -o root -g mailorigin -m 0660 /dev/null "$MO_LOG"
+	MO_WWW=$T/www
+}
+
+# mo_conf TYPE PATH [EXTRA...]: write /etc/mailorigin/mailorigin.conf.
+# Options after PATH: state=DIR prefix=STR logfile=FILE
+mo_conf() {
+	local type=$1 path=$2 state=$MO_STATE prefix=X-Mailorigin- logfile=$MO_LOG o
+	shift 2
+	for o in "$@"; do
+		case $o in
+		state=*) state=${o#state=} ;;
+		prefix=*) prefix=${o#prefix=} ;;
+		logfile=*) logfile=${o#logfile=} ;;
+		esac
+	done
+	mo_conf_text "$type" "$path" "$state" "$prefix" "$logfile" >"$MO_ETC/mailorigin.conf.new"
+	chown root:root "$MO_ETC/mailorigin.conf.new"; chmod 0644 "$MO_ETC/mailorigin.conf.new"
+	mv -f "$MO_ETC/mailorigin.conf.new" "$MO_ETC/mailorigin.conf"
+}
+
+mo_conf_text() {  # TYPE PATH STATE PREFIX LOGFILE
+	cat <<CONF
+# written by $(basename "$0")
+mta = { type = "$1"; path = "$2"; };
+state_dir = "$3";
+log = { file = "$5"; syslog = true; };
+headers = { prefix = "$4"; };
+vhosts = ( { path = "$MO_WWW/*/"; },
+           { path = "$T/special/"; name = "special.example"; } );
+CONF
+}
+
+# ---- the log -----------------------------------------------------------------
+
+MO_LOGLINE=$MO_ROOT/tests/integration/logline.php
+
+mo_log_count() { [ -f "$MO_LOG" ] && wc -l <"$MO_LOG" | tr -d ' ' || echo 0; }
+# mo_log_since N: the log lines after the first N
+mo_log_since() { tail -n +"$(($1 + 1))" "$MO_LOG"; }
+# lf LINE KEY: the decoded value of KEY in log line LINE (exit 1 if absent,
+# 2 if the line does not parse)
+lf() { printf '%s\n' "$1" | "$MO_PHP" -n "$MO_LOGLINE" get "$2"; }
+# log_parses LINE: exit 0 when the line is well-formed key=value
+log_parses() { printf '%s\n' "$1" | "$MO_PHP" -n "$MO_LOGLINE" check; }
+# log_keys_missing LINE KEY...: prints the keys that are absent
+log_keys_missing() { local l=$1; shift; printf '%s\n' "$l" | "$MO_PHP" -n "$MO_LOGLINE" missing "$@"; }
+
+# ---- messages ---------------------------------------------------------------
+
+# hdr FILE NAME: the (unfolded) value of the first header NAME in FILE's
+# header block, without the leading space.
+hdr() {
+	awk -v want="$(printf '%s' "$2" | tr 'A-Z' 'a-z')" '
+		BEGIN { found = 0 }
+		{ sub(/\r$/, "") }
+		/^$/ { exit }
+		/^[ \t]/ { if (cur == want && !done) val = val " " substr($0, 2) ; next }
+		{ if (cur == want && !done) { done = 1 }
+		  n = index($0, ":"); cur = tolower(substr($0, 1, n - 1));
+		  if (cur == want && !done) { val = substr($0, n + 1); sub(/^[ \t]+/, "", val); found = 1 } }
+		END { if (found) print val; else exit 1 }' "$1"
+}
+# hdr_all FILE NAME: every header NAME (case-insensitive), one a line
+hdr_all() {
+	awk -v want="$(printf '%s' "$2" | tr 'A-Z' 'a-z')" '
+		{ sub(/\r$/, "") } /^$/ { exit }
+		/^[ \t]/ { if (cur == want) printf " %s", substr($0, 2); next }
+		{ if (cur == want) print ""; n = index($0, ":"); cur = tolower(substr($0, 1, n - 1));
+		  if (cur == want) printf "%s", substr($0, n + 1) }
+		END { if (cur == want) print "" }' "$1" | sed 's/^[ \t]*//'
+}
+# hdr_names FILE: header names in order, one a line
+hdr_names() { awk '/^\r?$/ { exit } /^[^ \t]/ { n = index($0, ":"); print substr($0, 1, n - 1) }' "$1"; }
+# body_of FILE: everything after the first empty line (LF or CRLF)
+body_of() {
+	local n
+	n=$(grep -n -m1 -a $'^\r\\?$' "$1" | cut -d: -f1)
+	[ -n "$n" ] && tail -n +"$((n + 1))" "$1"
+}
+
+# ---- syslog ---------------------------------------------------------------
+
+# mo_syslog_sink: give this namespace its own /dev (a tmpfs holding bind
+# mounts of every host device node and folder) with a /dev/log that a
+# fixture listens on; lines land in $MO_SYSLOG.  The host's /dev is not
+# touched: the new /dev exists only in this namespace.
+mo_syslog_sink() {
+	mo_cc syslog-sink
+	local nd=$T/newdev e name
+	mkdir -p "$nd"
+	mount -t tmpfs -o mode=755 tmpfs "$nd" || mo_bail "tmpfs for /dev failed"
+	for e in /dev/*; do
+		name=${e##*/}
+		if [ -L "$e" ]; then cp -P "$e" "$nd/$name"
+		elif [ -d "$e" ]; then mkdir "$nd/$name" && mount --rbind "$e" "$nd/$name"
+		elif [ -c "$e" ] || [ -b "$e" ]; then : >"$nd/$name" && mount --bind "$e" "$nd/$name"
+		fi
+	done
+	mount --move "$nd" /dev || mo_bail "mount --move to /dev failed"
+	mo_atexit "umount -l /dev"
+	MO_SYSLOG=$T/syslog.out
+	: >"$MO_SYSLOG"
+	"$T/bin/syslog-sink" /dev/log "$MO_SYSLOG" &
+	MO_SYSLOG_PID=$!
+	mo_atexit 'kill $MO_SYSLOG_PID; wait $MO_SYSLOG_PID'
+	local i
+	for i in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
+	mo_bail "syslog sink did not start"
+}
