@@ -39,6 +39,11 @@ mo_rcpt_feed(struct mo_rcpt *r, const char *p, size_t len)
 				r->quote = 0;
 			continue;
 		}
+		if (r->bracket) {               /* domain literal: [IPv6:...] */
+			if (c == ']')
+				r->bracket = 0;
+			continue;
+		}
 		if (r->depth > 0) {
 			if (c == '\\')
 				r->escape = 1;
@@ -62,6 +67,10 @@ mo_rcpt_feed(struct mo_rcpt *r, const char *p, size_t len)
 			break;
 		case '>':
 			r->angle = 0;
+			break;
+		case '[':
+			r->bracket = 1;
+			r->content = 1;
 			break;
 		case ',':
 			if (!r->angle)

@@ -14,7 +14,7 @@
 struct mo_rcpt {
 	unsigned long	count;
 	unsigned	depth;          /* comment nesting */
-	unsigned char	quote, escape, angle, content;
+	unsigned char	quote, escape, angle, bracket, content;
 };
 
 void mo_rcpt_init(struct mo_rcpt *r);

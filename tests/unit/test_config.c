@@ -1,0 +1,201 @@
+/* mailorigin.conf: a table of good and bad configs, trust checks, vhosts. */
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static int
+parse(const char *text, struct mo_config *c, char *err, size_t errlen)
+{
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	int rc;
+
+	assert_non_null(fp);
+	mo_config_defaults(c);
+	rc = mo_config_read(c, fp, "t.conf", err, errlen);
+	fclose(fp);
+	return rc;
+}
+
+static void
+test_defaults(void **state)
+{
+	struct mo_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(0, parse("", &c, err, sizeof(err)));
+	assert_int_equal(MO_MTA_POSTFIX, c.mta_type);
+	assert_string_equal("/usr/sbin/sendmail", c.mta_path);
+	assert_string_equal(MO_STATE_DIR, c.state_dir);
+	assert_string_equal("", c.log_file);
+	assert_int_equal(1, c.log_syslog);
+	assert_string_equal("X-Mailorigin-", c.header_prefix);
+	mo_config_free(&c);
+}
+
+static void
+test_good(void **state)
+{
+	struct mo_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(0, parse(
+	    "# full config\n"
+	    "mta = { type = \"qmail\"; path = \"/var/qmail/bin/qmail-inject\"; };\n"
+	    "state_dir = \"/srv/state\";\n"
+	    "log = { file = \"/var/log/mo.log\"; syslog = false; };\n"
+	    "headers = { prefix = \"X-Origin-\"; };\n"
+	    "vhosts = ( { path = \"/var/www/vhosts/*/\"; },\n"
+	    "           { path = \"/srv/special\"; name = \"special.example\"; } );\n",
+	    &c, err, sizeof(err)));
+	assert_int_equal(MO_MTA_QMAIL, c.mta_type);
+	assert_string_equal("/var/qmail/bin/qmail-inject", c.mta_path);
+	assert_string_equal("/srv/state", c.state_dir);
+	assert_string_equal("/var/log/mo.log", c.log_file);
+	assert_int_equal(0, c.log_syslog);
+	assert_string_equal("X-Origin-", c.header_prefix);
+	assert_int_equal(2, c.nvhosts);
+	assert_int_equal(6, c.vhosts[0].line);
+	mo_config_free(&c);
+
+	/* qmail without a path gets qmail's place */
+	assert_int_equal(0, parse("mta = { type = \"qmail\"; };", &c, err, sizeof(err)));
+	assert_string_equal("/var/qmail/bin/qmail-inject", c.mta_path);
+	mo_config_free(&c);
+}
+
+static void
+test_bad(void **state)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "mta = { type = \"exim\"; };", "t.conf:1: mta.type must be \"postfix\" or \"qmail\"" },
+		{ "mta = { path = \"sendmail\"; };", "t.conf:1: path must be an absolute path" },
+		{ "mta = { path = 3; };", "t.conf:1: path must be a string" },
+		{ "mta = \"postfix\";", "t.conf:1: mta must be a group" },
+		{ "\n\nstat_dir = \"/x\";", "t.conf:3: unknown key \"stat_dir\"" },
+		{ "mta = { typ = \"postfix\"; };", "t.conf:1: unknown key \"typ\" in mta" },
+		{ "state_dir = \"relative\";", "t.conf:1: state_dir must be an absolute path" },
+		{ "log = { syslog = \"yes\"; };", "t.conf:1: log.syslog must be true or false" },
+		{ "headers = { prefix = \"\"; };", "t.conf:1: headers.prefix must not be empty" },
+		{ "headers = { prefix = \"X Bad:\"; };", "t.conf:1: headers.prefix \"X Bad:\" may hold only" },
+		{ "vhosts = ( { path = \"/srv/site\"; } );", "t.conf:1: vhosts path \"/srv/site\" has no \"*\"" },
+		{ "vhosts = ( { name = \"x\"; } );", "t.conf:1: a vhosts entry needs path" },
+		{ "vhosts = ( \"x\" );", "t.conf:1: each vhosts entry must be a group" },
+		{ "vhosts = { path = \"/x/*\"; };", "t.conf:1: vhosts must be a list" },
+		{ "mta = { type = \"postfix\" ", "t.conf:1: syntax error" },
+	};
+	struct mo_config c;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case %zu: %s\n", i, cases[i].text);
+		assert_int_equal(-1, parse(cases[i].text, &c, err, sizeof(err)));
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("got \"%s\", want \"%s...\"", err, cases[i].want);
+	}
+}
+
+/* Trust is decided on the open file: owner and mode. */
+static void
+test_load_trust(void **state)
+{
+	char dir[] = "/tmp/mo-conf-XXXXXX", path[256], err[512];
+	struct mo_config c;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mailorigin.conf", dir);
+	fp = fopen(path, "w");
+	fputs("state_dir = \"/x\";\n", fp);
+	fclose(fp);
+
+	chmod(path, 0644);
+	mo_config_defaults(&c);
+	assert_int_equal(0, mo_config_load(&c, path, getuid(), err, sizeof(err)));
+	assert_string_equal("/x", c.state_dir);
+	mo_config_free(&c);
+
+	chmod(path, 0664);
+	assert_int_equal(-1, mo_config_load(&c, path, getuid(), err, sizeof(err)));
+	assert_non_null(strstr(err, "writable by group or others"));
+	chmod(path, 0646);
+	assert_int_equal(-1, mo_config_load(&c, path, getuid(), err, sizeof(err)));
+
+	chmod(path, 0644);
+	if (getuid() == 0) {
+		/* a file owned by someone else than root or the caller is refused */
+		assert_int_equal(0, chown(path, 12345, 0));
+		assert_int_equal(-1, mo_config_load(&c, path, 0, err, sizeof(err)));
+		assert_non_null(strstr(err, "owned by uid 12345, not by root"));
+	}
+	assert_int_equal(-1, mo_config_load(&c, dir, getuid(), err, sizeof(err)));
+	unlink(path);
+	assert_int_equal(-1, mo_config_load(&c, path, getuid(), err, sizeof(err)));
+	rmdir(dir);
+}
+
+static void
+test_vhosts(void **state)
+{
+	static const struct { const char *path, *want; } cases[] = {
+		{ "/var/www/vhosts/example.com/httpdocs/contact.php", "example.com" },
+		{ "/var/www/vhosts/example.com", "example.com" },
+		{ "/var/www/vhosts/example.com/", "example.com" },
+		{ "/var/www/vhosts/", NULL },
+		{ "/var/www/vhostsX/a/b", NULL },
+		{ "/home/alice/public_html/x.php", "alice" },
+		{ "/home/alice/private/x.php", NULL },
+		{ "/srv/special/deep/dir/", "special.example" },
+		{ "/srv/specialty/x", NULL },
+		{ "/srv/a-site/x", "a-site" },
+		{ "/tmp/x", NULL },
+	};
+	struct mo_config c;
+	char err[512], out[256];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(0, parse(
+	    "vhosts = ( { path = \"/var/www/vhosts/*/\"; },\n"
+	    "           { path = \"/home/*/public_html/\"; },\n"
+	    "           { path = \"/srv/special/\"; name = \"special.example\"; },\n"
+	    "           { path = \"/srv/*-site\"; } );\n", &c, err, sizeof(err)));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = mo_vhost_match(&c, cases[i].path, out, sizeof(out));
+		print_message("case %zu: %s\n", i, cases[i].path);
+		if (cases[i].want == NULL)
+			assert_null(got);
+		else {
+			assert_non_null(got);
+			assert_string_equal(cases[i].want, got);
+		}
+	}
+	mo_config_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_load_trust),
+		cmocka_unit_test(test_vhosts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,104 @@
+/* Sanitising: no CR, LF or NUL ever reaches a header or a log line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "escape.h"
+
+static void
+test_escapes(void **state)
+{
+	static const struct { const char *in; size_t len; const char *out; } cases[] = {
+		{ "/var/www/site", 13, "/var/www/site" },
+		{ "/tmp/evil\nX-Mailorigin-Uid: 0", 29, "/tmp/evil\\nX-Mailorigin-Uid: 0" },
+		{ "a\r\nb", 4, "a\\r\\nb" },
+		{ "nul\0byte", 8, "nul\\x00byte" },
+		{ "tab\tback\\slash", 14, "tab\\tback\\\\slash" },
+		{ "caf\xc3\xa9", 5, "caf\\xc3\\xa9" },
+		{ "\x7f\x1b[2J", 5, "\\x7f\\x1b[2J" },
+		{ "", 0, "" },
+	};
+	char out[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = mo_escape(out, sizeof(out), MO_HEADER_VALUE_MAX, cases[i].in, cases[i].len);
+		assert_string_equal(cases[i].out, out);
+		assert_int_equal(strlen(cases[i].out), n);
+	}
+}
+
+static void
+test_cut(void **state)
+{
+	char in[1000], out[MO_HEADER_VALUE_MAX + 8];
+	size_t n, i;
+
+	(void)state;
+	memset(in, 'a', sizeof(in));
+	n = mo_escape(out, sizeof(out), MO_HEADER_VALUE_MAX, in, sizeof(in));
+	assert_int_equal(MO_HEADER_VALUE_MAX, n);
+	assert_string_equal("...", out + n - 3);
+	/* a cut never splits an escape: all newlines */
+	memset(in, '\n', sizeof(in));
+	n = mo_escape(out, sizeof(out), MO_HEADER_VALUE_MAX, in, sizeof(in));
+	assert_true(n <= MO_HEADER_VALUE_MAX);
+	assert_string_equal("...", out + n - 3);
+	for (i = 0; i + 3 < n; i += 2)
+		assert_memory_equal("\\n", out + i, 2);
+	/* exactly at the bound: not cut */
+	memset(in, 'b', MO_HEADER_VALUE_MAX);
+	n = mo_escape(out, sizeof(out), MO_HEADER_VALUE_MAX, in, MO_HEADER_VALUE_MAX);
+	assert_int_equal(MO_HEADER_VALUE_MAX, n);
+	assert_int_equal('b', out[n - 1]);
+}
+
+static void
+test_log_line(void **state)
+{
+	struct mo_line l;
+
+	(void)state;
+	mo_line_init(&l);
+	mo_line_kv(&l, "id", "00ab");
+	mo_line_kvu(&l, "uid", 33);
+	mo_line_kv(&l, "cwd", "/srv/my site\n\"x\"");
+	mo_line_kv(&l, "from", NULL);
+	mo_line_kv(&l, "to", "a@b.c");
+	assert_string_equal("id=00ab uid=33 cwd=\"/srv/my site\\n\\\"x\\\"\" from=\"\" to=a@b.c", l.buf);
+	assert_null(strchr(l.buf, '\n'));
+}
+
+static void
+test_log_line_full(void **state)
+{
+	struct mo_line l;
+	char big[600];
+	int i, rc = 0;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	mo_line_init(&l);
+	for (i = 0; i < 20 && rc == 0; i++)
+		rc = mo_line_kv(&l, "k", big);
+	assert_int_equal(-1, rc);
+	assert_true(l.len < sizeof(l.buf));
+	assert_int_equal(l.len, strlen(l.buf));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_log_line),
+		cmocka_unit_test(test_log_line_full),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

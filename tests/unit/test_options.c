@@ -1,0 +1,131 @@
+/* The sendmail option table, over the spellings real callers use. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "options.h"
+
+struct ocase {
+	const char	*argv[16];
+	int		 rc, submission, extract;
+	const char	*sender, *fullname, *file_option, *mode;
+	int		 nrcpt_args;
+	unsigned long	 argv_rcpts;
+};
+
+static const struct ocase cases[] = {
+	/* PHP: sendmail_path "sendmail -t -i", plus a 5th-argument -f repeating one */
+	{ { "sendmail", "-t", "-i", NULL }, 0, 1, 1, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "-t", "-i", "-fa@x", "-f", "b@y", NULL }, 0, 1, 1, "b@y", NULL, NULL, NULL, 0, 0 },
+	/* cron */
+	{ { "sendmail", "-FCronDaemon", "-i", "-odi", "-oem", "-oi", "-t", NULL }, 0, 1, 1, NULL, "CronDaemon", NULL, NULL, 0, 0 },
+	{ { "sendmail", "-B8BITMIME", "-t", NULL }, 0, 1, 1, NULL, NULL, NULL, NULL, 0, 0 },
+	/* PHPMailer */
+	{ { "sendmail", "-oi", "-fme@x.org", "-t", NULL }, 0, 1, 1, "me@x.org", NULL, NULL, NULL, 0, 0 },
+	/* mailx and friends: recipients in argv, -- */
+	{ { "sendmail", "-i", "--", "a@x", "-b@y", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 2, 2 },
+	{ { "sendmail", "a@x", "b@y, c@z", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 2, 3 },
+	/* options stop at the first recipient, as Postfix (getopt "+") reads them */
+	{ { "sendmail", "a@x", "-t", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 2, 2 },
+	{ { "sendmail", "-r", "bounce@x", "-N", "never", "-V", "env1", "-R", "hdrs", "a@x", NULL }, 0, 1, 0, "bounce@x", NULL, NULL, NULL, 1, 1 },
+	{ { "sendmail", "-bm", "-Am", "a@x", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 1, 1 },
+	{ { "sendmail", "-Gimntvx", "-U", "-c", "-e", "q", "-h", "9", "-p", "smtp", "-L", "tag", NULL }, 0, 1, 1, NULL, NULL, NULL, NULL, 0, 0 },
+	/* not a submission */
+	{ { "sendmail", "-bp", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bp", 0, 0 },
+	{ { "sendmail", "-bs", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bs", 0, 0 },
+	{ { "sendmail", "-bv", "a@x", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bv", 1, 1 },
+	{ { "sendmail", "-bi", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bi", 0, 0 },
+	{ { "sendmail", "-I", NULL }, 0, 0, 0, NULL, NULL, NULL, "-I", 0, 0 },
+	{ { "sendmail", "-q", NULL }, 0, 0, 0, NULL, NULL, NULL, "-q", 0, 0 },
+	{ { "sendmail", "-q1h", NULL }, 0, 0, 0, NULL, NULL, NULL, "-q1h", 0, 0 },
+	{ { "sendmail", "-qRexample.com", NULL }, 0, 0, 0, NULL, NULL, NULL, "-qRexample.com", 0, 0 },
+	{ { "/usr/bin/mailq", NULL }, 0, 0, 0, NULL, NULL, NULL, "mailq", 0, 0 },
+	{ { "newaliases", NULL }, 0, 0, 0, NULL, NULL, NULL, "newaliases", 0, 0 },
+	/* options naming a file: the CVE-2016-10033 route */
+	{ { "sendmail", "-t", "-i", "-fa@x", "-X/var/www/shell.php", NULL }, 0, 1, 1, "a@x", NULL, "-X", NULL, 0, 0 },
+	{ { "sendmail", "-C", "/tmp/evil.cf", "-t", NULL }, 0, 1, 1, NULL, NULL, "-C", NULL, 0, 0 },
+	{ { "sendmail", "-oQ/tmp/", "-t", NULL }, 0, 1, 1, NULL, NULL, "-oQ", NULL, 0, 0 },
+	{ { "sendmail", "-OQueueDirectory=/tmp", "-oAx", NULL }, 0, 1, 0, NULL, NULL, "-oA", NULL, 0, 0 },
+	/* -X hidden after a flag cluster */
+	{ { "sendmail", "-tiX/tmp/log", NULL }, 0, 1, 1, NULL, NULL, "-X", NULL, 0, 0 },
+	/* usage errors */
+	{ { "sendmail", "-z", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "-t", "-f", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "--help", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "-:", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
+};
+
+static void
+assert_str(const char *want, const char *got)
+{
+	if (want == NULL)
+		assert_null(got);
+	else {
+		assert_non_null(got);
+		assert_string_equal(want, got);
+	}
+}
+
+static void
+test_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ocase *c = &cases[i];
+		struct mo_args a;
+		char *argv[16];
+		int argc = 0;
+
+		while (c->argv[argc] != NULL) {
+			argv[argc] = (char *)c->argv[argc];
+			argc++;
+		}
+		argv[argc] = NULL;
+		print_message("case %zu: %s %s\n", i, c->argv[0], c->argv[1] ? c->argv[1] : "");
+		assert_int_equal(c->rc, mo_args_classify(argc, argv, &a));
+		if (c->rc == -1) {
+			assert_true(a.error[0] != '\0');
+			continue;
+		}
+		assert_int_equal(c->submission, a.submission);
+		assert_int_equal(c->extract, a.extract);
+		assert_str(c->sender, a.sender);
+		assert_str(c->fullname, a.fullname);
+		assert_str(c->file_option, a.file_option);
+		assert_str(c->mode, a.mode);
+		assert_int_equal(c->nrcpt_args, a.nrcpt_args);
+		assert_int_equal(c->argv_rcpts, a.argv_rcpts);
+	}
+}
+
+/* The classifier must not touch argv: the MTA gets exactly what we got. */
+static void
+test_argv_untouched(void **state)
+{
+	char a0[] = "sendmail", a1[] = "-oi", a2[] = "-fme@x", a3[] = "--", a4[] = "r@y";
+	char *argv[] = { a0, a1, a2, a3, a4, NULL };
+	char *copy[6];
+	struct mo_args a;
+
+	(void)state;
+	memcpy(copy, argv, sizeof(argv));
+	assert_int_equal(0, mo_args_classify(5, argv, &a));
+	assert_memory_equal(copy, argv, sizeof(argv));
+	assert_string_equal("-fme@x", argv[2]);
+	assert_int_equal(4, a.first_rcpt);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_argv_untouched),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,238 @@
+/* Origin: process chain, SAPI, script and vhost over a fake /proc tree. */
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "origin.h"
+
+static char root[] = "/tmp/mo-proc-XXXXXX";
+
+/* A fake /proc/PID: stat with comm and ppid, cmdline, exe and cwd links. */
+static void
+fake(int pid, const char *comm, int ppid, const char *cmdline, size_t cmdlen,
+    const char *exe, const char *cwd)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	FILE *fp;
+
+	snprintf(dir, sizeof(dir), "%s/%d", root, pid);
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	fp = fopen(path, "w");
+	fprintf(fp, "%d (%s) S %d 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0\n", pid, comm, ppid);
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/cmdline", dir);
+	fp = fopen(path, "w");
+	fwrite(cmdline, 1, cmdlen, fp);
+	fclose(fp);
+	if (exe != NULL) {
+		snprintf(path, sizeof(path), "%s/exe", dir);
+		assert_int_equal(0, symlink(exe, path));
+	}
+	if (cwd != NULL) {
+		snprintf(path, sizeof(path), "%s/cwd", dir);
+		assert_int_equal(0, symlink(cwd, path));
+	}
+}
+#define FAKE(pid, comm, ppid, cmd, exe, cwd) fake(pid, comm, ppid, cmd, sizeof(cmd) - 1, exe, cwd)
+
+static int
+setup(void **state)
+{
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	FAKE(300, "sh", 200, "sh\0-c\0/usr/sbin/sendmail -t -i\0", "/usr/bin/dash", NULL);
+	FAKE(200, "php-fpm8.2", 100, "php-fpm: pool site-a          \0", NULL, NULL);
+	FAKE(100, "php-fpm8.2", 1, "php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)\0", NULL, NULL);
+	FAKE(410, "sh", 400, "sh\0-c\0sendmail -t\0", "/usr/bin/dash", NULL);
+	FAKE(400, "php", 1, "php\0-d\0display_errors=1\0bin/mailer.php\0--to\0x\0", "/usr/bin/php8.2", "/srv/www/cli-site");
+	FAKE(510, "apache2", 1, "/usr/sbin/apache2\0-k\0start\0", NULL, NULL);
+	FAKE(610, "php-cgi8.2", 1, "/usr/bin/php-cgi8.2\0", "/usr/bin/php-cgi8.2", NULL);
+	FAKE(710, "bash", 700, "bash\0", "/usr/bin/bash", NULL);
+	FAKE(700, "cron", 1, "/usr/sbin/cron\0-f\0", "/usr/sbin/cron", NULL);
+	FAKE(800, "we(ird) )name", 1, "x\0", NULL, NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[PATH_MAX];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+config_with_vhosts(struct mo_config *c)
+{
+	FILE *fp;
+	char err[256];
+	const char *t = "vhosts = ( { path = \"/srv/www/*/\"; } );";
+
+	fp = fmemopen((void *)t, strlen(t), "r");
+	mo_config_defaults(c);
+	assert_int_equal(0, mo_config_read(c, fp, "t", err, sizeof(err)));
+	fclose(fp);
+}
+
+static void
+test_fpm_chain(void **state)
+{
+	struct mo_config c;
+	struct mo_origin o;
+
+	(void)state;
+	config_with_vhosts(&c);
+	assert_int_equal(0, chdir("/tmp"));
+	mo_origin_collect(&o, root, 300, &c);
+	assert_int_equal(MO_SAPI_FPM, o.sapi);
+	assert_string_equal("fpm", mo_sapi_name(o.sapi));
+	assert_string_equal("site-a", o.pool);
+	assert_int_equal(200, o.php_pid);
+	assert_string_equal("sh[300] < php-fpm8.2[200]", o.chain);
+	assert_string_equal("/tmp", o.cwd);
+	assert_string_equal("/tmp/", o.script);
+	assert_string_equal("cwd", o.script_src);
+	assert_int_equal(1, o.script_claimed);
+	assert_int_equal(getuid(), o.uid);
+	assert_string_equal(o.user, o.vhost);   /* no rule matches /tmp/ */
+	mo_config_free(&c);
+}
+
+static void
+test_cli_chain(void **state)
+{
+	struct mo_config c;
+	struct mo_origin o;
+
+	(void)state;
+	config_with_vhosts(&c);
+	mo_origin_collect(&o, root, 410, &c);
+	assert_int_equal(MO_SAPI_CLI, o.sapi);
+	assert_string_equal("/srv/www/cli-site/bin/mailer.php", o.script);
+	assert_string_equal("php-cli-argv", o.script_src);
+	assert_int_equal(0, o.script_claimed);
+	assert_string_equal("cli-site", o.vhost);
+	assert_string_equal("/usr/bin/php8.2", o.php_exe);
+	mo_config_free(&c);
+}
+
+static void
+test_cgi_env(void **state)
+{
+	struct mo_config c;
+	struct mo_origin o;
+
+	(void)state;
+	config_with_vhosts(&c);
+	setenv("SCRIPT_FILENAME", "/srv/www/cgi-site/index.php", 1);
+	mo_origin_collect(&o, root, 610, &c);
+	unsetenv("SCRIPT_FILENAME");
+	assert_int_equal(MO_SAPI_CGI, o.sapi);
+	assert_string_equal("/srv/www/cgi-site/index.php", o.script);
+	assert_string_equal("env", o.script_src);
+	assert_int_equal(1, o.script_claimed);
+	assert_string_equal("cgi-site", o.vhost);
+	mo_config_free(&c);
+}
+
+static void
+test_not_php(void **state)
+{
+	struct mo_config c;
+	struct mo_origin o;
+
+	(void)state;
+	config_with_vhosts(&c);
+	mo_origin_collect(&o, root, 710, &c);
+	assert_int_equal(MO_SAPI_UNKNOWN, o.sapi);
+	assert_int_equal(0, o.php_pid);
+	assert_string_equal("/usr/sbin/cron", o.script);
+	assert_string_equal("parent", o.script_src);
+	assert_string_equal("bash[710] < cron[700]", o.chain);
+	/* a pid that does not exist: nothing but the caller */
+	mo_origin_collect(&o, root, 999, &c);
+	assert_int_equal(MO_SAPI_UNKNOWN, o.sapi);
+	assert_string_equal("", o.chain);
+	assert_string_equal("cwd", o.script_src);
+	mo_config_free(&c);
+}
+
+static void
+test_proc_read(void **state)
+{
+	struct mo_proc p;
+	char pool[64];
+
+	(void)state;
+	assert_int_equal(0, mo_proc_read(root, 800, &p));
+	assert_string_equal("we(ird) )name", p.comm);
+	assert_int_equal(1, p.ppid);
+	assert_int_equal(-1, mo_proc_read(root, 12345, &p));
+	assert_int_equal(0, mo_proc_read(root, 510, &p));
+	assert_int_equal(MO_SAPI_APACHE, mo_sapi_of(&p, pool, sizeof(pool)));
+	assert_int_equal(0, mo_proc_read(root, 100, &p));
+	assert_int_equal(MO_SAPI_FPM, mo_sapi_of(&p, pool, sizeof(pool)));
+	assert_string_equal("", pool);
+}
+
+static void
+test_cli_script(void **state)
+{
+	static const struct { const char *cmd; size_t len; const char *cwd, *want; } cases[] = {
+#define C(s) s, sizeof(s) - 1
+		{ C("php\0send.php\0"), "/srv/a", "/srv/a/send.php" },
+		{ C("php\0/abs/send.php\0"), "/srv/a", "/abs/send.php" },
+		{ C("php8.2\0-n\0-d\0x=1\0-c\0/etc/php.ini\0s.php\0arg\0"), "/", "/s.php" },
+		{ C("php\0-dx=1\0s.php\0"), "/w/", "/w/s.php" },
+		{ C("php\0-f\0file.php\0--\0-x\0"), "/w", "/w/file.php" },
+		{ C("php\0-ffile.php\0"), "/w", "/w/file.php" },
+		{ C("php\0-r\0mail('a','b','c');\0"), "/w", NULL },
+		{ C("php\0"), "/w", NULL },
+		{ C("php\0--\0a\0"), "/w", NULL },
+		{ C("php\0--ini\0"), "/w", NULL },
+		{ C("php\0-f\0"), "/w", NULL },
+		{ C(""), "/w", NULL },
+#undef C
+	};
+	char out[PATH_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = mo_cli_script(cases[i].cmd, cases[i].len, cases[i].cwd, out, sizeof(out));
+		print_message("case %zu\n", i);
+		if (cases[i].want == NULL)
+			assert_int_equal(-1, rc);
+		else {
+			assert_int_equal(0, rc);
+			assert_string_equal(cases[i].want, out);
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fpm_chain),
+		cmocka_unit_test(test_cli_chain),
+		cmocka_unit_test(test_cgi_env),
+		cmocka_unit_test(test_not_php),
+		cmocka_unit_test(test_proc_read),
+		cmocka_unit_test(test_cli_script),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

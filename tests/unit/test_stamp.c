@@ -1,0 +1,198 @@
+/* Header stamping over a table of messages, fed in pieces of every size. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "stamp.h"
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static int
+sink(void *ctx, const void *p, size_t n)
+{
+	struct buf *b = ctx;
+
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2;
+		b->p = realloc(b->p, b->cap);
+		assert_non_null(b->p);
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+#define S(x) x, sizeof(x) - 1
+struct scase {
+	const char	*in;
+	size_t		 inlen;
+	const char	*out;
+	size_t		 outlen;
+	unsigned	 forged;
+	unsigned long	 rcpts;         /* with -t */
+	const char	*xphp;
+};
+
+static const struct scase cases[] = {
+	/* plain, LF */
+	{ S("Subject: hi\nTo: a@x\n\nbody\n"), S("Subject: hi\nTo: a@x\n\nbody\n"), 0, 1, "" },
+	/* CRLF untouched */
+	{ S("Subject: hi\r\nTo: a@x, b@y\r\n\r\nbody\r\n.\r\n"), S("Subject: hi\r\nTo: a@x, b@y\r\n\r\nbody\r\n.\r\n"), 0, 2, "" },
+	/* forged headers removed, any case, folded, anywhere in the block */
+	{ S("X-Mailorigin-Uid: 0\nSubject: s\nx-mailorigin-script: /a\n\t/b\nX-MAILORIGIN-ID: 1\nTo: a@x\n\nX-Mailorigin-Uid: body stays\n"),
+	  S("Subject: s\nTo: a@x\n\nX-Mailorigin-Uid: body stays\n"), 3, 1, "" },
+	{ S("X-Mailorigin-Uid: 0\r\n folded\r\n\r\nb"), S("\r\nb"), 1, 0, "" },
+	/* a similar but different name is not ours */
+	{ S("X-Mailorigin: x\nX-Mailoriginal-Uid: y\n\n"), S("X-Mailorigin: x\nX-Mailoriginal-Uid: y\n\n"), 0, 0, "" },
+	/* obsolete "Name :" syntax is still a header */
+	{ S("X-Mailorigin-Cwd : /x\nTo : a@x\n\n"), S("To : a@x\n\n"), 1, 1, "" },
+	/* recipients: To, Cc, Bcc, folded, groups, quoted names */
+	{ S("To: \"Doe, J\" <j@x>,\n k@y\nCc: team: a@x, b@x;\nBcc: undisclosed-recipients:;\nReply-To: r@x\n\n"),
+	  S("To: \"Doe, J\" <j@x>,\n k@y\nCc: team: a@x, b@x;\nBcc: undisclosed-recipients:;\nReply-To: r@x\n\n"), 0, 4, "" },
+	/* PHP's header noted */
+	{ S("X-PHP-Originating-Script: 1000:send.php\nTo: a@x\n\n"), S("X-PHP-Originating-Script: 1000:send.php\nTo: a@x\n\n"), 0, 1, " 1000:send.php\n" },
+	/* no blank line after the headers, no final newline */
+	{ S("Subject: x\nTo: a@x"), S("Subject: x\nTo: a@x"), 0, 1, "" },
+	/* a line without a colon ends the headers: all after it is body */
+	{ S("Subject: x\nnot a header\nX-Mailorigin-Uid: 0\n"), S("Subject: x\nnot a header\nX-Mailorigin-Uid: 0\n"), 0, 0, "" },
+	{ S("Hello world\nX-Mailorigin-Uid: 0\n"), S("Hello world\nX-Mailorigin-Uid: 0\n"), 0, 0, "" },
+	{ S("From sender@x Mon Jan  1 00:00:00 2026\nTo: a@x\n"), S("From sender@x Mon Jan  1 00:00:00 2026\nTo: a@x\n"), 0, 0, "" },
+	/* last line without a colon, at EOF */
+	{ S("Subject: x\nnocolon"), S("Subject: x\nnocolon"), 0, 0, "" },
+	/* NUL bytes: in a header name it is body; in a value it passes */
+	{ S("Sub\0ject: x\nX-Mailorigin-Uid: 0\n"), S("Sub\0ject: x\nX-Mailorigin-Uid: 0\n"), 0, 0, "" },
+	{ S("Subject: a\0b\nX-Mailorigin-Id: 1\n\nbo\0dy"), S("Subject: a\0b\n\nbo\0dy"), 1, 0, "" },
+	/* 8-bit in a name: body */
+	{ S("Subj\xc3\xa9: x\n\n"), S("Subj\xc3\xa9: x\n\n"), 0, 0, "" },
+	/* empty message, lone CR, CR at start */
+	{ S(""), S(""), 0, 0, "" },
+	{ S("\r"), S("\r"), 0, 0, "" },
+	{ S("\rX: y\n"), S("\rX: y\n"), 0, 0, "" },
+	{ S("\n"), S("\n"), 0, 0, "" },
+	/* empty name */
+	{ S(": x\nX-Mailorigin-Uid: 1\n"), S(": x\nX-Mailorigin-Uid: 1\n"), 0, 0, "" },
+	/* leading white space on the first line is a (strange) continuation */
+	{ S(" x: y\nX-Mailorigin-Uid: 1\n\n"), S(" x: y\n\n"), 1, 0, "" },
+};
+
+static void
+run_case(const struct scase *c, size_t piece, int extract)
+{
+	struct mo_stamp st;
+	struct buf b = { NULL, 0, 0 };
+	size_t off;
+
+	mo_stamp_init(&st, "X-Mailorigin-", extract, sink, &b);
+	for (off = 0; off < c->inlen; off += piece) {
+		size_t n = c->inlen - off < piece ? c->inlen - off : piece;
+		assert_int_equal(0, mo_stamp_feed(&st, c->in + off, n));
+	}
+	assert_int_equal(0, mo_stamp_finish(&st));
+	assert_int_equal(c->outlen, b.len);
+	if (c->outlen)
+		assert_memory_equal(c->out, b.p, c->outlen);
+	assert_int_equal(c->forged, st.forged);
+	assert_int_equal(extract ? c->rcpts : 0, st.header_rcpts);
+	assert_string_equal(c->xphp, st.xphp);
+	free(b.p);
+}
+
+static void
+test_table(void **state)
+{
+	static const size_t pieces[] = { 1, 2, 3, 5, 7, 16, 64, 1 << 20 };
+	size_t i, p;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++) {
+			print_message("case %zu piece %zu\n", i, pieces[p]);
+			run_case(&cases[i], pieces[p], 1);
+			run_case(&cases[i], pieces[p], 0);
+		}
+}
+
+/* A 1 MiB header line streams through; memory held is the name only. */
+static void
+test_giant_lines(void **state)
+{
+	size_t big = 1 << 20, n;
+	char *in = malloc(big + 64);
+	struct mo_stamp st;
+	struct buf b = { NULL, 0, 0 };
+
+	(void)state;
+	n = (size_t)sprintf(in, "Subject: ");
+	memset(in + n, 'x', big);
+	n += big;
+	n += (size_t)sprintf(in + n, "\nX-Mailorigin-Uid: 0\n\nbody");
+	mo_stamp_init(&st, "X-Mailorigin-", 1, sink, &b);
+	assert_int_equal(0, mo_stamp_feed(&st, in, n));
+	assert_int_equal(0, mo_stamp_finish(&st));
+	assert_int_equal(1, st.forged);
+	assert_int_equal(n - strlen("X-Mailorigin-Uid: 0\n"), b.len);
+	free(b.p);
+
+	/* a 1 MiB name without a colon: past the limit it is body, unchanged */
+	memset(in, 'N', big);
+	memcpy(in + big, ": v\n\n", 5);
+	b.len = 0;
+	b.p = NULL;
+	b.cap = 0;
+	mo_stamp_init(&st, "X-Mailorigin-", 1, sink, &b);
+	assert_int_equal(0, mo_stamp_feed(&st, in, big + 5));
+	assert_int_equal(0, mo_stamp_finish(&st));
+	assert_int_equal(big + 5, b.len);
+	assert_memory_equal(in, b.p, big + 5);
+	assert_true(st.saw_body);
+	free(b.p);
+	free(in);
+}
+
+static void
+test_eol(void **state)
+{
+	(void)state;
+	assert_string_equal("\r\n", mo_stamp_eol("Subject: x\r\nTo: y\n", 18));
+	assert_string_equal("\n", mo_stamp_eol("Subject: x\nTo: y\r\n", 18));
+	assert_string_equal("\n", mo_stamp_eol("no newline at all", 17));
+	assert_string_equal("\n", mo_stamp_eol("\n", 1));
+	assert_string_equal("\r\n", mo_stamp_eol("\r\n", 2));
+	assert_string_equal("\n", mo_stamp_eol("", 0));
+}
+
+static void
+test_other_prefix(void **state)
+{
+	struct mo_stamp st;
+	struct buf b = { NULL, 0, 0 };
+	const char in[] = "X-Origin-Uid: 0\nX-Mailorigin-Uid: 1\n\n";
+
+	(void)state;
+	mo_stamp_init(&st, "X-Origin-", 0, sink, &b);
+	assert_int_equal(0, mo_stamp_feed(&st, in, sizeof(in) - 1));
+	assert_int_equal(0, mo_stamp_finish(&st));
+	assert_int_equal(1, st.forged);
+	assert_int_equal(strlen("X-Mailorigin-Uid: 1\n\n"), b.len);
+	free(b.p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_giant_lines),
+		cmocka_unit_test(test_eol),
+		cmocka_unit_test(test_other_prefix),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,623 @@
+/*
+ * mailorigin-sendmail - a setgid drop-in sendmail that stamps each message
+ * with where it came from, logs it, and hands it to the real MTA.
+ *
+ * Data flow (see DESIGN.md): start-up hygiene; config (trusted only on the
+ * open fd); classify argv (non-submission modes go straight to the real
+ * MTA); origin (uid, cwd, process chain, script, vhost); message (stdin
+ * streamed into an unlinked spool file, our headers on top, forged copies
+ * removed); one log line; drop the group, spool on fd 0, execve the real
+ * MTA by absolute path with the original arguments.  When the MTA cannot
+ * be run the message is held in the state dir, never lost.
+ *
+ * Privilege: installed root:mailorigin 2755.  The group opens the state
+ * dir and the log; it is dropped before the MTA runs.  While setgid the
+ * environment decides nothing: MAILORIGIN_CONF is ignored, the exec
+ * environment is built from an allow-list.
+ */
+#include <sys/auxv.h>
+#include <sys/stat.h>
+
+#include <bsd/unistd.h>
+#include <bsd/string.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "escape.h"
+#include "options.h"
+#include "origin.h"
+#include "spool.h"
+#include "stamp.h"
+
+#define PROG "mailorigin-sendmail"
+#define CHUNK 65536
+#define SAFE_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+extern char **environ;
+
+struct wrapper {
+	int			 privileged;    /* running setgid/setuid */
+	gid_t			 rgid, mo_gid;  /* caller's gid, our group */
+	struct mo_config	 cfg;
+	struct mo_args		 args;
+	struct mo_origin	 origin;
+	char			 id[MO_ID_LEN + 1];
+	int			 statefd;       /* -1 when the state dir failed */
+	int			 logfd;         /* -1 when no log file */
+	char			 faults[512];   /* "what: why; ..." for the log line */
+	struct mo_stamp		 st;            /* what the header filter saw */
+	unsigned long long	 size;          /* bytes in the spool */
+};
+
+/* The spool writer: buffered, and failing over to memory on a write error. */
+struct spool_out {
+	struct wrapper		*w;
+	int			 fd;
+	char			 buf[CHUNK];
+	size_t			 len;
+	unsigned long long	 total;
+};
+
+static void
+fault(struct wrapper *w, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	syslog(LOG_ERR, "fault: %s", msg);
+	fprintf(stderr, PROG ": warning: %s\n", msg);
+	if (w->faults[0])
+		strlcat(w->faults, "; ", sizeof(w->faults));
+	strlcat(w->faults, msg, sizeof(w->faults));
+}
+
+/* Fixed start-up: fds 0-2 open, nothing else inherited, known umask and
+ * signals, a constant syslog ident. */
+static void
+startup(struct wrapper *w)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != fd)
+			_exit(EX_OSERR);
+	closefrom(3);
+	umask(027);
+	signal(SIGPIPE, SIG_IGN);
+	openlog("mailorigin", LOG_PID, LOG_MAIL);
+
+	memset(w, 0, sizeof(*w));
+	w->statefd = w->logfd = -1;
+	w->rgid = getgid();
+	w->mo_gid = getegid();
+	w->privileged = getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
+	    getgid() != getegid();
+}
+
+static void
+log_line(struct wrapper *w, int prio, const struct mo_line *l)
+{
+	char line[128 + sizeof(l->buf)], stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
+
+	if (w->cfg.log_syslog)
+		syslog(prio, "%s", l->buf);
+	if (w->logfd == -1)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, sizeof(line), "%s mailorigin[%d]: %s\n", stamp, (int)getpid(), l->buf);
+	/* one write, so that lines of concurrent wrappers never interleave */
+	if (n < 0 || write(w->logfd, line, (size_t)n) != n)
+		syslog(LOG_ERR, "fault: log file %s: %m", w->cfg.log_file);
+}
+
+static void
+load_config(struct wrapper *w)
+{
+	const char *path = MO_CONF_PATH, *env;
+	char err[512];
+
+	mo_config_defaults(&w->cfg);
+	env = getenv("MAILORIGIN_CONF");
+	if (env != NULL && env[0] != '\0') {
+		if (w->privileged)
+			syslog(LOG_NOTICE, "MAILORIGIN_CONF ignored: running setgid");
+		else
+			path = env;
+	}
+	if (mo_config_load(&w->cfg, path, w->privileged ? 0 : getuid(), err, sizeof(err)) == -1) {
+		mo_config_defaults(&w->cfg);
+		if (errno != ENOENT || path != (const char *)MO_CONF_PATH)
+			fault(w, "config %s; using defaults", err);
+	}
+}
+
+/* Open the log file while privileged.  Only root may create it, so that
+ * no caller ever owns it. */
+static void
+open_log(struct wrapper *w)
+{
+	const char *f = w->cfg.log_file;
+
+	if (f[0] == '\0')
+		return;
+	w->logfd = open(f, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (w->logfd == -1 && errno == ENOENT && getuid() == 0)
+		w->logfd = open(f, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_NOCTTY | O_CLOEXEC, 0660);
+	if (w->logfd == -1)
+		fault(w, "log file %s: %s", f, strerror(errno));
+}
+
+/* Drop the group for good; the saved set-group-ID is kept only when
+ * keep_saved, so that a failed execve can take it back to hold the
+ * message (a successful execve resets the saved ID to the new egid). */
+static void
+drop_group(struct wrapper *w, int keep_saved)
+{
+	if (setresgid(w->rgid, w->rgid, keep_saved ? (gid_t)-1 : w->rgid) == -1 ||
+	    getegid() != getgid()) {
+		syslog(LOG_ERR, "cannot drop group: %m");
+		_exit(EX_OSERR);
+	}
+}
+
+/* The environment the real MTA gets: an allow-list, and a fixed PATH. */
+static char **
+exec_env(const struct wrapper *w, char **extra)
+{
+	static const char *const keep[] = {
+		"HOME=", "USER=", "LOGNAME=", "TZ=", "LANG=", "LC_", NULL
+	};
+	static const char *const keep_postfix[] = { "MAIL_CONFIG=", NULL };
+	static const char *const keep_qmail[] = {
+		"QMAIL", "MAILNAME=", "NAME=", "MAILHOST=", "MAILUSER=", NULL
+	};
+	const char *const *mta_keep = w->cfg.mta_type == MO_MTA_QMAIL ? keep_qmail : keep_postfix;
+	size_t n = 0, cap = 8, i;
+	char **env, **e;
+
+	for (e = environ; *e; e++)
+		cap++;
+	for (e = extra; e && *e; e++)
+		cap++;
+	if ((env = calloc(cap, sizeof(*env))) == NULL)
+		return NULL;
+	env[n++] = (char *)SAFE_PATH;
+	for (e = environ; *e; e++) {
+		int ok = 0;
+		for (i = 0; keep[i] && !ok; i++)
+			ok = strncmp(*e, keep[i], strlen(keep[i])) == 0;
+		for (i = 0; mta_keep[i] && !ok; i++)
+			ok = strncmp(*e, mta_keep[i], strlen(mta_keep[i])) == 0;
+		/* values set from the command line below take precedence */
+		for (i = 0; extra && extra[i] && ok; i++) {
+			size_t k = strcspn(extra[i], "=") + 1;
+			if (strncmp(*e, extra[i], k) == 0)
+				ok = 0;
+		}
+		if (ok && strchr(*e, '=') != NULL)
+			env[n++] = *e;
+	}
+	for (e = extra; e && *e; e++)
+		env[n++] = *e;
+	env[n] = NULL;
+	return env;
+}
+
+/* The real MTA for a mode that is not a submission: exec'd unchanged. */
+static void
+pass_through(struct wrapper *w, int argc, char *argv[])
+{
+	char path[PATH_MAX], **env;
+
+	(void)argc;
+	strlcpy(path, w->cfg.mta_path, sizeof(path));
+	if (w->cfg.mta_type == MO_MTA_QMAIL) {
+		if (strcmp(w->args.mode, "mailq") != 0 && strncmp(w->args.mode, "-bp", 3) != 0)
+			errx(EX_UNAVAILABLE, "%s is not supported with qmail; use qmail's own tools",
+			    w->args.mode);
+		char *slash = strrchr(path, '/');
+		strlcpy(slash + 1, "qmail-qread", sizeof(path) - (size_t)(slash + 1 - path));
+		argv = (char *[]){ path, NULL };
+	}
+	drop_group(w, 0);
+	if ((env = exec_env(w, NULL)) == NULL)
+		errx(EX_OSERR, "out of memory");
+	signal(SIGPIPE, SIG_DFL);
+	execve(path, argv, env);
+	err(EX_UNAVAILABLE, "cannot run %s", path);
+}
+
+/* --- the spool writer --- */
+
+static int
+out_flush(struct spool_out *o);
+
+/* A write to the spool file failed (disk full...): move what is written
+ * so far into memory and go on there, so that the message still passes. */
+static int
+out_fail_over(struct spool_out *o, int why)
+{
+	char buf[CHUNK];
+	off_t off = 0;
+	ssize_t n;
+	int mem;
+
+	if (o->fd >= 0 && (mem = mo_spool_memory()) != -1) {
+		fault(o->w, "spool file: %s; spooling in memory", strerror(why));
+		while ((n = pread(o->fd, buf, sizeof(buf), off)) > 0) {
+			if (write(mem, buf, (size_t)n) != n) {
+				close(mem);
+				return -1;
+			}
+			off += n;
+		}
+		if (n == -1) {
+			close(mem);
+			return -1;
+		}
+		close(o->fd);
+		o->fd = mem;
+		return 0;
+	}
+	errno = why;
+	return -1;
+}
+
+static int
+out_write_fd(struct spool_out *o, const char *p, size_t n)
+{
+	int failed_over = 0;
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(o->fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (failed_over++ || out_fail_over(o, errno) == -1)
+				return -1;
+			continue;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int
+out_flush(struct spool_out *o)
+{
+	int rc = out_write_fd(o, o->buf, o->len);
+
+	o->len = 0;
+	return rc;
+}
+
+static int
+out_sink(void *ctx, const void *p, size_t n)
+{
+	struct spool_out *o = ctx;
+
+	o->total += n;
+	if (o->len + n > sizeof(o->buf) && out_flush(o) == -1)
+		return -1;
+	if (n >= sizeof(o->buf))
+		return out_write_fd(o, p, n);
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+	return 0;
+}
+
+static int
+open_spool(struct wrapper *w)
+{
+	int fd = -1;
+
+	if ((w->statefd = mo_state_open(w->cfg.state_dir)) == -1)
+		fault(w, "state dir %s: %s", w->cfg.state_dir, strerror(errno));
+	else if ((fd = mo_spool_create(w->statefd)) == -1)
+		fault(w, "spool in %s/tmp: %s", w->cfg.state_dir, strerror(errno));
+	if (fd == -1 && (fd = mo_spool_memory()) == -1) {
+		syslog(LOG_ERR, "cannot spool the message anywhere: %m");
+		errx(EX_TEMPFAIL, "cannot spool the message: %s", strerror(errno));
+	}
+	return fd;
+}
+
+/* Look at /proc with the caller's own group: the kernel lets a process
+ * read its own family's cwd and exe only when the groups match. */
+static void
+collect_origin(struct wrapper *w)
+{
+	if (w->privileged && setegid(w->rgid) == -1)
+		fault(w, "setegid: %s", strerror(errno));
+	mo_origin_collect(&w->origin, "/proc", getppid(), &w->cfg);
+	if (w->privileged && setegid(w->mo_gid) == -1) {
+		syslog(LOG_ERR, "cannot take the group back: %m");
+		_exit(EX_OSERR);
+	}
+}
+
+static int
+header(struct spool_out *o, const char *prefix, const char *name, const char *value,
+    const char *eol)
+{
+	char v[MO_HEADER_VALUE_MAX + 8], line[MO_HEADER_VALUE_MAX + 128];
+	int n;
+
+	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, value, strlen(value));
+	n = snprintf(line, sizeof(line), "%s%s: %s%s", prefix, name, v, eol);
+	return out_sink(o, line, (size_t)n);
+}
+
+static int
+stamp_headers(struct wrapper *w, struct spool_out *o, const char *eol)
+{
+	const struct mo_origin *g = &w->origin;
+	const char *p = w->cfg.header_prefix;
+	char uid[96], script[PATH_MAX + 64];
+
+	snprintf(uid, sizeof(uid), "%lu (%s)", (unsigned long)g->uid, g->user);
+	snprintf(script, sizeof(script), "%s; source=%s%s", g->script, g->script_src,
+	    g->script_claimed ? "; claimed" : "");
+	return header(o, p, "Id", w->id, eol) == -1 ||
+	    header(o, p, "Uid", uid, eol) == -1 ||
+	    header(o, p, "Cwd", g->cwd, eol) == -1 ||
+	    header(o, p, "Script", script, eol) == -1 ||
+	    header(o, p, "Vhost", g->vhost, eol) == -1 ? -1 : 0;
+}
+
+/* Stream stdin through the header filter into the spool.  Returns the
+ * spool fd (possibly moved to memory), or exits when stdin fails. */
+static int
+copy_message(struct wrapper *w, struct spool_out *o, struct mo_stamp *st)
+{
+	static char buf[CHUNK];
+	ssize_t n;
+	int first = 1;
+
+	mo_stamp_init(st, w->cfg.header_prefix, w->args.extract, out_sink, o);
+	for (;;) {
+		if ((n = read(0, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			syslog(LOG_ERR, "id=%s reading the message: %m", w->id);
+			errx(EX_IOERR, "reading the message: %s", strerror(errno));
+		}
+		if (first) {
+			first = 0;
+			if (stamp_headers(w, o, mo_stamp_eol(buf, (size_t)n)) == -1)
+				break;
+		}
+		if (n == 0)
+			break;
+		if (mo_stamp_feed(st, buf, (size_t)n) == -1)
+			break;
+	}
+	if (n != 0 || mo_stamp_finish(st) == -1 || out_flush(o) == -1) {
+		syslog(LOG_ERR, "id=%s cannot write the spool: %m", w->id);
+		errx(EX_TEMPFAIL, "cannot write the message to the spool: %s", strerror(errno));
+	}
+	return o->fd;
+}
+
+/* The one log line of a message. */
+static void
+message_line(struct wrapper *w, struct mo_line *l, const char *action, const char *status)
+{
+	const struct mo_origin *g = &w->origin;
+	char xphp[MO_XPHP_MAX + 1];
+	size_t n;
+
+	mo_line_init(l);
+	mo_line_kv(l, "id", w->id);
+	mo_line_kv(l, "action", action);
+	mo_line_kvu(l, "uid", g->uid);
+	mo_line_kv(l, "user", g->user);
+	mo_line_kv(l, "vhost", g->vhost);
+	mo_line_kv(l, "cwd", g->cwd);
+	mo_line_kv(l, "script", g->script);
+	mo_line_kv(l, "script_src", g->script_src);
+	mo_line_kvu(l, "claimed", (unsigned)g->script_claimed);
+	mo_line_kv(l, "sapi", mo_sapi_name(g->sapi));
+	mo_line_kvu(l, "php_pid", (unsigned long long)g->php_pid);
+	mo_line_kv(l, "pool", g->pool);
+	mo_line_kv(l, "from", w->args.sender);
+	mo_line_kvu(l, "rcpts", w->args.argv_rcpts + w->st.header_rcpts);
+	mo_line_kvu(l, "size", w->size);
+	mo_line_kvu(l, "forged", w->st.forged);
+	/* PHP's own header: " 1000:send.php\r\n" -> "1000:send.php" */
+	n = strlcpy(xphp, w->st.xphp, sizeof(xphp));
+	while (n > 0 && (xphp[n - 1] == '\n' || xphp[n - 1] == '\r' || xphp[n - 1] == ' '))
+		xphp[--n] = '\0';
+	if (n > 0)
+		mo_line_kv(l, "x_php_script", xphp + strspn(xphp, " \t"));
+	mo_line_kv(l, "mta", w->cfg.mta_path);
+	mo_line_kv(l, "mta_status", status);
+	if (w->faults[0])
+		mo_line_kv(l, "fault", w->faults);
+	mo_line_kv(l, "chain", g->chain);
+}
+
+/* The meta file of a held message: key=value lines, argv in order. */
+static size_t
+hold_meta(struct wrapper *w, const struct mo_line *l, const char *reason,
+    int argc, char *argv[], char *buf, size_t cap)
+{
+	struct mo_line m;
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(buf + n, cap - n, "version=1\ntime=%lld\nreason=%s\ngid=%lu\n",
+	    (long long)time(NULL), reason, (unsigned long)w->rgid);
+	n += (size_t)snprintf(buf + n, cap - n, "%s\n", l->buf);
+	for (i = 0; i < argc && n < cap; i++) {
+		mo_line_init(&m);
+		mo_line_kv(&m, "arg", argv[i]);
+		n += (size_t)snprintf(buf + n, cap - n, "%s\n", m.buf);
+	}
+	return n < cap ? n : cap;
+}
+
+/* The real MTA cannot run: keep the message, tell the caller. */
+static void __attribute__((noreturn))
+hold_and_exit(struct wrapper *w, int msgfd, const char *why, int argc, char *argv[])
+{
+	static char meta[65536 + 8192];
+	struct mo_line l;
+	size_t n;
+
+	message_line(w, &l, "hold", why);
+	n = hold_meta(w, &l, "mta-unavailable", argc, argv, meta, sizeof(meta));
+	if (w->statefd == -1 || mo_hold(w->statefd, msgfd, w->id, meta, n) == -1) {
+		message_line(w, &l, "tempfail", why);
+		mo_line_kv(&l, "hold_error", strerror(errno));
+		log_line(w, LOG_ERR, &l);
+		errx(EX_TEMPFAIL, "cannot run %s (%s) and cannot hold the message: not accepted",
+		    w->cfg.mta_path, why);
+	}
+	log_line(w, LOG_ERR, &l);
+	errx(EX_UNAVAILABLE, "cannot run %s (%s); message %s held", w->cfg.mta_path, why, w->id);
+}
+
+/* Is path this very program?  Exec'ing ourselves would loop. */
+static int
+is_self(const char *path)
+{
+	struct stat a, b;
+
+	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* qmail: qmail-inject -H|-a [-f sender] -- recipients, with the sender
+ * and full name in the environment, as qmail's own sendmail does. */
+static char **
+qmail_argv(struct wrapper *w, int argc, char *argv[], char **extra)
+{
+	static char user[1024], host[1024], name[1024];
+	char **qv;
+	int n = 0, i, e = 0;
+
+	if ((qv = calloc((size_t)argc + 8, sizeof(*qv))) == NULL)
+		return NULL;
+	qv[n++] = w->cfg.mta_path;
+	qv[n++] = (char *)(w->args.extract ? "-H" : "-a");
+	if (w->args.sender != NULL) {
+		const char *at = strrchr(w->args.sender, '@');
+		qv[n++] = (char *)"-f";
+		qv[n++] = (char *)w->args.sender;
+		if (at != NULL) {
+			snprintf(user, sizeof(user), "QMAILUSER=%.*s", (int)(at - w->args.sender),
+			    w->args.sender);
+			snprintf(host, sizeof(host), "QMAILHOST=%s", at + 1);
+			extra[e++] = host;
+		} else
+			snprintf(user, sizeof(user), "QMAILUSER=%s", w->args.sender);
+		extra[e++] = user;
+	}
+	if (w->args.fullname != NULL) {
+		snprintf(name, sizeof(name), "MAILNAME=%s", w->args.fullname);
+		extra[e++] = name;
+	}
+	extra[e] = NULL;
+	qv[n++] = (char *)"--";
+	for (i = w->args.first_rcpt; i < argc; i++)
+		qv[n++] = argv[i];
+	qv[n] = NULL;
+	return qv;
+}
+
+static void __attribute__((noreturn))
+hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
+{
+	char *extra[4] = { NULL }, **mta_argv, **env;
+	struct mo_line l;
+	int saved;
+
+	if (lseek(msgfd, 0, SEEK_SET) == -1 || (msgfd != 0 && dup2(msgfd, 0) == -1))
+		errx(EX_OSERR, "cannot rewind the spool: %s", strerror(errno));
+	if (is_self(w->cfg.mta_path))
+		hold_and_exit(w, 0, "mta.path is this wrapper", argc, argv);
+	/* access() asks with the real ids: can the caller run it? */
+	if (access(w->cfg.mta_path, X_OK) == -1)
+		hold_and_exit(w, 0, strerror(errno), argc, argv);
+
+	if (w->cfg.mta_type == MO_MTA_QMAIL)
+		mta_argv = qmail_argv(w, argc, argv, extra);
+	else if ((mta_argv = calloc((size_t)argc + 1, sizeof(*mta_argv))) != NULL) {
+		memcpy(mta_argv, argv, (size_t)argc * sizeof(*argv));
+		mta_argv[0] = w->cfg.mta_path;
+	}
+	if (mta_argv == NULL || (env = exec_env(w, extra)) == NULL)
+		errx(EX_TEMPFAIL, "out of memory");
+
+	message_line(w, &l, "pass", "exec");
+	log_line(w, LOG_INFO, &l);
+	drop_group(w, 1);
+	signal(SIGPIPE, SIG_DFL);
+	execve(w->cfg.mta_path, mta_argv, env);
+	saved = errno;
+	signal(SIGPIPE, SIG_IGN);
+	if (w->privileged && setegid(w->mo_gid) == -1)
+		_exit(EX_OSERR);
+	hold_and_exit(w, 0, strerror(saved), argc, argv);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct wrapper w;
+	struct spool_out *o;
+	int fd;
+
+	startup(&w);
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(mo_sendmail_usage, stdout);
+		return EX_OK;
+	}
+	load_config(&w);
+	if (mo_args_classify(argc, argv, &w.args) == -1) {
+		fprintf(stderr, PROG ": %s\n%s", w.args.error, mo_sendmail_usage);
+		return EX_USAGE;
+	}
+	if (w.args.file_option != NULL && getuid() != 0) {
+		syslog(LOG_WARNING, "action=refused uid=%lu option=%s reason=names-a-file",
+		    (unsigned long)getuid(), w.args.file_option);
+		errx(EX_NOPERM, "option %s names a file or directory and is refused for uid %lu "
+		    "(root only)", w.args.file_option, (unsigned long)getuid());
+	}
+	if (!w.args.submission)
+		pass_through(&w, argc, argv);
+
+	open_log(&w);
+	mo_new_id(w.id);
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		errx(EX_TEMPFAIL, "out of memory");
+	o->w = &w;
+	o->fd = open_spool(&w);
+	collect_origin(&w);
+	fd = copy_message(&w, o, &w.st);
+	w.size = o->total;
+	hand_over(&w, fd, argc, argv);
+}
