@@ -10,14 +10,21 @@
 // key = [a-z_][a-z0-9_]*; value = bare or "quoted".  A bare value has no
 // space, quote, backslash, control or non-ASCII byte; a quoted value holds
 // no raw control or non-ASCII byte and uses C escapes (\n \t \r \\ \"
-// \xHH \a \b \f \v \e, \NNN octal).  A syslog prefix "<PRI>... mailorigin[PID]: "
-// is accepted and reported as keys _pri and _ident.
+// \xHH \a \b \f \v \e, \NNN octal).  A prefix "<PRI>Mmm dd hh:mm:ss ident[PID]: "
+// (syslog) or "ISO-8601-time ident[PID]: " (log file) is accepted and
+// reported as keys _pri, _time, _ident, _pid.
 
 function parse_line(string $l): ?array {
     $kv = [];
-    if (preg_match('/^<(\d{1,3})>(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d )?([^:\[ ]+)(?:\[\d+\])?: /', $l, $m)) {
-        $kv['_pri'] = $m[1];
-        $kv['_ident'] = $m[2];
+    // syslog: "<PRI>Mmm dd hh:mm:ss ident[pid]: "; log file: "ISO-8601 ident[pid]: "
+    $re = '/^(?:<(\d{1,3})>)?(?:([A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d'
+        . '|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) )?'
+        . '([a-z][a-z0-9_-]*)(?:\[(\d+)\])?: /';
+    if (preg_match($re, $l, $m)) {
+        if ($m[1] !== '') $kv['_pri'] = $m[1];
+        if ($m[2] !== '') $kv['_time'] = $m[2];
+        $kv['_ident'] = $m[3];
+        if (($m[4] ?? '') !== '') $kv['_pid'] = $m[4];
         $l = substr($l, strlen($m[0]));
     }
     $i = 0; $n = strlen($l);

@@ -212,7 +212,7 @@ mo_log_count() { [ -f "$MO_LOG" ] && wc -l <"$MO_LOG" | tr -d ' ' || echo 0; }
 mo_log_since() { tail -n +"$(($1 + 1))" "$MO_LOG"; }
 # lf LINE KEY: the decoded value of KEY in log line LINE (exit 1 if absent,
 # 2 if the line does not parse)
-lf() { printf '%s\n' "$1" | "$MO_PHP" -n "$MO_LOGLINE" get "$2"; }
+lf() { printf '%s\n' "$1" | "$MO_PHP" -n "$MO_LOGLINE" get "$2" 2>/dev/null; }
 # log_parses LINE: exit 0 when the line is well-formed key=value
 log_parses() { printf '%s\n' "$1" | "$MO_PHP" -n "$MO_LOGLINE" check; }
 # log_keys_missing LINE KEY...: prints the keys that are absent
@@ -279,4 +279,72 @@ mo_syslog_sink() {
 	local i
 	for i in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
 	mo_bail "syslog sink did not start"
+}
+
+# ---- checks shared by the wrapper tests --------------------------------------
+
+MO_HDRS="Id Uid Cwd Script Vhost"
+MO_LOG_KEYS="id action uid user vhost cwd script script_src sapi php_pid pool from rcpts size forged mta mta_status"
+
+# mo_check_stamp FILE LABEL PRE UID USER CWD SCRIPT VHOST
+#   PRE: the header names expected before ours ("" for what the MTA got,
+#   "Return-Path X-Original-To Delivered-To Received" for what Postfix
+#   delivered).
+#   Checks our five headers, in order, once, right after PRE, and their
+#   values (CWD, SCRIPT, VHOST as they must appear, i.e. escaped).
+#   Sets MO_ID to the X-Mailorigin-Id value.
+mo_check_stamp() {
+	local f=$1 l=$2 pre=$3 uid=$4 user=$5 cwd=$6 script=$7 vhost=$8 want h
+	want=$pre
+	for h in $MO_HDRS; do want="${want:+$want }X-Mailorigin-$h"; done
+	local names
+	names=$(hdr_names "$f" | tr '\n' ' ')
+	case "$names" in
+	"$want "*|"$want") t_ok 0 "$l: our 5 headers in order at the top${pre:+ (after $pre)}" ;;
+	*) t_ok 1 "$l: our 5 headers in order at the top${pre:+ (after $pre)}"; t_diag "header names: $names" ;;
+	esac
+	t_is "$(hdr_names "$f" | grep -ci '^x-mailorigin-')" 5 "$l: no other X-Mailorigin- header"
+	MO_ID=$(hdr "$f" X-Mailorigin-Id)
+	t_like "$MO_ID" '^[0-9a-f]{16}$' "$l: Id is 16 lowercase hex digits"
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid ($user)" "$l: Uid"
+	t_is "$(hdr "$f" X-Mailorigin-Cwd)" "$cwd" "$l: Cwd"
+	t_is "$(hdr "$f" X-Mailorigin-Script)" "$script" "$l: Script"
+	t_is "$(hdr "$f" X-Mailorigin-Vhost)" "$vhost" "$l: Vhost"
+}
+
+# mo_log_line ID: the log file's line for message ID (the last one)
+mo_log_line() { grep -a -E "(^| )id=$1( |\$)" "$MO_LOG" | tail -1; }
+
+# mo_check_log ID LABEL KEY=VALUE...: the line for ID exists, parses, has
+# every key of MO_LOG_KEYS, and each KEY has exactly VALUE (decoded).
+# KEY~ERE checks a regex instead.  Sets MO_LINE.
+mo_check_log() {
+	local id=$1 l=$2 kv k v got; shift 2
+	MO_LINE=$(mo_log_line "$id")
+	[ -n "$MO_LINE" ]; t_ok $? "$l: a log line with id=$id" || { t_diag "log:" "$(tail -3 "$MO_LOG")"; return 1; }
+	log_parses "$MO_LINE"; t_ok $? "$l: the log line parses as key=value" || t_diag "$MO_LINE"
+	t_is "$(log_keys_missing "$MO_LINE" $MO_LOG_KEYS)" "" "$l: the log line has every key"
+	for kv in "$@"; do
+		case $kv in
+		*~*) k=${kv%%~*}; v=${kv#*~}; got=$(lf "$MO_LINE" "$k"); t_like "$got" "$v" "$l: log $k matches $v" ;;
+		*) k=${kv%%=*}; v=${kv#*=}; got=$(lf "$MO_LINE" "$k"); t_is "$got" "$v" "$l: log $k=$v" ;;
+		esac
+	done
+}
+
+# strip_delivered FILE: what Postfix delivered minus the headers Postfix
+# and the wrapper put on top: must be the caller's message, byte for byte.
+strip_delivered() { drop_top_raw "$1" 'return-path|x-original-to|delivered-to|received|x-mailorigin-(id|uid|cwd|script|vhost)'; }
+strip_ours() { drop_top_raw "$1" 'x-mailorigin-(id|uid|cwd|script|vhost)'; }
+# drop_top_raw FILE ERE: FILE without the header lines at its very top whose
+# name matches ERE (continuations included), byte for byte (no awk
+# re-joining): counts the bytes of the dropped lines, then tail -c.
+drop_top_raw() {
+	local skip
+	skip=$(LC_ALL=C awk -v re="$2" 'BEGIN { re = tolower(re); s = 0 }
+		/^[ \t]/ && dropping { s += length($0) + 1; next }
+		{ n = index($0, ":"); name = tolower(substr($0, 1, n - 1));
+		  if (n > 1 && name ~ ("^(" re ")$")) { dropping = 1; s += length($0) + 1; next } exit }
+		END { print s }' "$1")
+	tail -c +"$((skip + 1))" "$1"
 }
