@@ -1,0 +1,460 @@
+/*
+ * phpmem: sample a PHP process's executor through process_vm_readv.
+ * The offsets below were taken from the PHP sources of each minor version
+ * (Zend/zend_globals.h, zend_compile.h, zend_types.h, main/SAPI.h) for
+ * x86_64 non-ZTS builds; only 8.2 is proven by the test suite, the others
+ * are refused at run time when the sanity checks fail.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "phpmem.h"
+#include "say.h"
+#include "procfs.h"
+
+#define COMMON \
+	.eg_current_execute_data = 488, \
+	.ex_opline = 0, .ex_func = 24, .ex_prev = 48, \
+	.fn_type = 0, .fn_name = 8, .fn_scope = 16, .ce_name = 8, \
+	.zs_len = 16, .zs_val = 24, .zop_lineno = 24, \
+	.sg_request_method = 8, .sg_query_string = 16, \
+	.sg_path_translated = 40, .sg_request_uri = 48, .sg_request_time = 440
+
+static const struct php_layout layouts[] = {
+	{ .version = "7.4", COMMON, .op_filename = 136, .op_line_start = 144, .op_line_end = 148 },
+	{ .version = "8.0", COMMON, .op_filename = 144, .op_line_start = 152, .op_line_end = 156 },
+	{ .version = "8.1", COMMON, .op_filename = 144, .op_line_start = 152, .op_line_end = 156 },
+	{ .version = "8.2", COMMON, .op_filename = 152, .op_line_start = 160, .op_line_end = 164 },
+	{ .version = "8.3", COMMON, .op_filename = 144, .op_line_start = 152, .op_line_end = 156 },
+	{ .version = "8.4", COMMON, .op_filename = 168, .op_line_start = 176, .op_line_end = 180 },
+};
+
+#define ZEND_INTERNAL_FUNCTION 1
+#define ZEND_USER_FUNCTION 2
+#define ZEND_EVAL_CODE 4
+#define MAX_FRAMES 256
+#define MAX_BINARIES 16
+
+static struct php_binary *cache[MAX_BINARIES];
+static size_t ncache;
+
+size_t
+php_layout_count(void)
+{
+	return sizeof(layouts) / sizeof(layouts[0]);
+}
+
+const struct php_layout *
+php_layout_at(size_t i)
+{
+	return i < php_layout_count() ? &layouts[i] : NULL;
+}
+
+const struct php_layout *
+php_layout_find(const char *version)
+{
+	size_t i, n;
+
+	for (i = 0; i < php_layout_count(); i++) {
+		n = strlen(layouts[i].version);
+		if (strncmp(version, layouts[i].version, n) == 0 &&
+		    (version[n] == '\0' || version[n] == '.'))
+			return &layouts[i];
+	}
+	return NULL;
+}
+
+int
+php_layout_check(const struct php_layout *l, uint64_t eg_size, uint64_t sg_size)
+{
+	if (eg_size < l->eg_current_execute_data + 8)
+		return -1;
+	if (sg_size < l->sg_request_time + 8 || sg_size < l->sg_request_uri + 8)
+		return -1;
+	return 0;
+}
+
+ssize_t
+phpmem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+
+/* Version from the binary's own "X-Powered-By: PHP/x.y.z", else its name. */
+static void
+binary_version(struct php_binary *b)
+{
+	const char *base, *p;
+
+	if (elf_find_string(&b->img, "X-Powered-By: PHP/", b->version,
+	                    sizeof(b->version)) == 0)
+		return;
+	base = strrchr(b->path, '/');
+	base = base ? base + 1 : b->path;
+	for (p = base; *p != '\0'; p++)
+		if (p[0] >= '5' && p[0] <= '9' && p[1] == '.' &&
+		    p[2] >= '0' && p[2] <= '9') {
+			snprintf(b->version, sizeof(b->version), "%c.%c", p[0], p[2]);
+			return;
+		}
+	b->version[0] = '\0';
+}
+
+static void
+binary_load(struct php_binary *b)
+{
+	struct elf_symbol eg, sg;
+
+	if (elf_open(&b->img, b->path) == -1) {
+		say(b->why, sizeof(b->why), "%s: cannot read ELF: %s", b->path,
+		         strerror(errno));
+		return;
+	}
+	if (elf_symbol_find(&b->img, "executor_globals", &eg) == -1 ||
+	    elf_symbol_find(&b->img, "sapi_globals", &sg) == -1) {
+		say(b->why, sizeof(b->why),
+		         "%s: no executor_globals/sapi_globals (ZTS build?)", b->path);
+		return;
+	}
+	binary_version(b);
+	b->layout = php_layout_find(b->version);
+	if (b->layout == NULL) {
+		say(b->why, sizeof(b->why), "PHP %s: no known offsets",
+		         b->version[0] ? b->version : "(unknown version)");
+		return;
+	}
+	if (php_layout_check(b->layout, eg.size, sg.size) == -1) {
+		say(b->why, sizeof(b->why),
+		         "PHP %s: symbol sizes do not fit the offsets", b->version);
+		return;
+	}
+	b->eg_value = eg.value;
+	b->sg_value = sg.value;
+	b->usable = 1;
+}
+
+static struct php_binary *
+binary_get(const char *path, unsigned long inode)
+{
+	struct php_binary *b;
+	size_t i;
+
+	for (i = 0; i < ncache; i++)
+		if (cache[i]->inode == inode && strcmp(cache[i]->path, path) == 0)
+			return cache[i];
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	strlcpy(b->path, path, sizeof(b->path));
+	b->inode = inode;
+	binary_load(b);
+	if (ncache < MAX_BINARIES)
+		cache[ncache++] = b;
+	else {
+		/* full: replace the oldest entry */
+		elf_close(&cache[0]->img);
+		free(cache[0]);
+		memmove(cache, cache + 1, (MAX_BINARIES - 1) * sizeof(cache[0]));
+		cache[MAX_BINARIES - 1] = b;
+	}
+	return b;
+}
+
+void
+phpmem_cache_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < ncache; i++) {
+		elf_close(&cache[i]->img);
+		free(cache[i]);
+	}
+	ncache = 0;
+}
+
+static int
+is_libphp(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strncmp(base, "libphp", 6) == 0 && strstr(base, ".so") != NULL;
+}
+
+int
+phpmem_maps_libphp(int dirfd)
+{
+	char *buf;
+	ssize_t n;
+	int found;
+
+	if ((buf = malloc(1 << 20)) == NULL)
+		return -1;
+	n = proc_read(dirfd, "maps", buf, 1 << 20);
+	if (n == -1) {
+		free(buf);
+		return -1;
+	}
+	found = strstr(buf, "/libphp") != NULL;
+	free(buf);
+	return found;
+}
+
+int
+phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
+              char *why, size_t whysz)
+{
+	char *buf, *line, *save = NULL;
+	struct map_entry me;
+	struct php_binary *b, *seen = NULL;
+	uint64_t bias;
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	if ((buf = malloc(1 << 20)) == NULL)
+		return -1;
+	if ((n = proc_read(dirfd, "maps", buf, 1 << 20)) == -1) {
+		free(buf);
+		return -1;
+	}
+	if (n == 0) {
+		/* maps reads empty when not allowed to look inside */
+		free(buf);
+		errno = EACCES;
+		return -1;
+	}
+	say(why, whysz, "no PHP binary mapped");
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (proc_parse_maps_line(line, &me) == -1 || me.path[0] != '/')
+			continue;
+		if (!(strcmp(me.path, exe) == 0 || is_libphp(me.path)))
+			continue;
+		if (seen != NULL && strcmp(seen->path, me.path) == 0)
+			continue;
+		if (me.offset != 0)
+			continue;
+		b = binary_get(me.path, me.inode);
+		if (b == NULL)
+			continue;
+		seen = b;
+		if (!b->usable) {
+			strlcpy(why, b->why, whysz);
+			continue;
+		}
+		if (elf_load_bias(&b->img, me.start, me.offset, &bias) == -1) {
+			say(why, whysz, "%s: no load segment at offset 0", me.path);
+			continue;
+		}
+		t->bin = b;
+		t->eg_addr = bias + b->eg_value;
+		t->sg_addr = bias + b->sg_value;
+		free(buf);
+		return 0;
+	}
+	free(buf);
+	return -2;
+}
+
+static uint64_t
+u64_at(const unsigned char *p, unsigned off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+static uint32_t
+u32_at(const unsigned char *p, unsigned off)
+{
+	uint32_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+/* Copy a printable run of bytes; -1 if any byte is a control character. */
+static int
+copy_clean(char *out, size_t outsz, const unsigned char *in, size_t len)
+{
+	size_t i;
+
+	if (outsz == 0)
+		return -1;
+	if (len >= outsz)
+		len = outsz - 1;
+	for (i = 0; i < len; i++) {
+		if (in[i] < 0x20 || in[i] == 0x7f)
+			return -1;
+		out[i] = (char)in[i];
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+/* Read a zend_string at ADDR into OUT; -1 when unreadable or insane. */
+static int
+read_zstring(const struct php_target *t, uint64_t addr, char *out, size_t outsz)
+{
+	const struct php_layout *l = t->bin->layout;
+	unsigned char buf[24 + PATH_MAX];
+	ssize_t n;
+	uint64_t len;
+	size_t want;
+
+	if (addr == 0)
+		return -1;
+	want = l->zs_val + (outsz < PATH_MAX ? outsz : PATH_MAX);
+	n = phpmem_read(t->pid, addr, buf, want);
+	if (n < (ssize_t)l->zs_val)
+		return -1;
+	len = u64_at(buf, l->zs_len);
+	if (len == 0 || len > PATH_MAX || (ssize_t)(l->zs_val + len) > n)
+		return -1;
+	return copy_clean(out, outsz, buf + l->zs_val, (size_t)len);
+}
+
+/* Read a NUL-terminated C string at ADDR; "" when ADDR is NULL. */
+static int
+read_cstring(const struct php_target *t, uint64_t addr, char *out, size_t outsz)
+{
+	unsigned char buf[PATH_MAX];
+	size_t want = outsz < sizeof(buf) ? outsz : sizeof(buf);
+	ssize_t n;
+	unsigned char *nul;
+
+	out[0] = '\0';
+	if (addr == 0)
+		return 0;
+	n = phpmem_read(t->pid, addr, buf, want);
+	if (n <= 0)
+		return -1;
+	nul = memchr(buf, '\0', (size_t)n);
+	return copy_clean(out, outsz, buf, nul ? (size_t)(nul - buf) : (size_t)n);
+}
+
+/* The name of the function a frame runs: "Class::name", "name" or "". */
+static void
+frame_function(const struct php_target *t, const unsigned char *fn,
+               char *out, size_t outsz)
+{
+	const struct php_layout *l = t->bin->layout;
+	char name[128], cls[128];
+	unsigned char ce[16];
+
+	out[0] = '\0';
+	if (read_zstring(t, u64_at(fn, l->fn_name), name, sizeof(name)) == -1)
+		return;
+	if (u64_at(fn, l->fn_scope) != 0 &&
+	    phpmem_read(t->pid, u64_at(fn, l->fn_scope), ce, sizeof(ce)) == sizeof(ce) &&
+	    read_zstring(t, u64_at(ce, l->ce_name), cls, sizeof(cls)) == 0)
+		say(out, outsz, "%s::%s", cls, name);
+	else
+		strlcpy(out, name, outsz);
+}
+
+static int
+insane(char *why, size_t whysz, const char *what)
+{
+	say(why, whysz, "offsets do not fit: %s", what);
+	return -2;
+}
+
+/* The request facts kept in sapi_globals. */
+static void
+read_request(const struct php_target *t, struct php_sample *s)
+{
+	const struct php_layout *l = t->bin->layout;
+	unsigned char sg[512];
+	double rt;
+
+	if (phpmem_read(t->pid, t->sg_addr, sg, l->sg_request_time + 8) !=
+	    (ssize_t)(l->sg_request_time + 8))
+		return;
+	(void)read_cstring(t, u64_at(sg, l->sg_path_translated), s->path_translated,
+	                   sizeof(s->path_translated));
+	(void)read_cstring(t, u64_at(sg, l->sg_request_uri), s->request_uri,
+	                   sizeof(s->request_uri));
+	(void)read_cstring(t, u64_at(sg, l->sg_request_method), s->request_method,
+	                   sizeof(s->request_method));
+	(void)read_cstring(t, u64_at(sg, l->sg_query_string), s->query_string,
+	                   sizeof(s->query_string));
+	memcpy(&rt, sg + l->sg_request_time, sizeof(rt));
+	/* believed only when it looks like a time of this century */
+	s->request_time = (rt > 1e9 && rt < 1e10) ? rt : 0;
+}
+
+int
+phpmem_sample(const struct php_target *t, struct php_sample *s,
+              char *why, size_t whysz)
+{
+	const struct php_layout *l = t->bin->layout;
+	unsigned char ex[64], fn[256], op[32];
+	uint64_t cur, func, bottom_func = 0;
+	int frames = 0, have_top = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (phpmem_read(t->pid, t->eg_addr + l->eg_current_execute_data, &cur,
+	                sizeof(cur)) != sizeof(cur))
+		return -1;
+	if (cur == 0)
+		return 0;                       /* idle: nothing to report */
+	for (; cur != 0 && frames < MAX_FRAMES; frames++) {
+		if (phpmem_read(t->pid, cur, ex, sizeof(ex)) != sizeof(ex))
+			return insane(why, whysz, "execute_data unreadable");
+		func = u64_at(ex, l->ex_func);
+		if (func != 0) {
+			if (phpmem_read(t->pid, func, fn, l->op_line_end + 4) !=
+			    (ssize_t)(l->op_line_end + 4))
+				return insane(why, whysz, "function unreadable");
+			if (fn[l->fn_type] != ZEND_INTERNAL_FUNCTION &&
+			    fn[l->fn_type] != ZEND_USER_FUNCTION &&
+			    fn[l->fn_type] != ZEND_EVAL_CODE)
+				return insane(why, whysz, "function type");
+			if (fn[l->fn_type] != ZEND_INTERNAL_FUNCTION) {
+				if (!have_top) {
+					uint32_t ls = u32_at(fn, l->op_line_start);
+					uint32_t le = u32_at(fn, l->op_line_end);
+
+					if (read_zstring(t, u64_at(fn, l->op_filename), s->file,
+					                 sizeof(s->file)) == -1)
+						return insane(why, whysz, "file name");
+					if (phpmem_read(t->pid, u64_at(ex, l->ex_opline), op,
+					                sizeof(op)) != sizeof(op))
+						return insane(why, whysz, "opline unreadable");
+					s->line = u32_at(op, l->zop_lineno);
+					if (ls > le || s->line < ls || s->line > le)
+						return insane(why, whysz, "line outside its function");
+					frame_function(t, fn, s->function, sizeof(s->function));
+					have_top = 1;
+				}
+				bottom_func = func;
+			}
+		}
+		cur = u64_at(ex, l->ex_prev);
+	}
+	s->depth = frames;
+	if (!have_top) {
+		/* only internal frames: e.g. a shutdown function written in C */
+		s->busy = 1;
+		read_request(t, s);
+		return 0;
+	}
+	if (phpmem_read(t->pid, bottom_func, fn, l->op_line_end + 4) ==
+	    (ssize_t)(l->op_line_end + 4))
+		(void)read_zstring(t, u64_at(fn, l->op_filename), s->main_script,
+		                   sizeof(s->main_script));
+	s->busy = 1;
+	read_request(t, s);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * procfs: what the tracer reads from /proc/PID, one small function each.
+ *
+ * Promises: every reader works on an open directory fd of /proc/PID (so a
+ * recycled pid cannot switch processes under a scan), never follows
+ * anything the target controls except through the kernel's own links, and
+ * returns -1 with errno (EACCES/EPERM: not allowed; ENOENT/ESRCH: gone).
+ * The parsers take buffers and are what the unit tests exercise.
+ */
+#ifndef MO_TRACER_PROCFS_H
+#define MO_TRACER_PROCFS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROC_COMM_MAX 64
+#define PROC_CMDLINE_MAX 512
+
+struct proc_info {
+	pid_t pid;
+	pid_t ppid;
+	uid_t uid;
+	char state;
+	char comm[PROC_COMM_MAX];
+	unsigned long long starttime;   /* clock ticks after boot */
+	char cmdline[PROC_CMDLINE_MAX]; /* argv joined by spaces, may be cut */
+	char argv0[PATH_MAX];
+	char exe[PATH_MAX];             /* "" when not readable */
+	int exe_errno;                  /* why exe is "" */
+};
+
+/* Parse the text of /proc/PID/stat (comm may hold spaces and ')'). */
+int proc_parse_stat(const char *buf, struct proc_info *pi);
+/* Real uid from the text of /proc/PID/status. */
+int proc_parse_status_uid(const char *buf, uid_t *uid);
+/* Join a NUL-separated cmdline of LEN bytes into OUT; argv[0] to ARGV0. */
+void proc_join_cmdline(const char *buf, size_t len, char *out, size_t outsz,
+                       char *argv0, size_t argv0sz);
+/* Value of NAME in a NUL-separated environ block, or NULL. */
+const char *proc_env_lookup(const char *buf, size_t len, const char *name);
+
+/*
+ * A line of /proc/PID/maps.  proc_parse_maps_line() fills it from LINE
+ * (path empty for anonymous mappings); 0 on success.
+ */
+struct map_entry {
+	uint64_t start, end, offset;
+	char perms[5];
+	unsigned long inode;
+	const char *path;               /* points into the line */
+};
+int proc_parse_maps_line(char *line, struct map_entry *me);
+
+/* Open /proc/PID as a directory fd. */
+int proc_open(pid_t pid);
+/* Read a whole small file under DIRFD into BUF (NUL-terminated); length. */
+ssize_t proc_read(int dirfd, const char *name, char *buf, size_t size);
+/* stat, status (uid), cmdline, exe: the cheap facts.  0 or -1. */
+int proc_info_read(int dirfd, pid_t pid, struct proc_info *pi);
+/* readlink NAME ("cwd", "exe") into OUT; 0 or -1. */
+int proc_link(int dirfd, const char *name, char *out, size_t outsz);
+
+/*
+ * Call FN for each open fd whose target is a regular file path ending in
+ * SUFFIX (".php").  Returns the number found, or -1 when fd/ is unreadable.
+ */
+int proc_fds_with_suffix(int dirfd, const char *suffix,
+                         void (*fn)(void *arg, const char *path), void *arg);
+
+/* Seconds since boot, from /proc/uptime; and clock ticks per second. */
+double proc_uptime(void);
+long proc_clk_tck(void);
+
+#endif
