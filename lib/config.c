@@ -1,12 +1,14 @@
 /* config: load, check and query mailorigin.conf. */
 #include <sys/stat.h>
 
+#include <bsd/stdlib.h>
 #include <bsd/string.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,7 +16,8 @@
 #include "config.h"
 
 static const char *const top_keys[] = {
-	"mta", "state_dir", "log", "headers", "vhosts", NULL
+	"mta", "state_dir", "log", "headers", "vhosts",
+	"limits", "max_recipients", "on_limit", "exempt", "fail", NULL
 };
 
 void
@@ -40,6 +43,7 @@ mo_config_free(struct mo_config *c)
 	free(c->vhosts);
 	c->vhosts = NULL;
 	c->nvhosts = 0;
+	mo_limits_free(&c->limits);
 }
 
 static int
@@ -206,6 +210,177 @@ read_vhosts(struct mo_config *c, const config_setting_t *l, const char *name, ch
 	return 0;
 }
 
+/* "uid", "uid:33", "user:alice", "vhost", "all" into r. */
+static int
+parse_match(struct mo_rule *r, const char *m, const char **why)
+{
+	static const char *const kinds[] = { "uid", "user", "vhost", "all" };
+	const char *colon = strchr(m, ':'), *errstr;
+	size_t len = colon ? (size_t)(colon - m) : strlen(m);
+	int k;
+
+	*why = "match must be \"uid\", \"user\", \"vhost\", \"all\", or one of the first three "
+	    "with \":value\"";
+	for (k = 0; k < MO_MATCH_KINDS; k++)
+		if (strlen(kinds[k]) == len && strncmp(m, kinds[k], len) == 0)
+			break;
+	if (k == MO_MATCH_KINDS || (k == MO_MATCH_ALL && colon != NULL))
+		return -1;
+	r->match = (enum mo_match)k;
+	if (colon == NULL)
+		return 0;
+	if (colon[1] == '\0') {
+		*why = "match has an empty value after \":\"";
+		return -1;
+	}
+	if (k == MO_MATCH_UID) {
+		strtonum(colon + 1, 0, UINT32_MAX - 1, &errstr);
+		if (errstr != NULL) {
+			*why = "uid in match is not a number";
+			return -1;
+		}
+	}
+	return (r->value = strdup(colon + 1)) != NULL ? 0 : -1;
+}
+
+static int
+read_windows(struct mo_rule *r, const config_setting_t *g, const char *key, int unit,
+    const char *name, char *err, size_t errlen)
+{
+	const config_setting_t *a = config_setting_get_member(g, key);
+	const char *why;
+	int i, n;
+
+	if (a == NULL)
+		return 0;
+	if (!config_setting_is_array(a) && !config_setting_is_list(a))
+		return fail(err, errlen, name, line_of(a), "%s must be a list like [ \"20/1m\" ]", key);
+	n = config_setting_length(a);
+	if (n > MO_MAX_WINDOWS)
+		return fail(err, errlen, name, line_of(a), "at most %d %s windows", MO_MAX_WINDOWS, key);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(a, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return fail(err, errlen, name, line_of(a), "%s must hold strings like \"20/1m\"", key);
+		if (mo_window_parse(config_setting_get_string(e), unit, &r->windows[r->nwindows], &why) == -1)
+			return fail(err, errlen, name, line_of(a), "%s \"%s\": %s", key,
+			    config_setting_get_string(e), why);
+		r->nwindows++;
+	}
+	return 0;
+}
+
+static int
+read_limits(struct mo_config *c, const config_setting_t *l, const char *name, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "match", "messages", "recipients", NULL };
+	struct mo_limits *lim = &c->limits;
+	const char *why;
+	char m[128];
+	int i, n;
+	size_t j;
+
+	if (!config_setting_is_list(l))
+		return fail(err, errlen, name, line_of(l), "limits must be a list ( { match = ...; }, ... )");
+	n = config_setting_length(l);
+	if ((lim->rules = calloc((size_t)n + 1, sizeof(*lim->rules))) == NULL)
+		return fail(err, errlen, name, 0, "out of memory");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+		struct mo_rule *r = &lim->rules[lim->nrules];
+
+		r->line = line_of(g);
+		if (!config_setting_is_group(g))
+			return fail(err, errlen, name, r->line, "each limits entry must be a group { match = ...; }");
+		m[0] = '\0';
+		if (check_keys(g, keys, "a limits entry", name, err, errlen) == -1 ||
+		    get_string(g, "match", m, sizeof(m), 0, name, err, errlen) == -1)
+			return -1;
+		lim->nrules++;
+		if (m[0] == '\0')
+			return fail(err, errlen, name, r->line, "a limits entry needs match = \"...\"");
+		if (parse_match(r, m, &why) == -1)
+			return fail(err, errlen, name, r->line, "match \"%s\": %s", m, why);
+		if (read_windows(r, g, "messages", MO_UNIT_MESSAGES, name, err, errlen) == -1 ||
+		    read_windows(r, g, "recipients", MO_UNIT_RECIPIENTS, name, err, errlen) == -1)
+			return -1;
+		if (r->nwindows == 0)
+			return fail(err, errlen, name, r->line, "limit \"%s\" has no messages or recipients window", m);
+		for (j = 0; j + 1 < lim->nrules; j++) {
+			const struct mo_rule *o = &lim->rules[j];
+			if (o->match == r->match && ((o->value == NULL && r->value == NULL) ||
+			    (o->value && r->value && strcmp(o->value, r->value) == 0)))
+				return fail(err, errlen, name, r->line,
+				    "limit \"%s\" repeats the rule of line %d", m, o->line);
+		}
+	}
+	return 0;
+}
+
+static int
+read_limit_policy(struct mo_config *c, const config_setting_t *root, const char *name,
+    char *err, size_t errlen)
+{
+	struct mo_limits *lim = &c->limits;
+	const config_setting_t *s;
+	char v[32];
+	int i, n;
+
+	if ((s = config_setting_get_member(root, "max_recipients")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 0)
+			return fail(err, errlen, name, line_of(s), "max_recipients must be a whole number >= 0");
+		lim->max_recipients = (unsigned long)config_setting_get_int(s);
+	}
+	v[0] = '\0';
+	if (get_string(root, "on_limit", v, sizeof(v), 0, name, err, errlen) == -1)
+		return -1;
+	if (v[0] == '\0' || strcmp(v, "hold") == 0)
+		lim->on_limit = MO_ON_LIMIT_HOLD;
+	else if (strcmp(v, "tempfail") == 0)
+		lim->on_limit = MO_ON_LIMIT_TEMPFAIL;
+	else if (strcmp(v, "reject") == 0)
+		lim->on_limit = MO_ON_LIMIT_REJECT;
+	else
+		return fail(err, errlen, name, line_of(config_setting_get_member(root, "on_limit")),
+		    "on_limit must be \"hold\", \"tempfail\" or \"reject\", not \"%s\"", v);
+	v[0] = '\0';
+	if (get_string(root, "fail", v, sizeof(v), 0, name, err, errlen) == -1)
+		return -1;
+	if (v[0] == '\0' || strcmp(v, "open") == 0)
+		lim->fail_closed = 0;
+	else if (strcmp(v, "closed") == 0)
+		lim->fail_closed = 1;
+	else
+		return fail(err, errlen, name, line_of(config_setting_get_member(root, "fail")),
+		    "fail must be \"open\" or \"closed\", not \"%s\"", v);
+	if ((s = config_setting_get_member(root, "exempt")) != NULL) {
+		if (!config_setting_is_array(s) && !config_setting_is_list(s))
+			return fail(err, errlen, name, line_of(s), "exempt must be a list like [ \"uid:0\" ]");
+		n = config_setting_length(s);
+		if ((lim->exempt = calloc((size_t)n + 1, sizeof(char *))) == NULL)
+			return fail(err, errlen, name, 0, "out of memory");
+		for (i = 0; i < n; i++) {
+			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			struct mo_rule probe = { 0 };
+			const char *str, *why;
+
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				return fail(err, errlen, name, line_of(s), "exempt must hold strings like \"uid:0\"");
+			str = config_setting_get_string(e);
+			if (parse_match(&probe, str, &why) == -1 || probe.value == NULL) {
+				free(probe.value);
+				return fail(err, errlen, name, line_of(s),
+				    "exempt \"%s\": must be \"uid:N\", \"user:NAME\" or \"vhost:NAME\"", str);
+			}
+			free(probe.value);
+			if ((lim->exempt[lim->nexempt] = strdup(str)) == NULL)
+				return fail(err, errlen, name, 0, "out of memory");
+			lim->nexempt++;
+		}
+	}
+	return 0;
+}
+
 int
 mo_config_read(struct mo_config *c, FILE *fp, const char *name, char *err, size_t errlen)
 {
@@ -234,6 +409,11 @@ mo_config_read(struct mo_config *c, FILE *fp, const char *name, char *err, size_
 		goto out;
 	if ((s = config_setting_get_member(root, "vhosts")) != NULL &&
 	    read_vhosts(c, s, name, err, errlen) == -1)
+		goto out;
+	if ((s = config_setting_get_member(root, "limits")) != NULL &&
+	    read_limits(c, s, name, err, errlen) == -1)
+		goto out;
+	if (read_limit_policy(c, root, name, err, errlen) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "ratelimit.h"
+
 enum mo_mta_type { MO_MTA_POSTFIX, MO_MTA_QMAIL };
 
 struct mo_vhost_rule {
@@ -31,6 +33,7 @@ struct mo_config {
 	char			 header_prefix[64];
 	struct mo_vhost_rule	*vhosts;
 	size_t			 nvhosts;
+	struct mo_limits	 limits;
 };
 
 #define MO_DEFAULT_MTA_PATH "/usr/sbin/sendmail"

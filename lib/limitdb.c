@@ -1,0 +1,257 @@
+/* limitdb: the shared, locked, crash-safe GCRA table. */
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <bsd/string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "limitdb.h"
+
+#define MAGIC "MOLIMDB1"
+#define HEADER 4096
+#define MAX_PROBE 512
+
+struct header {
+	char		magic[8];
+	uint32_t	version, nslots, slot_size, pad;
+};
+
+_Static_assert(sizeof(struct mo_limitdb_slot) == 128, "slot layout");
+
+int64_t
+mo_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static size_t
+file_size(uint32_t nslots)
+{
+	return HEADER + (size_t)nslots * sizeof(struct mo_limitdb_slot);
+}
+
+/* Under the exclusive lock: give an empty file its header. */
+static int
+init_file(int fd)
+{
+	struct header h = { MAGIC, 1, MO_LIMITDB_SLOTS, sizeof(struct mo_limitdb_slot), 0 };
+
+	if (ftruncate(fd, (off_t)file_size(MO_LIMITDB_SLOTS)) == -1 ||
+	    pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || fsync(fd) == -1)
+		return -1;
+	return 0;
+}
+
+int
+mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_t errlen)
+{
+	struct header h;
+	struct stat st;
+	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+
+	memset(db, 0, sizeof(*db));
+	db->fd = -1;
+	if ((db->fd = openat(statefd, MO_LIMITDB_NAME, flags | (create ? O_CREAT : 0), 0660)) == -1) {
+		snprintf(err, errlen, "%s: %s", MO_LIMITDB_NAME, strerror(errno));
+		return -1;
+	}
+	if (fstat(db->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", MO_LIMITDB_NAME);
+		goto fail;
+	}
+	if (st.st_size == 0) {
+		if (flock(db->fd, LOCK_EX) == -1)
+			goto fail_errno;
+		if (fstat(db->fd, &st) == 0 && st.st_size == 0 && init_file(db->fd) == -1) {
+			flock(db->fd, LOCK_UN);
+			goto fail_errno;
+		}
+		flock(db->fd, LOCK_UN);
+		if (fstat(db->fd, &st) == -1)
+			goto fail_errno;
+	}
+	if (pread(db->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, MAGIC, 8) != 0 || h.version != 1 ||
+	    h.slot_size != sizeof(struct mo_limitdb_slot) || h.nslots == 0 ||
+	    (size_t)st.st_size != file_size(h.nslots)) {
+		snprintf(err, errlen, "%s: corrupt (bad header or size %lld)", MO_LIMITDB_NAME,
+		    (long long)st.st_size);
+		goto fail;
+	}
+	db->nslots = h.nslots;
+	db->maplen = file_size(h.nslots);
+	db->map = mmap(NULL, db->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, db->fd, 0);
+	if (db->map == MAP_FAILED) {
+		db->map = NULL;
+		goto fail_errno;
+	}
+	db->slots = (struct mo_limitdb_slot *)((char *)db->map + HEADER);
+	return 0;
+fail_errno:
+	snprintf(err, errlen, "%s: %s", MO_LIMITDB_NAME, strerror(errno));
+fail:
+	close(db->fd);
+	db->fd = -1;
+	return -1;
+}
+
+void
+mo_limitdb_close(struct mo_limitdb *db)
+{
+	if (db->map != NULL)
+		munmap(db->map, db->maplen);
+	if (db->fd != -1)
+		close(db->fd);
+	memset(db, 0, sizeof(*db));
+	db->fd = -1;
+}
+
+/* FNV-1a over key, unit and window; never 0. */
+static uint64_t
+cell_hash(const char *key, int unit, uint32_t seconds)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const unsigned char *p = (const unsigned char *)key;
+	unsigned char tail[5] = { (unsigned char)unit, (unsigned char)seconds,
+	    (unsigned char)(seconds >> 8), (unsigned char)(seconds >> 16),
+	    (unsigned char)(seconds >> 24) };
+	size_t i;
+
+	for (; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (i = 0; i < sizeof(tail); i++)
+		h = (h ^ tail[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static int
+slot_is(const struct mo_limitdb_slot *s, uint64_t h, const struct mo_cell *c)
+{
+	return s->hash == h && s->unit == c->w.unit && s->seconds == c->w.seconds &&
+	    strncmp(s->key, c->key, sizeof(s->key) - 1) == 0;
+}
+
+/* The slot of cell c, claimed when new; NULL when the table is full. */
+static struct mo_limitdb_slot *
+find_slot(struct mo_limitdb *db, const struct mo_cell *c, int64_t now)
+{
+	uint64_t h = cell_hash(c->key, c->w.unit, c->w.seconds);
+	struct mo_limitdb_slot *s, *reuse = NULL;
+	uint32_t i, probe;
+
+	for (probe = 0; probe < MAX_PROBE && probe < db->nslots; probe++) {
+		i = (uint32_t)((h + probe) % db->nslots);
+		s = &db->slots[i];
+		if (s->hash == 0) {
+			if (reuse == NULL)
+				reuse = s;
+			break;
+		}
+		if (slot_is(s, h, c))
+			return s;
+		/* a cell whose time has passed holds nothing: free to take */
+		if (reuse == NULL && s->tat <= now && s->warned_until <= now)
+			reuse = s;
+	}
+	if (reuse == NULL)
+		return NULL;
+	/* publish: everything first, the hash last.  A reused cell keeps its
+	 * old hash meanwhile: a torn cell matches no key, and both the old
+	 * (expired) and the new cell are then as good as empty. */
+	reuse->tat = 0;
+	reuse->warned_until = 0;
+	reuse->seconds = c->w.seconds;
+	reuse->n = c->w.n;
+	reuse->unit = (uint8_t)c->w.unit;
+	strlcpy(reuse->key, c->key, sizeof(reuse->key));
+	__atomic_store_n(&reuse->hash, h, __ATOMIC_RELEASE);
+	return reuse;
+}
+
+int
+mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
+    int64_t now, struct mo_verdict *v)
+{
+	struct mo_limitdb_slot *slot[2 * MO_MATCH_KINDS * MO_MAX_WINDOWS];
+	int64_t tat[2 * MO_MATCH_KINDS * MO_MAX_WINDOWS];
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	if (n > sizeof(slot) / sizeof(slot[0])) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (flock(db->fd, LOCK_EX) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((slot[i] = find_slot(db, &cells[i], now)) == NULL) {
+			flock(db->fd, LOCK_UN);
+			errno = ENOSPC;
+			return -1;
+		}
+		if (!mo_gcra(slot[i]->tat, now, &cells[i].w, cells[i].cost, &tat[i])) {
+			v->over = i;
+			if (slot[i]->warned_until <= now) {
+				v->first_hold = 1;
+				slot[i]->warned_until = now + (int64_t)cells[i].w.seconds * 1000000000LL;
+			}
+			flock(db->fd, LOCK_UN);
+			return 0;
+		}
+	}
+	/* every cell has room: charge them all */
+	for (i = 0; i < n; i++) {
+		__atomic_store_n(&slot[i]->tat, tat[i], __ATOMIC_RELEASE);
+		slot[i]->n = cells[i].w.n;
+	}
+	v->pass = 1;
+	flock(db->fd, LOCK_UN);
+	return 0;
+}
+
+int
+mo_limitdb_each(struct mo_limitdb *db,
+    int (*fn)(const struct mo_limitdb_slot *s, void *ctx), void *ctx)
+{
+	uint32_t i;
+	int rc = 0;
+
+	if (flock(db->fd, LOCK_SH) == -1)
+		return -1;
+	for (i = 0; i < db->nslots && rc == 0; i++)
+		if (db->slots[i].hash != 0)
+			rc = fn(&db->slots[i], ctx);
+	flock(db->fd, LOCK_UN);
+	return 0;
+}
+
+int
+mo_limitdb_reset(struct mo_limitdb *db, const char *key)
+{
+	uint32_t i;
+	int count = 0;
+
+	if (flock(db->fd, LOCK_EX) == -1)
+		return -1;
+	for (i = 0; i < db->nslots; i++) {
+		struct mo_limitdb_slot *s = &db->slots[i];
+		if (s->hash != 0 && strcmp(s->key, key) == 0) {
+			s->tat = 0;
+			s->warned_until = 0;
+			count++;
+		}
+	}
+	msync(db->map, db->maplen, MS_ASYNC);
+	flock(db->fd, LOCK_UN);
+	return count;
+}
