@@ -36,6 +36,8 @@
 
 #include "config.h"
 #include "escape.h"
+#include "limitdb.h"
+#include "mta.h"
 #include "options.h"
 #include "origin.h"
 #include "spool.h"
@@ -43,7 +45,6 @@
 
 #define PROG "mailorigin-sendmail"
 #define CHUNK 65536
-#define SAFE_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
 extern char **environ;
 
@@ -98,7 +99,7 @@ startup(struct wrapper *w)
 		    open("/dev/null", O_RDWR) != fd)
 			_exit(EX_OSERR);
 	closefrom(3);
-	umask(027);
+	umask(007);     /* the state is shared by the group, never by others */
 	signal(SIGPIPE, SIG_IGN);
 	openlog("mailorigin", LOG_PID, LOG_MAIL);
 
@@ -181,49 +182,6 @@ drop_group(struct wrapper *w, int keep_saved)
 	}
 }
 
-/* The environment the real MTA gets: an allow-list, and a fixed PATH. */
-static char **
-exec_env(const struct wrapper *w, char **extra)
-{
-	static const char *const keep[] = {
-		"HOME=", "USER=", "LOGNAME=", "TZ=", "LANG=", "LC_", NULL
-	};
-	static const char *const keep_postfix[] = { "MAIL_CONFIG=", NULL };
-	static const char *const keep_qmail[] = {
-		"QMAIL", "MAILNAME=", "NAME=", "MAILHOST=", "MAILUSER=", NULL
-	};
-	const char *const *mta_keep = w->cfg.mta_type == MO_MTA_QMAIL ? keep_qmail : keep_postfix;
-	size_t n = 0, cap = 8, i;
-	char **env, **e;
-
-	for (e = environ; *e; e++)
-		cap++;
-	for (e = extra; e && *e; e++)
-		cap++;
-	if ((env = calloc(cap, sizeof(*env))) == NULL)
-		return NULL;
-	env[n++] = (char *)SAFE_PATH;
-	for (e = environ; *e; e++) {
-		int ok = 0;
-		for (i = 0; keep[i] && !ok; i++)
-			ok = strncmp(*e, keep[i], strlen(keep[i])) == 0;
-		for (i = 0; mta_keep[i] && !ok; i++)
-			ok = strncmp(*e, mta_keep[i], strlen(mta_keep[i])) == 0;
-		/* values set from the command line below take precedence */
-		for (i = 0; extra && extra[i] && ok; i++) {
-			size_t k = strcspn(extra[i], "=") + 1;
-			if (strncmp(*e, extra[i], k) == 0)
-				ok = 0;
-		}
-		if (ok && strchr(*e, '=') != NULL)
-			env[n++] = *e;
-	}
-	for (e = extra; e && *e; e++)
-		env[n++] = *e;
-	env[n] = NULL;
-	return env;
-}
-
 /* The real MTA for a mode that is not a submission: exec'd unchanged. */
 static void
 pass_through(struct wrapper *w, int argc, char *argv[])
@@ -241,7 +199,7 @@ pass_through(struct wrapper *w, int argc, char *argv[])
 		argv = (char *[]){ path, NULL };
 	}
 	drop_group(w, 0);
-	if ((env = exec_env(w, NULL)) == NULL)
+	if ((env = mo_exec_env(&w->cfg, environ, NULL)) == NULL)
 		errx(EX_OSERR, "out of memory");
 	signal(SIGPIPE, SIG_DFL);
 	execve(path, argv, env);
@@ -479,17 +437,30 @@ hold_meta(struct wrapper *w, const struct mo_line *l, const char *reason,
 	return n < cap ? n : cap;
 }
 
+/* Keep the message in the hold spool with its metadata and line l. */
+static int
+hold(struct wrapper *w, int msgfd, const char *reason, const struct mo_line *l,
+    int argc, char *argv[])
+{
+	static char meta[65536 + 8192];
+	size_t n;
+
+	if (w->statefd == -1) {
+		errno = ENOENT;
+		return -1;
+	}
+	n = hold_meta(w, l, reason, argc, argv, meta, sizeof(meta));
+	return mo_hold(w->statefd, msgfd, w->id, meta, n);
+}
+
 /* The real MTA cannot run: keep the message, tell the caller. */
 static void __attribute__((noreturn))
 hold_and_exit(struct wrapper *w, int msgfd, const char *why, int argc, char *argv[])
 {
-	static char meta[65536 + 8192];
 	struct mo_line l;
-	size_t n;
 
 	message_line(w, &l, "hold", why);
-	n = hold_meta(w, &l, "mta-unavailable", argc, argv, meta, sizeof(meta));
-	if (w->statefd == -1 || mo_hold(w->statefd, msgfd, w->id, meta, n) == -1) {
+	if (hold(w, msgfd, "mta-unavailable", &l, argc, argv) == -1) {
 		message_line(w, &l, "tempfail", why);
 		mo_line_kv(&l, "hold_error", strerror(errno));
 		log_line(w, LOG_ERR, &l);
@@ -498,6 +469,94 @@ hold_and_exit(struct wrapper *w, int msgfd, const char *why, int argc, char *arg
 	}
 	log_line(w, LOG_ERR, &l);
 	errx(EX_UNAVAILABLE, "cannot run %s (%s); message %s held", w->cfg.mta_path, why, w->id);
+}
+
+/* What the limits said about this message. */
+struct decision {
+	int	over;           /* a limit is reached (or a fault with fail = closed) */
+	int	first;          /* the first refusal of that cell in its window */
+	char	rule[112];      /* "uid:33", "max_recipients", "fault" */
+	char	window[40];     /* "5/1h messages" */
+};
+
+static void
+check_limits(struct wrapper *w, struct decision *d)
+{
+	const struct mo_limits *lim = &w->cfg.limits;
+	struct mo_sender s = { w->origin.uid, w->origin.user, w->origin.vhost };
+	struct mo_cell cells[2 * MO_MATCH_KINDS * MO_MAX_WINDOWS];
+	unsigned long rcpts = w->args.argv_rcpts + w->st.header_rcpts;
+	struct mo_limitdb db;
+	struct mo_verdict v;
+	char err[256];
+	size_t n;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if (mo_limits_exempt(lim, &s))
+		return;
+	if (lim->max_recipients > 0 && rcpts > lim->max_recipients) {
+		d->over = d->first = 1;
+		strlcpy(d->rule, "max_recipients", sizeof(d->rule));
+		snprintf(d->window, sizeof(d->window), "%lu/message", lim->max_recipients);
+		return;
+	}
+	if ((n = mo_limits_cells(lim, &s, rcpts, cells, sizeof(cells) / sizeof(cells[0]))) == 0)
+		return;
+	if (w->statefd == -1)
+		strlcpy(err, "no state dir", sizeof(err));
+	if (w->statefd == -1 || mo_limitdb_open(&db, w->statefd, 1, err, sizeof(err)) == -1)
+		rc = -1;
+	else {
+		if ((rc = mo_limitdb_decide(&db, cells, n, mo_now_ns(), &v)) == -1)
+			snprintf(err, sizeof(err), "%s: %s", MO_LIMITDB_NAME, strerror(errno));
+		mo_limitdb_close(&db);
+	}
+	if (rc == -1) {
+		fault(w, "limit store %s; %s", err, lim->fail_closed ? "holding (fail = closed)" :
+		    "passing unlimited (fail = open)");
+		if (lim->fail_closed) {
+			d->over = d->first = 1;
+			strlcpy(d->rule, "fault", sizeof(d->rule));
+		}
+		return;
+	}
+	if (!v.pass) {
+		d->over = 1;
+		d->first = v.first_hold;
+		strlcpy(d->rule, cells[v.over].key, sizeof(d->rule));
+		snprintf(d->window, sizeof(d->window), "%s %s", cells[v.over].w.text,
+		    cells[v.over].w.unit == MO_UNIT_MESSAGES ? "messages" : "recipients");
+	}
+}
+
+/* Over a limit: hold, tempfail or reject, as on_limit says. */
+static void __attribute__((noreturn))
+enforce(struct wrapper *w, const struct decision *d, int msgfd, int argc, char *argv[])
+{
+	static const char *const actions[] = { "hold", "tempfail", "reject" };
+	enum mo_on_limit how = w->cfg.limits.on_limit;
+	int prio = d->first ? LOG_WARNING : LOG_INFO;
+	struct mo_line l;
+
+	message_line(w, &l, actions[how], "not-run");
+	mo_line_kv(&l, "rule", d->rule);
+	mo_line_kv(&l, "window", d->window);
+	mo_line_kvu(&l, "first", (unsigned)d->first);
+	if (how == MO_ON_LIMIT_HOLD) {
+		if (hold(w, msgfd, "limit", &l, argc, argv) == 0) {
+			log_line(w, prio, &l);
+			exit(EX_OK);
+		}
+		mo_line_kv(&l, "hold_error", strerror(errno));
+		log_line(w, LOG_ERR, &l);
+		errx(EX_TEMPFAIL, "limit %s %s reached and the message cannot be held: not accepted",
+		    d->rule, d->window);
+	}
+	log_line(w, prio, &l);
+	if (how == MO_ON_LIMIT_TEMPFAIL)
+		errx(EX_TEMPFAIL, "limit %s %s reached: try again later", d->rule, d->window);
+	errx(EX_NOPERM, "limit %s %s reached: message refused", d->rule, d->window);
 }
 
 /* Is path this very program?  Exec'ing ourselves would loop. */
@@ -510,48 +569,10 @@ is_self(const char *path)
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* qmail: qmail-inject -H|-a [-f sender] -- recipients, with the sender
- * and full name in the environment, as qmail's own sendmail does. */
-static char **
-qmail_argv(struct wrapper *w, int argc, char *argv[], char **extra)
-{
-	static char user[1024], host[1024], name[1024];
-	char **qv;
-	int n = 0, i, e = 0;
-
-	if ((qv = calloc((size_t)argc + 8, sizeof(*qv))) == NULL)
-		return NULL;
-	qv[n++] = w->cfg.mta_path;
-	qv[n++] = (char *)(w->args.extract ? "-H" : "-a");
-	if (w->args.sender != NULL) {
-		const char *at = strrchr(w->args.sender, '@');
-		qv[n++] = (char *)"-f";
-		qv[n++] = (char *)w->args.sender;
-		if (at != NULL) {
-			snprintf(user, sizeof(user), "QMAILUSER=%.*s", (int)(at - w->args.sender),
-			    w->args.sender);
-			snprintf(host, sizeof(host), "QMAILHOST=%s", at + 1);
-			extra[e++] = host;
-		} else
-			snprintf(user, sizeof(user), "QMAILUSER=%s", w->args.sender);
-		extra[e++] = user;
-	}
-	if (w->args.fullname != NULL) {
-		snprintf(name, sizeof(name), "MAILNAME=%s", w->args.fullname);
-		extra[e++] = name;
-	}
-	extra[e] = NULL;
-	qv[n++] = (char *)"--";
-	for (i = w->args.first_rcpt; i < argc; i++)
-		qv[n++] = argv[i];
-	qv[n] = NULL;
-	return qv;
-}
-
 static void __attribute__((noreturn))
 hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 {
-	char *extra[4] = { NULL }, **mta_argv, **env;
+	struct mo_exec x;
 	struct mo_line l;
 	int saved;
 
@@ -563,20 +584,14 @@ hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 	if (access(w->cfg.mta_path, X_OK) == -1)
 		hold_and_exit(w, 0, strerror(errno), argc, argv);
 
-	if (w->cfg.mta_type == MO_MTA_QMAIL)
-		mta_argv = qmail_argv(w, argc, argv, extra);
-	else if ((mta_argv = calloc((size_t)argc + 1, sizeof(*mta_argv))) != NULL) {
-		memcpy(mta_argv, argv, (size_t)argc * sizeof(*argv));
-		mta_argv[0] = w->cfg.mta_path;
-	}
-	if (mta_argv == NULL || (env = exec_env(w, extra)) == NULL)
+	if (mo_exec_build(&x, &w->cfg, &w->args, argc, argv, environ) == -1)
 		errx(EX_TEMPFAIL, "out of memory");
 
 	message_line(w, &l, "pass", "exec");
 	log_line(w, LOG_INFO, &l);
 	drop_group(w, 1);
 	signal(SIGPIPE, SIG_DFL);
-	execve(w->cfg.mta_path, mta_argv, env);
+	execve(w->cfg.mta_path, x.argv, x.envp);
 	saved = errno;
 	signal(SIGPIPE, SIG_IGN);
 	if (w->privileged && setegid(w->mo_gid) == -1)
@@ -589,6 +604,7 @@ main(int argc, char *argv[])
 {
 	struct wrapper w;
 	struct spool_out *o;
+	struct decision d;
 	int fd;
 
 	startup(&w);
@@ -619,5 +635,8 @@ main(int argc, char *argv[])
 	collect_origin(&w);
 	fd = copy_message(&w, o, &w.st);
 	w.size = o->total;
+	check_limits(&w, &d);
+	if (d.over)
+		enforce(&w, &d, fd, argc, argv);
 	hand_over(&w, fd, argc, argv);
 }

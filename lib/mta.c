@@ -1,0 +1,116 @@
+/* mta: argv and environment for the real MTA. */
+#include <bsd/string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mta.h"
+
+#define SAFE_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int
+has_prefix(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strncmp(s, *list, strlen(*list)) == 0)
+			return 1;
+	return 0;
+}
+
+char **
+mo_exec_env(const struct mo_config *c, char *const *environ_in, char *const *extra)
+{
+	static const char *const keep[] = {
+		"HOME=", "USER=", "LOGNAME=", "TZ=", "LANG=", "LC_", NULL
+	};
+	static const char *const keep_postfix[] = { "MAIL_CONFIG=", NULL };
+	static const char *const keep_qmail[] = {
+		"QMAIL", "MAILNAME=", "NAME=", "MAILHOST=", "MAILUSER=", NULL
+	};
+	const char *const *mta_keep = c->mta_type == MO_MTA_QMAIL ? keep_qmail : keep_postfix;
+	char *const *e;
+	size_t n = 0, cap = 2, i;
+	char **env;
+
+	for (e = environ_in; e && *e; e++)
+		cap++;
+	for (e = extra; e && *e; e++)
+		cap++;
+	if ((env = calloc(cap, sizeof(*env))) == NULL)
+		return NULL;
+	env[n++] = (char *)SAFE_PATH;
+	for (e = environ_in; e && *e; e++) {
+		int ok = strchr(*e, '=') != NULL &&
+		    (has_prefix(*e, keep) || has_prefix(*e, mta_keep));
+		/* a value set from the command line wins over the caller's */
+		for (i = 0; ok && extra && extra[i]; i++)
+			ok = strncmp(*e, extra[i], strcspn(extra[i], "=") + 1) != 0;
+		if (ok)
+			env[n++] = *e;
+	}
+	for (e = extra; e && *e; e++)
+		env[n++] = *e;
+	env[n] = NULL;
+	return env;
+}
+
+static char **
+qmail_argv(struct mo_exec *x, const struct mo_config *c, const struct mo_args *a,
+    int argc, char *const argv[])
+{
+	char **qv;
+	int n = 0, i, e = 0;
+
+	if ((qv = calloc((size_t)argc + 8, sizeof(*qv))) == NULL)
+		return NULL;
+	qv[n++] = (char *)c->mta_path;
+	qv[n++] = (char *)(a->extract ? "-H" : "-a");
+	if (a->sender != NULL) {
+		const char *at = strrchr(a->sender, '@');
+		qv[n++] = (char *)"-f";
+		qv[n++] = (char *)a->sender;
+		if (at != NULL) {
+			snprintf(x->user, sizeof(x->user), "QMAILUSER=%.*s", (int)(at - a->sender), a->sender);
+			snprintf(x->host, sizeof(x->host), "QMAILHOST=%s", at + 1);
+			x->extra[e++] = x->host;
+		} else
+			snprintf(x->user, sizeof(x->user), "QMAILUSER=%s", a->sender);
+		x->extra[e++] = x->user;
+	}
+	if (a->fullname != NULL) {
+		snprintf(x->name, sizeof(x->name), "MAILNAME=%s", a->fullname);
+		x->extra[e++] = x->name;
+	}
+	x->extra[e] = NULL;
+	qv[n++] = (char *)"--";
+	for (i = a->first_rcpt; i < argc; i++)
+		qv[n++] = argv[i];
+	qv[n] = NULL;
+	return qv;
+}
+
+int
+mo_exec_build(struct mo_exec *x, const struct mo_config *c, const struct mo_args *a,
+    int argc, char *const argv[], char *const *environ_in)
+{
+	memset(x, 0, sizeof(*x));
+	if (c->mta_type == MO_MTA_QMAIL)
+		x->argv = qmail_argv(x, c, a, argc, argv);
+	else if ((x->argv = calloc((size_t)argc + 1, sizeof(*x->argv))) != NULL) {
+		memcpy(x->argv, argv, (size_t)argc * sizeof(*argv));
+		x->argv[0] = (char *)c->mta_path;
+	}
+	if (x->argv == NULL || (x->envp = mo_exec_env(c, environ_in, x->extra)) == NULL) {
+		mo_exec_free(x);
+		return -1;
+	}
+	return 0;
+}
+
+void
+mo_exec_free(struct mo_exec *x)
+{
+	free(x->argv);
+	free(x->envp);
+	x->argv = x->envp = NULL;
+}
