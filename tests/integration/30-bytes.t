@@ -80,6 +80,7 @@ t_is "$(rec_argv_q "$REC")" "[$RECMTA][-f][sender@test.invalid][-i][--][rcpt1@te
 t_is "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "$REC/status")" "$gid_a $gid_a $gid_a $gid_a" \
 	"hand-over: setgid group dropped (real, effective, saved, fs gid = the caller's)"
 t_is "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$REC/status")" "$uid_a $uid_a $uid_a $uid_a" "hand-over: uids the caller's"
+t_is "$(awk '/^Umask:/ { print $2 }' "$REC/status")" 0022 "hand-over: the caller's umask (022) restored for the MTA"
 t_unlike "$(grep '^Groups:' "$REC/status")" "[[:space:]]$MO_GID_MAILORIGIN([[:space:]]|\$)" "hand-over: mailorigin not among the groups"
 envnames=$(rec_env "$REC" | cut -d= -f1 | tr '\n' ' ')
 t_is "$(rec_env "$REC" | grep '^PATH=')" "PATH=/usr/sbin:/usr/bin:/sbin:/bin" "hand-over: PATH fixed"
