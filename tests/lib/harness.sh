@@ -8,7 +8,8 @@
 #  - makes a world-traversable temp dir $T under /tmp (setgid works there);
 #  - installs an EXIT trap that runs the cleanups registered with
 #    mo_atexit, last first (daemons are stopped by pid), then removes $T.
-# Set MO_KEEP=1 to keep $T for a post-mortem.
+# Set MO_KEEP=1 to keep $T for a post-mortem.  Scripts that are not TAP
+# tests (tests/demo, bench/run) set MO_NO_TAP=1 and MO_TMP_PREFIX first.
 #
 # Test users (created when missing; CI is a fresh machine): mo-site-a and
 # mo-site-b own the two sites, mo-rcpt receives the mail.  The group
@@ -46,6 +47,7 @@ _mo_exit() {
 # mo_skip_all REASON: the whole file cannot run.  One SKIP line (a failure
 # in CI, a loud skip elsewhere), then stop.
 mo_skip_all() {
+	if [ -n "${MO_NO_TAP:-}" ]; then echo "$(basename "$0"): cannot run: $1" >&2; exit 1; fi
 	t_skip "$(basename "$0")" "$1"
 	t_done
 	exit 0
@@ -53,6 +55,11 @@ mo_skip_all() {
 
 # mo_bail REASON: the set-up failed; that is a failing test, not a skip.
 mo_bail() {
+	if [ -n "${MO_NO_TAP:-}" ]; then
+		echo "$(basename "$0"): set-up failed: $1" >&2
+		[ -n "${2:-}" ] && printf '%s\n' "$2" >&2
+		exit 1
+	fi
 	t_ok 1 "set-up: $1"
 	[ -n "${2:-}" ] && t_diag "$2"
 	t_done
@@ -68,7 +75,7 @@ mo_begin() {
 	# Belt and braces: nothing mounted here may leak back to the host.
 	mount --make-rprivate / || mo_bail "mount --make-rprivate / failed"
 	umask 022
-	T=$(mktemp -d /tmp/mo-it.XXXXXX) || mo_bail "mktemp failed"
+	T=$(mktemp -d "/tmp/${MO_TMP_PREFIX:-mo-it}.XXXXXX") || mo_bail "mktemp failed"
 	chmod 755 "$T"
 	mkdir -p "$T/bin"
 	trap _mo_exit EXIT
