@@ -91,7 +91,10 @@ install-common: all
 	getent group $(GROUP) >/dev/null || groupadd --system $(GROUP)
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/mailorigin
-	install -d -m 2770 -o root -g $(GROUP) $(DESTDIR)$(STATEDIR)
+	install -d -m 2770 -o root -g $(GROUP) $(DESTDIR)$(STATEDIR) \
+	  $(DESTDIR)$(STATEDIR)/tmp $(DESTDIR)$(STATEDIR)/hold
+	test -e $(DESTDIR)$(STATEDIR)/limits.db || \
+	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/limits.db
 	test -e $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf || \
 	  install -m 0644 -o root -g root conf/mailorigin.conf $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf
 	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)

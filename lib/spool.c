@@ -16,11 +16,11 @@
 #define FILE_MODE 0640
 
 static int
-ensure_dir(int statefd, const char *name)
+ensure_dir(int statefd, const char *name, int create)
 {
 	struct stat st;
 
-	if (mkdirat(statefd, name, DIR_MODE) == -1 && errno != EEXIST)
+	if (create && mkdirat(statefd, name, DIR_MODE) == -1 && errno != EEXIST)
 		return -1;
 	if (fstatat(statefd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return -1;
@@ -32,13 +32,13 @@ ensure_dir(int statefd, const char *name)
 }
 
 int
-mo_state_open(const char *state_dir)
+mo_state_open(const char *state_dir, int create)
 {
 	int fd, saved;
 
 	if ((fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
-	if (ensure_dir(fd, "tmp") == -1 || ensure_dir(fd, "hold") == -1) {
+	if (ensure_dir(fd, "tmp", create) == -1 || ensure_dir(fd, "hold", create) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;

@@ -15,9 +15,11 @@
 
 #define MO_ID_LEN 16
 
-/* Open the state dir (no symlink as its last component), creating tmp/
- * and hold/ in it when missing.  Returns a directory fd or -1 (errno). */
-int mo_state_open(const char *state_dir);
+/* Open the state dir (no symlink as its last component).  tmp/ and hold/
+ * must be in it; they are made when missing only when create is set (for
+ * root: no caller may own an entry of the state dir).  Returns a
+ * directory fd or -1 (errno). */
+int mo_state_open(const char *state_dir, int create);
 /* A new unlinked spool file in STATE/tmp, or -1 (errno). */
 int mo_spool_create(int statefd);
 /* A new anonymous spool file in memory, or -1 (errno). */

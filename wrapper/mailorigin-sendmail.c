@@ -50,6 +50,7 @@ extern char **environ;
 
 struct wrapper {
 	int			 privileged;    /* running setgid/setuid */
+	mode_t			 caller_umask;  /* given back to the MTA */
 	gid_t			 rgid, mo_gid;  /* caller's gid, our group */
 	struct mo_config	 cfg;
 	struct mo_args		 args;
@@ -99,11 +100,11 @@ startup(struct wrapper *w)
 		    open("/dev/null", O_RDWR) != fd)
 			_exit(EX_OSERR);
 	closefrom(3);
-	umask(007);     /* the state is shared by the group, never by others */
+	memset(w, 0, sizeof(*w));
+	w->caller_umask = umask(007);   /* the state is the group's, never others' */
 	signal(SIGPIPE, SIG_IGN);
 	openlog("mailorigin", LOG_PID, LOG_MAIL);
 
-	memset(w, 0, sizeof(*w));
 	w->statefd = w->logfd = -1;
 	w->rgid = getgid();
 	w->mo_gid = getegid();
@@ -186,7 +187,7 @@ drop_group(struct wrapper *w, int keep_saved)
 static void
 pass_through(struct wrapper *w, int argc, char *argv[])
 {
-	char path[PATH_MAX], **env;
+	char path[PATH_MAX], **env, *qread_argv[2] = { path, NULL };
 
 	(void)argc;
 	strlcpy(path, w->cfg.mta_path, sizeof(path));
@@ -196,12 +197,13 @@ pass_through(struct wrapper *w, int argc, char *argv[])
 			    w->args.mode);
 		char *slash = strrchr(path, '/');
 		strlcpy(slash + 1, "qmail-qread", sizeof(path) - (size_t)(slash + 1 - path));
-		argv = (char *[]){ path, NULL };
+		argv = qread_argv;
 	}
 	drop_group(w, 0);
 	if ((env = mo_exec_env(&w->cfg, environ, NULL)) == NULL)
 		errx(EX_OSERR, "out of memory");
 	signal(SIGPIPE, SIG_DFL);
+	umask(w->caller_umask);
 	execve(path, argv, env);
 	err(EX_UNAVAILABLE, "cannot run %s", path);
 }
@@ -291,7 +293,7 @@ open_spool(struct wrapper *w)
 {
 	int fd = -1;
 
-	if ((w->statefd = mo_state_open(w->cfg.state_dir)) == -1)
+	if ((w->statefd = mo_state_open(w->cfg.state_dir, geteuid() == 0)) == -1)
 		fault(w, "state dir %s: %s", w->cfg.state_dir, strerror(errno));
 	else if ((fd = mo_spool_create(w->statefd)) == -1)
 		fault(w, "spool in %s/tmp: %s", w->cfg.state_dir, strerror(errno));
@@ -356,9 +358,14 @@ copy_message(struct wrapper *w, struct spool_out *o, struct mo_stamp *st)
 
 	mo_stamp_init(st, w->cfg.header_prefix, w->args.extract, out_sink, o);
 	for (;;) {
-		if ((n = read(0, buf, sizeof(buf))) == -1) {
-			if (errno == EINTR)
-				continue;
+		n = read(0, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* stdin was closed (the loader of a setgid program then opens
+		 * it write-only): the message is empty */
+		if (n == -1 && errno == EBADF && first)
+			n = 0;
+		if (n == -1) {
 			syslog(LOG_ERR, "id=%s reading the message: %m", w->id);
 			errx(EX_IOERR, "reading the message: %s", strerror(errno));
 		}
@@ -505,7 +512,7 @@ check_limits(struct wrapper *w, struct decision *d)
 		return;
 	if (w->statefd == -1)
 		strlcpy(err, "no state dir", sizeof(err));
-	if (w->statefd == -1 || mo_limitdb_open(&db, w->statefd, 1, err, sizeof(err)) == -1)
+	if (w->statefd == -1 || mo_limitdb_open(&db, w->statefd, geteuid() == 0, err, sizeof(err)) == -1)
 		rc = -1;
 	else {
 		if ((rc = mo_limitdb_decide(&db, cells, n, mo_now_ns(), &v)) == -1)
@@ -591,9 +598,11 @@ hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 	log_line(w, LOG_INFO, &l);
 	drop_group(w, 1);
 	signal(SIGPIPE, SIG_DFL);
+	umask(w->caller_umask);
 	execve(w->cfg.mta_path, x.argv, x.envp);
 	saved = errno;
 	signal(SIGPIPE, SIG_IGN);
+	umask(007);
 	if (w->privileged && setegid(w->mo_gid) == -1)
 		_exit(EX_OSERR);
 	hold_and_exit(w, 0, strerror(saved), argc, argv);

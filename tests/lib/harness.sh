@@ -173,7 +173,9 @@ mo_install_wrapper() {
 	mkdir -p "$MO_ETC"; chmod 755 "$MO_ETC"
 	mo_bind "$MO_ETC" /etc/mailorigin
 	MO_STATE=$T/state
-	mkdir -p "$MO_STATE"; chown root:mailorigin "$MO_STATE"; chmod 2770 "$MO_STATE"
+	# the layout `make install` makes: no caller may own an entry of it
+	install -d -o root -g mailorigin -m 2770 "$MO_STATE" "$MO_STATE/tmp" "$MO_STATE/hold"
+	install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/limits.db"
 	MO_LOGDIR=$T/log
 	mkdir -p "$MO_LOGDIR"; chown root:mailorigin "$MO_LOGDIR"; chmod 2770 "$MO_LOGDIR"
 	MO_LOG=$MO_LOGDIR/mailorigin.log

@@ -241,7 +241,7 @@ test_store_concurrent(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	assert_true((statefd = mo_state_open(dir)) >= 0);
+	assert_true((statefd = mo_state_open(dir, 1)) >= 0);
 	strcpy(cell.key, "uid:4242");
 	assert_int_equal(0, mo_window_parse("17/1h", MO_UNIT_MESSAGES, &cell.w, &why));
 	go = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -303,7 +303,7 @@ test_store_atomic(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	assert_true((statefd = mo_state_open(dir)) >= 0);
+	assert_true((statefd = mo_state_open(dir, 1)) >= 0);
 	memset(cells, 0, sizeof(cells));
 	strcpy(cells[0].key, "uid:1");
 	assert_int_equal(0, mo_window_parse("10/1h", MO_UNIT_MESSAGES, &cells[0].w, &why));
