@@ -108,11 +108,13 @@ fpm_get() {
 		cgi-fcgi -bind -connect "$FPM/$s.sock" | sed '1,/^\r\?$/d'
 }
 
-# mo_free_port BASE: first port from BASE (17000-17999) nobody listens on
+# mo_free_port BASE: first port from BASE (up to 17999) with no listener,
+# read from /proc/net/tcp{,6} (state 0A = LISTEN), no ss needed
 mo_free_port() {
-	local p
+	local p used
+	used=$(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
 	for ((p = $1; p < 18000; p++)); do
-		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+		printf '%s\n' "$used" | grep -qix "$(printf '%04X' "$p")" || { echo "$p"; return 0; }
 	done
 	return 1
 }
