@@ -1,0 +1,131 @@
+/* meta: a held message's meta file into facts and the original argv. */
+#include <bsd/stdlib.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meta.h"
+#include "spool.h"
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Move the line's lone arg= pair (the last pair of m->kv) into args. */
+static int
+take_arg(struct ctl_meta *m, size_t *cap)
+{
+	struct mo_kv *kv = &m->kv.kv[m->kv.n - 1];
+	char **a;
+
+	if (strlen(kv->value) != kv->len)
+		return -1;
+	if ((size_t)m->nargs + 1 >= *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		if ((a = reallocarray(m->args, *cap, sizeof(*a))) == NULL)
+			return -1;
+		m->args = a;
+	}
+	m->args[m->nargs++] = kv->value;
+	m->args[m->nargs] = NULL;
+	free(kv->key);
+	m->kv.n--;
+	return 0;
+}
+
+static int
+number(const struct ctl_meta *m, const char *key, long long max, long long *out)
+{
+	const char *v = ctl_meta_get(m, key), *errstr;
+
+	if (v[0] == '\0')
+		return -1;
+	*out = strtonum(v, 0, max, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+static int
+check(struct ctl_meta *m, char *err, size_t errlen)
+{
+	long long v;
+
+	if (strcmp(ctl_meta_get(m, "version"), "1") != 0)
+		return fail(err, errlen, "version is \"%s\", not 1", ctl_meta_get(m, "version"));
+	if (number(m, "time", (long long)1 << 40, &m->time) == -1)
+		return fail(err, errlen, "no time");
+	if (!ctl_is_id(ctl_meta_get(m, "id")))
+		return fail(err, errlen, "no id");
+	if (number(m, "uid", UINT32_MAX - 1, &v) == -1)
+		return fail(err, errlen, "no uid");
+	m->uid = (uid_t)v;
+	if (number(m, "gid", UINT32_MAX - 1, &v) == -1)
+		return fail(err, errlen, "no gid");
+	m->gid = (gid_t)v;
+	if (m->nargs == 0)
+		return fail(err, errlen, "no arg= lines (the original argv)");
+	return 0;
+}
+
+int
+ctl_meta_parse(struct ctl_meta *m, const char *text, size_t len, char *err, size_t errlen)
+{
+	const char *p = text, *end = text + len, *nl;
+	size_t before, errpos, cap = 0;
+	int line = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (len == 0 || text[len - 1] != '\n')
+		return fail(err, errlen, "cut short (no newline at the end)");
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		line++;
+		before = m->kv.n;
+		if (mo_kv_parse(&m->kv, p, (size_t)(nl - p), &errpos) == -1)
+			return fail(err, errlen, "line %d: %s at byte %zu", line,
+			    errno == ENOMEM ? "out of memory" : "malformed", errpos + 1);
+		if (m->kv.n == before + 1 && strcmp(m->kv.kv[before].key, "arg") == 0 &&
+		    take_arg(m, &cap) == -1)
+			return fail(err, errlen, "line %d: an argument holds a NUL", line);
+	}
+	return check(m, err, errlen);
+}
+
+const char *
+ctl_meta_get(const struct ctl_meta *m, const char *key)
+{
+	const char *v = mo_kv_str(&m->kv, key);
+
+	return v != NULL ? v : "";
+}
+
+void
+ctl_meta_free(struct ctl_meta *m)
+{
+	int i;
+
+	for (i = 0; i < m->nargs; i++)
+		free(m->args[i]);
+	free(m->args);
+	mo_kv_free(&m->kv);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+ctl_is_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < MO_ID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[MO_ID_LEN] == '\0';
+}
