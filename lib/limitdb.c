@@ -178,6 +178,26 @@ find_slot(struct mo_limitdb *db, const struct mo_cell *c, int64_t now)
 	return reuse;
 }
 
+/* The limit of a cell changed (the config was edited): keep its count of
+ * messages, not its time debt, so that 3 sent under "10/1d" are 3 under
+ * "50/1d" too. */
+static void
+rescale(struct mo_limitdb_slot *s, const struct mo_window *w, int64_t now)
+{
+	struct mo_window old = *w;
+	int64_t used;
+
+	if (s->n == 0 || s->n == w->n) {
+		s->n = w->n;
+		return;
+	}
+	old.n = s->n;
+	used = mo_gcra_used(s->tat, now, &old);
+	__atomic_store_n(&s->tat, used > 0 ? now + used * ((int64_t)w->seconds * 1000000000LL / w->n) : 0,
+	    __ATOMIC_RELEASE);
+	s->n = w->n;
+}
+
 int
 mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
     int64_t now, struct mo_verdict *v)
@@ -193,12 +213,18 @@ mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
 	}
 	if (flock(db->fd, LOCK_EX) == -1)
 		return -1;
+	/* the clock is read under the lock: a time taken before waiting for
+	 * it would be older than the charges made meanwhile, and refuse a
+	 * message that has room */
+	if (now == 0)
+		now = mo_now_ns();
 	for (i = 0; i < n; i++) {
 		if ((slot[i] = find_slot(db, &cells[i], now)) == NULL) {
 			flock(db->fd, LOCK_UN);
 			errno = ENOSPC;
 			return -1;
 		}
+		rescale(slot[i], &cells[i].w, now);
 		if (!mo_gcra(slot[i]->tat, now, &cells[i].w, cells[i].cost, &tat[i])) {
 			v->over = i;
 			if (slot[i]->warned_until <= now) {
@@ -210,10 +236,8 @@ mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
 		}
 	}
 	/* every cell has room: charge them all */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		__atomic_store_n(&slot[i]->tat, tat[i], __ATOMIC_RELEASE);
-		slot[i]->n = cells[i].w.n;
-	}
 	v->pass = 1;
 	flock(db->fd, LOCK_UN);
 	return 0;

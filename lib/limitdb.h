@@ -48,7 +48,8 @@ struct mo_verdict {
 	int	first_hold;     /* and it is that cell's first refusal in its window */
 };
 
-/* The atomic decision over cells at now (ns).  -1 on a fault (table full). */
+/* The atomic decision over cells at now (ns; 0: the clock, read under the
+ * lock).  -1 on a fault (table full). */
 int mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
     int64_t now, struct mo_verdict *v);
 

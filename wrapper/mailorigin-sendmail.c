@@ -515,7 +515,7 @@ check_limits(struct wrapper *w, struct decision *d)
 	if (w->statefd == -1 || mo_limitdb_open(&db, w->statefd, geteuid() == 0, err, sizeof(err)) == -1)
 		rc = -1;
 	else {
-		if ((rc = mo_limitdb_decide(&db, cells, n, mo_now_ns(), &v)) == -1)
+		if ((rc = mo_limitdb_decide(&db, cells, n, 0, &v)) == -1)
 			snprintf(err, sizeof(err), "%s: %s", MO_LIMITDB_NAME, strerror(errno));
 		mo_limitdb_close(&db);
 	}
