@@ -937,7 +937,7 @@ ctl_hold(struct ctl *c, int argc, char *argv[])
 	verb = argv[1];
 	argc--;
 	argv++;
-	optind = 1;
+	optind = 0;      /* glibc: start over, permuting again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
