@@ -166,6 +166,9 @@ mo_need_wrapper() {
 mo_install_wrapper() {
 	mo_need_wrapper
 	W=$T/bin/mailorigin-sendmail
+	case ,$(findmnt -no OPTIONS -T "$T" 2>/dev/null), in
+	*,nosuid,*) mo_bail "$T is on a nosuid mount: the setgid wrapper cannot be tested there" ;;
+	esac
 	W_PLAIN=$T/bin/mailorigin-sendmail.plain
 	install -o root -g mailorigin -m 2755 "$MO_WRAPPER_BUILD" "$W"
 	install -o root -g root -m 0700 "$MO_WRAPPER_BUILD" "$W_PLAIN"
