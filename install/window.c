@@ -387,7 +387,10 @@ window_cancel(struct ctx *c, const struct mo_install_record *r)
 			systemctl(c, "disable", "--now");
 			step(c, "systemctl disable");
 		}
-		if ((unlink(b) == 0) | (unlink(a) == 0)) {
+		int gone = unlink(b) == 0;
+
+		gone += unlink(a) == 0;
+		if (gone) {
 			systemctl(c, "daemon-reload", NULL);
 			step(c, "remove systemd units");
 		}
