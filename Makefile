@@ -76,7 +76,7 @@ check: all unit
 check-unit: unit
 	tests/run --unit-only
 
-bench: all
+bench: all $(LIMITS_BENCH)
 	bench/run
 
 deps:
@@ -104,3 +104,9 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all programs unit check check-unit bench deps demo install install-common clean
+
+# Benchmark programs (not tests): built by `make bench`.
+LIMITS_BENCH := $(BUILD)/bench/limits-bench
+$(LIMITS_BENCH): bench/limits-bench.c $(LIBMO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS)
