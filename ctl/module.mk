@@ -1,7 +1,8 @@
 # mailoriginctl: the administrator's verbs (held mail, limit usage).
 CTL := $(BUILD)/mailoriginctl
 CTL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
-CTL_LIB_OBJS := $(filter-out $(BUILD)/ctl/mailoriginctl.o,$(CTL_OBJS))
+# the plain modules (no verbs, no I/O on the state) that unit tests link
+CTL_UNIT_OBJS := $(BUILD)/ctl/meta.o $(BUILD)/ctl/fmt.o
 PROGRAMS += $(CTL)
 MAN8 += man/mailoriginctl.8
 INSTALL_TARGETS += install-ctl
@@ -12,9 +13,9 @@ $(CTL): $(CTL_OBJS) $(LIBMO)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # Unit tests of ctl's own modules (tests/unit/test_ctl_*.c) link them too.
-$(BUILD)/tests/test_ctl_%: tests/unit/test_ctl_%.c $(CTL_LIB_OBJS) $(LIBMO)
+$(BUILD)/tests/test_ctl_%: tests/unit/test_ctl_%.c $(CTL_UNIT_OBJS) $(LIBMO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ictl -o $@ $< $(CTL_LIB_OBJS) $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Ictl -o $@ $< $(CTL_UNIT_OBJS) $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 install-ctl: install-common
 	install -m 0755 -o root -g root $(CTL) $(DESTDIR)$(SBINDIR)/mailoriginctl
