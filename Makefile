@@ -43,6 +43,7 @@ INSTALL_TARGETS :=
 LIB_SRCS    := $(wildcard lib/*.c)
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBMO       := $(BUILD)/libmailorigin.a
+LIMITS_BENCH := $(BUILD)/bench/limits-bench
 
 all: programs
 
@@ -106,7 +107,6 @@ clean:
 .PHONY: all programs unit check check-unit bench deps demo install install-common clean
 
 # Benchmark programs (not tests): built by `make bench`.
-LIMITS_BENCH := $(BUILD)/bench/limits-bench
 $(LIMITS_BENCH): bench/limits-bench.c $(LIBMO)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS)
