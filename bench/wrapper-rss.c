@@ -16,7 +16,7 @@
  * First it writes its own ru_maxrss, taken before it has read a byte, to
  * "drain.maxrss" beside its executable.  The kernel carries the peak of
  * the image a process had before execve into ru_maxrss, so that number is
- * the wrapper's own peak (unless the fresh drain is bigger, which it is not).
+ * the wrapper's own peak, or the fresh drain's if that is larger.
  */
 #define _GNU_SOURCE
 #include <errno.h>
