@@ -124,6 +124,30 @@ t_is "$(awk '/^Groups:/ { $1 = ""; print }' "$REC/status" | tr -s ' ' | sed 's/^
 	"$(id -G mo-site-b | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')" "release: ... with the user's own groups"
 t_is "$(rec_env "$REC" | grep -c -E '^(LD_|MAILORIGIN_CONF=)')" 0 "release: no LD_* or MAILORIGIN_CONF in the MTA's environment"
 
+# ---- qmail: the release translates the held argv as the wrapper does ------
+limits_conf "$RECMTA" "$T/qmail.conf"
+sed -i 's/type = "postfix"/type = "qmail"/' "$T/qmail.conf"
+rec_reset "$REC"; echo 75 >"$REC/exitcode"
+"$CTL" -c "$T/qmail.conf" hold release "$B3" >/dev/null 2>"$T/err"
+t_is "$(rec_argv_q "$REC")" "[$RECMTA][-a][-f][site-b@test.invalid][--][$(pf_addr b3)]" \
+	"release with mta.type qmail: qmail-inject's argv, translated from the held one"
+t_is "$(rec_env "$REC" | grep -E '^QMAIL(USER|HOST)=' | tr '\n' ' ')" "QMAILHOST=test.invalid QMAILUSER=site-b " \
+	"release with mta.type qmail: QMAILUSER and QMAILHOST from -f"
+
+# ---- what the wrapper escaped comes back exact (cwd with a newline, quotes) --
+odd=$T/special/$'odd\n"dir" \\x41'
+mkdir -p "$odd"; chmod 777 "$odd"
+printf 'To: %s\nSubject: ctl odd\n\nodd\n' "$(pf_addr odd)" >"$M/odd.eml"
+(cd "$odd" && mo_as mo-site-b "$W" -i -- "$(pf_addr odd)" <"$M/odd.eml") >/dev/null 2>&1
+ODD=$(held_id odd)
+t_like "$ODD" '^[0-9a-f]{16}$' "a message sent from an odd folder is held (uid b is over its limit)"
+t_is "$("$CTL" hold list --json | php -n -r 'while (($l = fgets(STDIN)) !== false) { $o = json_decode($l, true);
+	if ($o["id"] === $argv[1]) echo $o["cwd"]; }' "$ODD")" "$odd" \
+	"hold list --json: the cwd with a newline, quotes and a backslash comes back exact"
+t_like "$("$CTL" hold show "$ODD")" "(^|$'\n')cwd +$T/special/odd\\\\n\"dir\" \\\\\\\\x41($'\n'|\$)" \
+	"hold show: ... shown escaped on one line"
+"$CTL" hold delete "$ODD" >/dev/null
+
 # ---- a hold that is not what the wrapper wrote is refused -------------
 fake=fedcba9876543210
 mkdir "$HOLD/$fake"; chown mo-site-b:mailorigin "$HOLD/$fake"
