@@ -155,6 +155,7 @@ int
 cmd_swap(struct ctx *c, enum mo_swap_mode mode, long long window)
 {
 	struct mo_install_record *r = calloc(1, sizeof(*r));
+	char w[PATH_MAX];
 	int have;
 
 	if (r == NULL)
@@ -191,6 +192,9 @@ cmd_swap(struct ctx *c, enum mo_swap_mode mode, long long window)
 	strlcpy(r->timer, "none", sizeof(r->timer));
 	r->since = c->now;
 	r->until = window ? c->now + (time_t)window : 0;
+	rpath(c, w, sizeof(w), r->wrapper);
+	if (access(w, X_OK) == -1)
+		err(EX_UNAVAILABLE, "the wrapper %s (give --wrapper)", w);
 	if (mode == MO_SWAP_PHP)
 		php_plan(c, r);
 	else
