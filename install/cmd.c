@@ -192,13 +192,13 @@ cmd_swap(struct ctx *c, enum mo_swap_mode mode, long long window)
 	strlcpy(r->timer, "none", sizeof(r->timer));
 	r->since = c->now;
 	r->until = window ? c->now + (time_t)window : 0;
-	rpath(c, w, sizeof(w), r->wrapper);
-	if (access(w, X_OK) == -1)
-		err(EX_UNAVAILABLE, "the wrapper %s (give --wrapper)", w);
 	if (mode == MO_SWAP_PHP)
 		php_plan(c, r);
 	else
 		files_plan(c, r);
+	rpath(c, w, sizeof(w), r->wrapper);
+	if (access(w, X_OK) == -1)
+		err(EX_UNAVAILABLE, "the wrapper %s (give --wrapper)", w);
 	record_save(c, r);      /* what will be done, before it is */
 	complete_swap(c, r);
 	free(r);
