@@ -1,0 +1,34 @@
+/*
+ * held: one held message as the verbs see it (hold.c reads and removes
+ * it, release.c sends it), and the steps they share.
+ */
+#ifndef CTL_HELD_H
+#define CTL_HELD_H
+
+#include <sys/stat.h>
+
+#include "ctl.h"
+#include "meta.h"
+#include "spool.h"
+
+struct held {
+	char		 id[MO_ID_LEN + 1];
+	int		 ok;            /* meta read and parsed */
+	char		 err[256];      /* else why not */
+	struct stat	 st;            /* of meta */
+	struct ctl_meta	 meta;
+};
+
+/* Read and parse the meta of the hold in dirfd (h->ok, else h->err). */
+void ctl_held_load(int dirfd, const char *id, struct held *h);
+/* Open and lock (flock, not waiting) hold/ID; -1 with the failure reported. */
+int ctl_held_lock(struct ctl *c, const char *id);
+/* Take hold/ID out of the spool in one rename, then remove it; -1 (errno). */
+int ctl_held_remove(struct ctl *c, const char *id);
+/* Log what was done to a hold (status: the MTA's, or NULL). */
+void ctl_held_log(struct ctl *c, int prio, const struct held *h, const char *action,
+    const char *status);
+/* Send hold ID to the real MTA as its original uid; remove it on success. */
+void ctl_release_one(struct ctl *c, const char *id);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * release: send a held message to the real MTA as the uid that sent it.
+ *
+ * A child sets the user's groups, the caller's gid and the uid (each
+ * checked, root not to be regained), changes to /, takes the message file
+ * on stdin and execs the MTA with the argv mo_exec_build() makes of the
+ * held one: what the wrapper would have run.  The message leaves the
+ * spool only when the MTA exited 0.  Before anything runs, the hold must
+ * look as the wrapper wrote it: regular files, not links, owned by that
+ * uid, a meta parsed whole, a submission without options naming files.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <bsd/string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "escape.h"
+#include "held.h"
+#include "mta.h"
+#include "options.h"
+
+/* Who the MTA runs as: the held message's uid, gid and that user's groups. */
+struct runas {
+	uid_t	 uid;
+	gid_t	 gid;
+	gid_t	 groups[1024];
+	int	 ngroups;
+	char	 home[1024], user[256], logname[256];
+	char	*env[4];
+};
+
+static int
+runas_of(const struct held *h, struct runas *r, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	memset(r, 0, sizeof(*r));
+	r->uid = h->meta.uid;
+	r->gid = h->meta.gid;
+	errno = 0;
+	if ((pw = getpwuid(r->uid)) != NULL) {
+		r->ngroups = (int)(sizeof(r->groups) / sizeof(r->groups[0]));
+		if (getgrouplist(pw->pw_name, r->gid, r->groups, &r->ngroups) == -1) {
+			snprintf(err, errlen, "user %s is in too many groups", pw->pw_name);
+			return -1;
+		}
+		snprintf(r->home, sizeof(r->home), "HOME=%s", pw->pw_dir);
+		snprintf(r->user, sizeof(r->user), "USER=%s", pw->pw_name);
+		snprintf(r->logname, sizeof(r->logname), "LOGNAME=%s", pw->pw_name);
+	} else {
+		/* the user is gone: just its gid */
+		r->groups[0] = r->gid;
+		r->ngroups = 1;
+		strlcpy(r->home, "HOME=/", sizeof(r->home));
+		snprintf(r->user, sizeof(r->user), "USER=%lu", (unsigned long)r->uid);
+		snprintf(r->logname, sizeof(r->logname), "LOGNAME=%lu", (unsigned long)r->uid);
+	}
+	r->env[0] = r->home;
+	r->env[1] = r->user;
+	r->env[2] = r->logname;
+	r->env[3] = NULL;
+	return 0;
+}
+
+/* Open the held message for a release: a regular file, one link, owned
+ * by the uid it will be sent as (as the wrapper wrote it). */
+static int
+open_message(int dirfd, const struct held *h, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dirfd, "message", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err, errlen, "message: %s", errno == ELOOP ? "is a symlink" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    st.st_uid != h->meta.uid || h->st.st_uid != h->meta.uid) {
+		snprintf(err, errlen, "message: %s", !S_ISREG(st.st_mode) ? "not a regular file" :
+		    st.st_nlink != 1 ? "has other hard links" :
+		    "meta or message not owned by the uid of the meta");
+		close(fd);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, 0) == -1) {
+		snprintf(err, errlen, "message: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Is path the setgid mailorigin wrapper?  Releasing into it would count
+ * and hold the message again. */
+static int
+is_wrapper(const char *path)
+{
+	struct group *g = getgrnam(MO_GROUP);
+	struct stat st;
+
+	return g != NULL && stat(path, &st) == 0 && (st.st_mode & S_ISGID) &&
+	    st.st_gid == g->gr_gid;
+}
+
+struct child_error {
+	int	step;
+	int	err;
+};
+
+static const char *const steps[] = {
+	"dup2", "chdir /", "setgroups", "setresgid", "setresuid", "dropped ids check", "execve"
+};
+
+static void __attribute__((noreturn))
+child(int report, int msgfd, const struct runas *r, const struct mo_exec *x, const char *path)
+{
+	struct child_error e = { 0, 0 };
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (dup2(msgfd, 0) == -1 || dup2(2, 1) == -1)
+		goto fail;
+	e.step++;
+	if (chdir("/") == -1)
+		goto fail;
+	e.step++;
+	if (setgroups((size_t)r->ngroups, r->groups) == -1)
+		goto fail;
+	e.step++;
+	if (setresgid(r->gid, r->gid, r->gid) == -1)
+		goto fail;
+	e.step++;
+	if (setresuid(r->uid, r->uid, r->uid) == -1)
+		goto fail;
+	e.step++;
+	errno = EPERM;
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
+	    ru != r->uid || eu != r->uid || su != r->uid ||
+	    rg != r->gid || eg != r->gid || sg != r->gid ||
+	    (r->uid != 0 && setuid(0) != -1))
+		goto fail;
+	e.step++;
+	umask(022);
+	signal(SIGPIPE, SIG_DFL);
+	execve(path, x->argv, x->envp);
+fail:
+	e.err = errno;
+	if (write(report, &e, sizeof(e)) != (ssize_t)sizeof(e))
+		_exit(EX_OSERR);
+	_exit(EX_OSERR);
+}
+
+/* Run the MTA as r with the message on stdin; returns its wait status,
+ * or -1 with err when it could not be run. */
+static int
+run_mta(const struct ctl *c, const struct runas *r, const struct mo_exec *x, int msgfd,
+    char *err, size_t errlen)
+{
+	struct child_error e;
+	int p[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child(p[1], msgfd, r, x, c->cfg.mta_path);
+	}
+	close(p[1]);
+	while ((n = read(p[0], &e, sizeof(e))) == -1 && errno == EINTR)
+		;
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	if (n == (ssize_t)sizeof(e)) {
+		if (snprintf(err, errlen, "cannot run %s as uid %lu: %s: %s", c->cfg.mta_path,
+		    (unsigned long)r->uid, steps[e.step], strerror(e.err)) >= (int)errlen)
+			strlcpy(err + errlen - 4, "...", 4);
+		return -1;
+	}
+	return status;
+}
+
+static void
+status_text(char *buf, size_t len, int status)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "%d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal-%d", WTERMSIG(status));
+	else
+		snprintf(buf, len, "status-%d", status);
+}
+
+/* Check what the held argv asks for before anything runs. */
+static int
+check_args(const struct held *h, struct mo_args *a, char *err, size_t errlen)
+{
+	if (mo_args_classify(h->meta.nargs, h->meta.args, a) == -1) {
+		snprintf(err, errlen, "held argv: %s", a->error);
+		return -1;
+	}
+	if (!a->submission) {
+		snprintf(err, errlen, "held argv is not a submission (%s)", a->mode ? a->mode : "?");
+		return -1;
+	}
+	if (a->file_option != NULL && h->meta.uid != 0) {
+		snprintf(err, errlen, "held argv has %s, which names a file, for uid %lu",
+		    a->file_option, (unsigned long)h->meta.uid);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ctl_release_one(struct ctl *c, const char *id)
+{
+	char err[512], st[32];
+	struct mo_args a;
+	struct mo_exec x;
+	struct runas r;
+	struct held h;
+	int fd, msgfd = -1, status;
+
+	if ((fd = ctl_held_lock(c, id)) == -1)
+		return;
+	ctl_held_load(fd, id, &h);
+	if (!h.ok) {
+		ctl_fail(c, EX_DATAERR, "hold %s: %s; not released", id, h.err);
+		goto out;
+	}
+	if (check_args(&h, &a, err, sizeof(err)) == -1 ||
+	    runas_of(&h, &r, err, sizeof(err)) == -1 ||
+	    (msgfd = open_message(fd, &h, err, sizeof(err))) == -1) {
+		ctl_fail(c, EX_DATAERR, "hold %s: %s; not released", id, err);
+		goto out;
+	}
+	if (is_wrapper(c->cfg.mta_path)) {
+		ctl_fail(c, EX_CONFIG, "hold %s: mta.path %s is the setgid mailorigin wrapper, which "
+		    "would hold it again; not released", id, c->cfg.mta_path);
+		goto out;
+	}
+	if (mo_exec_build(&x, &c->cfg, &a, h.meta.nargs, h.meta.args, r.env) == -1) {
+		ctl_fail(c, EX_OSERR, "out of memory");
+		goto out;
+	}
+	status = run_mta(c, &r, &x, msgfd, err, sizeof(err));
+	mo_exec_free(&x);
+	if (status == -1) {
+		ctl_held_log(c, LOG_ERR, &h, "release-failed", "not-run");
+		ctl_fail(c, EX_UNAVAILABLE, "hold %s: %s; kept", id, err);
+		goto out;
+	}
+	status_text(st, sizeof(st), status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		ctl_held_log(c, LOG_ERR, &h, "release-failed", st);
+		ctl_fail(c, WIFEXITED(status) && WEXITSTATUS(status) == EX_TEMPFAIL ? EX_TEMPFAIL :
+		    EX_UNAVAILABLE, "hold %s: %s exited %s; kept", id, c->cfg.mta_path, st);
+		goto out;
+	}
+	ctl_held_log(c, LOG_NOTICE, &h, "release", st);
+	if (ctl_held_remove(c, id) == -1)
+		ctl_fail(c, EX_IOERR, "hold %s: released, but cannot be removed from the "
+		    "spool (%s): delete it, or it may be sent twice", id, strerror(errno));
+	else
+		printf("released %s (uid %lu)\n", id, (unsigned long)r.uid);
+out:
+	if (msgfd != -1)
+		close(msgfd);
+	ctl_meta_free(&h.meta);
+	close(fd);
+}
