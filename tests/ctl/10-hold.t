@@ -236,6 +236,32 @@ t_ok "$([ -n "$(held_id b4)" ]; echo $?)" "hold release --uid: the other uid's s
 t_is "$rc" 0 "hold delete --all: exit 0" || t_diag "$(cat "$T/err")"
 t_is "$(nheld)" 0 "hold delete --all: the spool is empty"
 
+# ---- two releases of one message at once: it is sent once ------------------
+send b b5
+B5=$(held_id b5)
+t_like "$B5" '^[0-9a-f]{16}$' "b5: held (uid b is still over its limit)"
+SLOW=$T/slow; mkdir -p "$SLOW"; chmod 0777 "$SLOW"
+cat >"$SLOW/sendmail" <<SH
+#!/bin/sh
+# a slow MTA: keeps the first release busy while the second one starts
+cat >/dev/null
+echo "\$(id -u)" >>"$SLOW/runs"
+sleep 3
+exit 0
+SH
+chmod 0755 "$SLOW/sendmail"
+limits_conf "$SLOW/sendmail" "$T/slow.conf"
+"$CTL" -c "$T/slow.conf" hold release "$B5" >"$T/r1.out" 2>"$T/r1.err" & p1=$!
+mo_atexit "kill $p1"
+for i in $(seq 50); do [ -s "$SLOW/runs" ] && break; sleep 0.1; done
+"$CTL" -c "$T/slow.conf" hold release "$B5" >"$T/r2.out" 2>"$T/r2.err"; rc2=$?
+wait "$p1"; rc1=$?
+t_is "$rc1 $rc2" "0 75" "two releases at once: the first sends, the second finds it locked (EX_TEMPFAIL)" ||
+	t_diag "$(cat "$T/r1.err" "$T/r2.err")"
+t_like "$(cat "$T/r2.err")" "being released or deleted by another mailoriginctl" "... and says so"
+t_is "$(cat "$SLOW/runs" 2>/dev/null | tr '\n' ' ')" "$uid_b " "the MTA ran once, as uid b"
+t_ok "$([ ! -e "$HOLD/$B5" ]; echo $?)" "the message left the spool"
+
 # ---- root only -------------------------------------------------------------
 mo_as mo-site-a "$CTL" hold list >/dev/null 2>"$T/err"; rc=$?
 t_is "$rc" 77 "hold list as a site user: EX_NOPERM"
