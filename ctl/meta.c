@@ -27,12 +27,16 @@ take_arg(struct ctl_meta *m, size_t *cap)
 	struct mo_kv *kv = &m->kv.kv[m->kv.n - 1];
 	char **a;
 
-	if (strlen(kv->value) != kv->len)
+	if (strlen(kv->value) != kv->len) {
+		errno = EINVAL;
 		return -1;
+	}
 	if ((size_t)m->nargs + 1 >= *cap) {
 		*cap = *cap ? *cap * 2 : 16;
-		if ((a = reallocarray(m->args, *cap, sizeof(*a))) == NULL)
+		if ((a = reallocarray(m->args, *cap, sizeof(*a))) == NULL) {
+			errno = ENOMEM;
 			return -1;
+		}
 		m->args = a;
 	}
 	m->args[m->nargs++] = kv->value;
@@ -94,7 +98,8 @@ ctl_meta_parse(struct ctl_meta *m, const char *text, size_t len, char *err, size
 			    errno == ENOMEM ? "out of memory" : "malformed", errpos + 1);
 		if (m->kv.n == before + 1 && strcmp(m->kv.kv[before].key, "arg") == 0 &&
 		    take_arg(m, &cap) == -1)
-			return fail(err, errlen, "line %d: an argument holds a NUL", line);
+			return fail(err, errlen, "line %d: %s", line, errno == ENOMEM ?
+			    "out of memory" : "an argument holds a NUL");
 	}
 	return check(m, err, errlen);
 }

@@ -15,7 +15,7 @@
 . "$MO_ROOT/tests/lib/postfix.sh"
 . "$MO_ROOT/tests/lib/php.sh"
 mo_begin "$@"
-CTL_BUILD=$MO_ROOT/build/mailoriginctl
+CTL_BUILD=${MO_CTL_BUILD:-$MO_ROOT/build/mailoriginctl}   # MO_CTL_BUILD: e.g. an ASan build
 [ -x "$CTL_BUILD" ] || mo_skip_all "$CTL_BUILD not built (run make)"
 mo_need_wrapper
 pf_start
