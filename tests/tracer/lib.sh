@@ -1,0 +1,267 @@
+# tests/tracer/lib.sh: shared helpers of the tracer's integration tests.
+#
+# Source it first.  It gives
+#  - TAP: ok COND DESC, is GOT WANT DESC, skip DESC REASON, diag, done_testing
+#  - $T, a world-traversable temp dir, removed on exit;
+#  - at_exit CMD: run CMD on exit (daemons are stopped there, by pid), last first;
+#  - $TRACER, the built mailorigin-tracer (built by `make` if missing);
+#  - start_fpm, fpm_get, start_apache, wait_until, json_pick helpers.
+# Ports: 18000-18999 only.
+
+set -u
+TR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TRACER=$TR_ROOT/build/mailorigin-tracer
+FCGI_GET=$TR_ROOT/build/tests/tracer-fcgi-get
+_tr_n=0
+_tr_failed=0
+_tr_exits=()
+
+at_exit() { _tr_exits+=("$*"); }
+
+_tr_cleanup() {
+	local i
+	trap - EXIT INT TERM HUP
+	for ((i = ${#_tr_exits[@]} - 1; i >= 0; i--)); do
+		eval "${_tr_exits[$i]}" >/dev/null 2>&1
+	done
+	if [ -n "${T:-}" ] && [ -d "$T" ] && [ "${TR_KEEP:-}" != 1 ]; then
+		rm -rf --one-file-system "$T"
+	fi
+}
+trap _tr_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+ok() {   # ok STATUS DESC   (STATUS 0 = pass, as a shell status)
+	_tr_n=$((_tr_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_tr_n - $2"
+	else
+		echo "not ok $_tr_n - $2"
+		_tr_failed=$((_tr_failed + 1))
+	fi
+}
+check() { # check DESC CMD...   pass when CMD succeeds
+	local desc=$1; shift
+	"$@" >/dev/null 2>&1
+	ok $? "$desc"
+}
+is() {   # is GOT WANT DESC
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "got:  '$1'"
+		diag "want: '$2'"
+	fi
+}
+skip() { _tr_n=$((_tr_n + 1)); echo "ok $_tr_n - $1 # SKIP $2"; }
+diag() { printf '# %s\n' "$*" | sed '2,$s/^/# /'; }
+done_testing() { echo "1..$_tr_n"; [ $_tr_failed -eq 0 ]; }
+
+# need CMD...: every command must exist, or the whole file is skipped (a
+# failure in CI).
+need() {
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null 2>&1 && [ ! -x "$c" ]; then
+			skip "$(basename "$0")" "$c is not installed"
+			done_testing
+			exit 0
+		fi
+	done
+}
+
+T=$(mktemp -d /tmp/mo-tracer.XXXXXX)
+chmod 755 "$T"
+
+if [ ! -x "$TRACER" ] || [ ! -x "$FCGI_GET" ]; then
+	make -C "$TR_ROOT" -s --no-print-directory "build/mailorigin-tracer" \
+		"build/tests/tracer-fcgi-get" >&2 || { ok 1 "build the tracer"; done_testing; exit 1; }
+fi
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s; status of the last try.
+wait_until() {
+	local limit=$1 i; shift
+	for ((i = 0; i < limit * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_pid PID: TERM, then KILL after 5 s.
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+}
+
+# json_pick FILE KEY=VALUE... FIELD: FIELD of the first JSON line whose
+# top-level keys match.  Uses php (present wherever these tests run).
+json_pick() {
+	php -r '
+		$file = $argv[1]; $field = $argv[count($argv) - 1];
+		$conds = array_slice($argv, 2, -1);
+		foreach (file($file) as $l) {
+			$o = json_decode($l, true);
+			if (!is_array($o)) continue;
+			$m = true;
+			foreach ($conds as $c) {
+				[$k, $v] = explode("=", $c, 2);
+				$g = $o;
+				foreach (explode(".", $k) as $p) $g = is_array($g) && array_key_exists($p, $g) ? $g[$p] : null;
+				if (is_bool($g)) $g = $g ? "true" : "false";
+				if ((string)$g !== $v) { $m = false; break; }
+			}
+			if (!$m) continue;
+			$g = $o;
+			foreach (explode(".", $field) as $p) $g = is_array($g) && array_key_exists($p, $g) ? $g[$p] : null;
+			if (is_bool($g)) $g = $g ? "true" : "false";
+			echo is_array($g) ? json_encode($g) : ($g === null ? "null" : $g);
+			exit(0);
+		}
+		echo "(no match)";' "$@"
+}
+
+# json_count FILE KEY=VALUE...: number of lines that match.
+json_count() {
+	php -r '
+		$n = 0;
+		foreach (file($argv[1]) as $l) {
+			$o = json_decode($l, true);
+			if (!is_array($o)) continue;
+			$m = true;
+			foreach (array_slice($argv, 2) as $c) {
+				[$k, $v] = explode("=", $c, 2);
+				$g = $o;
+				foreach (explode(".", $k) as $p) $g = is_array($g) && array_key_exists($p, $g) ? $g[$p] : null;
+				if (is_bool($g)) $g = $g ? "true" : "false";
+				if ((string)$g !== $v) { $m = false; break; }
+			}
+			$n += $m;
+		}
+		echo $n;' "$@"
+}
+
+# The web sites: $T/www/<vhost>/..., the tracer is told --vhost-root $T/www.
+VROOT=$T/www
+mkdir -p "$VROOT"
+
+# The PHP fixtures: a script that includes another file and sleeps there,
+# a script that calls mail() through the slow stand-in sendmail, a script
+# that keeps its own .php file open, a deterministic one for the FastCGI
+# comparison.  Line numbers matter: tests name them.
+make_site() {   # make_site VHOST
+	local d=$VROOT/$1
+	mkdir -p "$d/lib"
+	cat >"$d/slow.php" <<'PHP'
+<?php
+require __DIR__ . '/lib/work.php';
+do_work((int)($_GET['s'] ?? 3));
+echo "done\n";
+PHP
+	cat >"$d/lib/work.php" <<'PHP'
+<?php
+function do_work(int $s) {
+	$x = 1;
+	sleep($s);
+	return $x;
+}
+PHP
+	cat >"$d/mail.php" <<'PHP'
+<?php
+$to = 'someone@example.invalid';
+$ok = mail($to, 'hello', "body\n");
+echo $ok ? "sent\n" : "failed\n";
+PHP
+	cat >"$d/holdopen.php" <<'PHP'
+<?php
+$f = fopen(__FILE__, 'r');
+sleep((int)($_GET['s'] ?? 3));
+fclose($f);
+PHP
+	cat >"$d/echo.php" <<'PHP'
+<?php
+header('X-Test: yes');
+echo "method=", $_SERVER['REQUEST_METHOD'], "\n";
+echo "uri=", $_SERVER['REQUEST_URI'] ?? '', "\n";
+echo "query=", $_SERVER['QUERY_STRING'] ?? '', "\n";
+echo str_repeat("0123456789abcdef", 8000), "\n";
+PHP
+	chmod -R a+rX "$d"
+}
+
+# The slow stand-in sendmail: keeps the message, then waits, so that the
+# tracer sees it running.
+make_sendmail() {
+	cat >"$T/sendmail" <<EOF
+#!/bin/sh
+cat > "$T/mail.\$\$"
+sleep \${MO_SENDMAIL_SLEEP:-3}
+exit 0
+EOF
+	chmod 755 "$T/sendmail"
+}
+
+# start_fpm N: a php-fpm master with pool "web" (user nobody, N static
+# workers, status page /status) on $T/fpm.sock.  Sets FPM_PID.
+start_fpm() {
+	local n=${1:-3}
+	cat >"$T/fpm.conf" <<EOF
+[global]
+pid = $T/fpm.pid
+error_log = $T/fpm.log
+daemonize = no
+include = $T/pool.d/*.conf
+EOF
+	mkdir -p "$T/pool.d"
+	cat >"$T/pool.d/web.conf" <<EOF
+[web]
+user = nobody
+group = nogroup
+listen = $T/fpm.sock
+listen.owner = root
+listen.mode = 0600
+pm = static
+pm.max_children = $n
+pm.status_path = /status
+php_admin_value[opcache.enable] = 1
+php_admin_value[sendmail_path] = $T/sendmail -t -i
+php_admin_flag[log_errors] = on
+catch_workers_output = yes
+EOF
+	/usr/sbin/php-fpm8.2 -y "$T/fpm.conf" -F >"$T/fpm.out" 2>&1 &
+	FPM_PID=$!
+	at_exit "stop_pid $FPM_PID"
+	wait_until 10 test -S "$T/fpm.sock"
+}
+
+# fpm_workers: pids of the pool's workers.
+fpm_workers() { pgrep -P "$FPM_PID" | sort -n; }
+
+# fpm_get VHOST SCRIPT [QUERY]: one request through cgi-fcgi, like a web server.
+fpm_get() {
+	local vhost=$1 script=$2 query=${3:-}
+	env -i SCRIPT_FILENAME="$VROOT/$vhost/$script" SCRIPT_NAME="/$script" \
+		REQUEST_METHOD=GET DOCUMENT_ROOT="$VROOT/$vhost" HTTP_HOST="$vhost" \
+		REQUEST_URI="/$script${query:+?$query}" QUERY_STRING="$query" \
+		SERVER_NAME="$vhost" GATEWAY_INTERFACE=CGI/1.1 \
+		cgi-fcgi -bind -connect "$T/fpm.sock"
+}
+
+# busy_fpm_worker: the pid of a worker whose cwd is not the master's.
+busy_fpm_worker() {
+	local w mc
+	mc=$(readlink "/proc/$FPM_PID/cwd")
+	for w in $(fpm_workers); do
+		[ "$(readlink "/proc/$w/cwd")" != "$mc" ] && { echo "$w"; return 0; }
+	done
+	return 1
+}
+
+# php_fds PID: open .php files of a process.
+php_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c '\.php$'; }
