@@ -199,6 +199,7 @@ cmd_swap(struct ctx *c, enum mo_swap_mode mode, long long window)
 	rpath(c, w, sizeof(w), r->wrapper);
 	if (access(w, X_OK) == -1)
 		err(EX_UNAVAILABLE, "the wrapper %s (give --wrapper)", w);
+	window_preflight(c, r->until);
 	record_save(c, r);      /* what will be done, before it is */
 	complete_swap(c, r);
 	free(r);

@@ -76,6 +76,7 @@ int php_fpm_reload(struct ctx *c, const struct mo_install_record *r);
 
 /* window.c */
 long long parse_duration(const char *s, const char **why);
+int window_preflight(const struct ctx *c, time_t until);
 int window_schedule(struct ctx *c, struct mo_install_record *r);
 int window_cancel(struct ctx *c, const struct mo_install_record *r);
 int unit_text(char *service, size_t slen, char *timer, size_t tlen, const char *self,

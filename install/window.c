@@ -357,6 +357,22 @@ scheduled(const struct ctx *c, const struct mo_install_record *r)
 	return strstr(buf, "mailorigin-install") != NULL;
 }
 
+/* Before anything is recorded: can the chosen way end the window here? */
+int
+window_preflight(const struct ctx *c, time_t until)
+{
+	const char *how = choose(c);
+	char tool[PATH_MAX];
+
+	if (until == 0)
+		return 0;
+	if (strcmp(how, "systemd") == 0 && find_tool("systemctl", tool, sizeof(tool)) == -1)
+		errx(EX_UNAVAILABLE, "--timer systemd: systemctl not found");
+	if (strcmp(how, "at") == 0 && find_tool("at", tool, sizeof(tool)) == -1)
+		errx(EX_UNAVAILABLE, "--timer at: at not found");
+	return 0;
+}
+
 int
 window_schedule(struct ctx *c, struct mo_install_record *r)
 {

@@ -48,7 +48,9 @@ mk_root() {
 # Left out of snapshots: the lock file the commands share (it stays, by
 # design: removing a lock file races), and dpkg's own backup of its
 # diversions file, which every dpkg-divert call rewrites.
-SNAP_EXCLUDE='/var/lib/mailorigin/install.lock$|/var/lib/dpkg/diversions-old$'
+# What the wrapper keeps in the state dir (spool, hold, limits) is its own
+# business, not part of the swap; the record's absence is checked apart.
+SNAP_EXCLUDE='^\./var/lib/mailorigin/.|/var/lib/dpkg/diversions-old$'
 
 snap() {
 	local r=$1
@@ -120,4 +122,20 @@ stop_sleepers() {
 		grep -q mailorigin-install "/proc/$p/cmdline" 2>/dev/null && kill "$p"
 	done <"$T/sleepers"
 	return 0
+}
+
+# fake_mta FILE DIR: a stand-in "real sendmail" at FILE that records its
+# argv (NUL-separated) and stdin into DIR and exits 0: no mail reaches any
+# real MTA.
+fake_mta() {
+	mkdir -p "$2"
+	cat >"$1" <<SH
+#!/bin/sh
+printf '%s\\0' "\$0" "\$@" >"$2/argv"
+cat >"$2/stdin"
+SH
+	chmod 0755 "$1"
+}
+gone() {  # gone PID: not running (a zombie waiting for a reaper counts as gone)
+	[ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
