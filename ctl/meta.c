@@ -1,6 +1,7 @@
 /* meta: a held message's meta file into facts and the original argv. */
 #include <bsd/stdlib.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,9 @@ check(struct ctl_meta *m, char *err, size_t errlen)
 	m->gid = (gid_t)v;
 	if (m->nargs == 0)
 		return fail(err, errlen, "no arg= lines (the original argv)");
+	/* the wrapper says how many arguments it wrote: a cut meta shows */
+	if (number(m, "argc", INT_MAX, &v) == -1 || v != m->nargs)
+		return fail(err, errlen, "argc=%s but %d arg= lines", ctl_meta_get(m, "argc"), m->nargs);
 	return 0;
 }
 

@@ -83,7 +83,7 @@ needs_quotes(const unsigned char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = s[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("._/@:+,%-<>", c) != NULL)
+		    (c >= '0' && c <= '9') || (c != '\0' && strchr("._/@:+,%-<>", c) != NULL))
 			continue;
 		return 1;
 	}

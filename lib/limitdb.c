@@ -256,7 +256,7 @@ mo_limitdb_each(struct mo_limitdb *db,
 		if (db->slots[i].hash != 0)
 			rc = fn(&db->slots[i], ctx);
 	flock(db->fd, LOCK_UN);
-	return 0;
+	return rc;
 }
 
 int

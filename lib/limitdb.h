@@ -53,7 +53,8 @@ struct mo_verdict {
 int mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
     int64_t now, struct mo_verdict *v);
 
-/* Every cell in use, under a shared lock; fn returns non-zero to stop. */
+/* Every cell in use, under a shared lock; fn returns non-zero to stop,
+ * and that value is returned (-1 when the lock fails). */
 int mo_limitdb_each(struct mo_limitdb *db,
     int (*fn)(const struct mo_limitdb_slot *s, void *ctx), void *ctx);
 /* Forget the counters of key (all units and windows); returns how many. */

@@ -160,10 +160,15 @@ mo_cli_script(const char *cmdline, size_t len, const char *cwd, char *out, size_
 	return 0;
 }
 
+/* A process that runs another and means nothing itself: shells, and the
+ * small tools that wrap a command (nice, timeout, env...). */
 static int
 is_shell(const struct mo_proc *p)
 {
-	static const char *const shells[] = { "sh", "dash", "bash", "ash", "zsh", "ksh", "busybox", NULL };
+	static const char *const shells[] = {
+		"sh", "dash", "bash", "ash", "zsh", "ksh", "busybox",
+		"env", "nice", "ionice", "timeout", "stdbuf", "nohup", "setsid", NULL
+	};
 	const char *name = p->exe[0] ? base_name(p->exe) : p->comm;
 	const char *const *s;
 
@@ -225,9 +230,11 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 			strlcpy(o->php_exe, p.exe[0] ? p.exe : p.comm, sizeof(o->php_exe));
 			break;
 		}
-		if (!have_other && !is_shell(&p)) {
+		/* the first program that is neither PHP nor a shell sent it */
+		if (!is_shell(&p)) {
 			first_other = p;
 			have_other = 1;
+			break;
 		}
 		pid = p.ppid;
 	}

@@ -63,10 +63,14 @@ struct wrapper {
 	unsigned long long	 size;          /* bytes in the spool */
 };
 
-/* The spool writer: buffered, and failing over to memory on a write error. */
+/* The spool writer.  A message that fits the buffer never touches the
+ * disk: it goes to a memory file at the end (the buffer's size bounds the
+ * memory either way).  A larger one is streamed to an unlinked file in the
+ * state dir from its first full buffer on; a write error there moves it to
+ * memory, so that it still passes. */
 struct spool_out {
 	struct wrapper		*w;
-	int			 fd;
+	int			 fd;            /* -1 until the first flush */
 	char			 buf[CHUNK];
 	size_t			 len;
 	unsigned long long	 total;
@@ -244,11 +248,16 @@ out_fail_over(struct spool_out *o, int why)
 	return -1;
 }
 
+static int open_spool(struct wrapper *w);
+
 static int
 out_write_fd(struct spool_out *o, const char *p, size_t n)
 {
 	int failed_over = 0;
 	ssize_t k;
+
+	if (o->fd == -1)
+		o->fd = open_spool(o->w);
 
 	while (n > 0) {
 		if ((k = write(o->fd, p, n)) == -1) {
@@ -293,9 +302,7 @@ open_spool(struct wrapper *w)
 {
 	int fd = -1;
 
-	if ((w->statefd = mo_state_open(w->cfg.state_dir, geteuid() == 0)) == -1)
-		fault(w, "state dir %s: %s", w->cfg.state_dir, strerror(errno));
-	else if ((fd = mo_spool_create(w->statefd)) == -1)
+	if (w->statefd != -1 && (fd = mo_spool_create(w->statefd)) == -1)
 		fault(w, "spool in %s/tmp: %s", w->cfg.state_dir, strerror(errno));
 	if (fd == -1 && (fd = mo_spool_memory()) == -1) {
 		syslog(LOG_ERR, "cannot spool the message anywhere: %m");
@@ -379,6 +386,10 @@ copy_message(struct wrapper *w, struct spool_out *o, struct mo_stamp *st)
 		if (mo_stamp_feed(st, buf, (size_t)n) == -1)
 			break;
 	}
+	if (n == 0 && o->fd == -1 && (o->fd = mo_spool_memory()) == -1) {
+		syslog(LOG_ERR, "id=%s cannot spool the message anywhere: %m", w->id);
+		errx(EX_TEMPFAIL, "cannot spool the message: %s", strerror(errno));
+	}
 	if (n != 0 || mo_stamp_finish(st) == -1 || out_flush(o) == -1) {
 		syslog(LOG_ERR, "id=%s cannot write the spool: %m", w->id);
 		errx(EX_TEMPFAIL, "cannot write the message to the spool: %s", strerror(errno));
@@ -433,8 +444,8 @@ hold_meta(struct wrapper *w, const struct mo_line *l, const char *reason,
 	size_t n = 0;
 	int i;
 
-	n += (size_t)snprintf(buf + n, cap - n, "version=1\ntime=%lld\nreason=%s\ngid=%lu\n",
-	    (long long)time(NULL), reason, (unsigned long)w->rgid);
+	n += (size_t)snprintf(buf + n, cap - n, "version=1\ntime=%lld\nreason=%s\ngid=%lu\nargc=%d\n",
+	    (long long)time(NULL), reason, (unsigned long)w->rgid, argc);
 	n += (size_t)snprintf(buf + n, cap - n, "%s\n", l->buf);
 	for (i = 0; i < argc && n < cap; i++) {
 		mo_line_init(&m);
@@ -640,7 +651,9 @@ main(int argc, char *argv[])
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		errx(EX_TEMPFAIL, "out of memory");
 	o->w = &w;
-	o->fd = open_spool(&w);
+	o->fd = -1;
+	if ((w.statefd = mo_state_open(w.cfg.state_dir, geteuid() == 0)) == -1)
+		fault(&w, "state dir %s: %s", w.cfg.state_dir, strerror(errno));
 	collect_origin(&w);
 	fd = copy_message(&w, o, &w.st);
 	w.size = o->total;

@@ -24,7 +24,12 @@ build(char *buf, size_t cap, const char *version, const char *id, int with_args)
 	size_t n;
 	int i;
 
-	n = (size_t)snprintf(buf, cap, "version=%s\ntime=1763800000\nreason=limit\ngid=1001\n", version);
+	int argc = 0;
+
+	while (argv_in[argc] != NULL)
+		argc++;
+	n = (size_t)snprintf(buf, cap, "version=%s\ntime=1763800000\nreason=limit\ngid=1001\nargc=%d\n",
+	    version, with_args ? argc : 0);
 	mo_line_init(&l);
 	mo_line_kv(&l, "id", id);
 	mo_line_kv(&l, "action", "hold");
@@ -53,6 +58,7 @@ test_round_trip(void **state)
 	(void)state;
 	assert_int_equal(0, ctl_meta_parse(&m, buf, n, err, sizeof(err)));
 	assert_int_equal(1763800000LL, m.time);
+	assert_int_equal(11, m.nargs);
 	assert_int_equal(1001, m.uid);
 	assert_int_equal(1001, m.gid);
 	assert_string_equal("limit", ctl_meta_get(&m, "reason"));
@@ -106,10 +112,17 @@ test_refused(void **state)
 	n = build(buf, sizeof(buf), "1", "0123456789abcdef", 1);
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "arg=\"open\n");
 	assert_int_equal(-1, ctl_meta_parse(&m, buf, n, err, sizeof(err)));
-	assert_non_null(strstr(err, "line 17: malformed"));
+	assert_non_null(strstr(err, "line 18: malformed"));
+	ctl_meta_free(&m);
+	/* a meta cut at a line boundary: fewer arg= lines than argc says */
+	n = build(buf, sizeof(buf), "1", "0123456789abcdef", 1);
+	buf[n - 1] = '\0';
+	n = (size_t)(strrchr(buf, '\n') - buf) + 1;     /* drop the last arg= line */
+	assert_int_equal(-1, ctl_meta_parse(&m, buf, n, err, sizeof(err)));
+	assert_non_null(strstr(err, "argc=11 but 10 arg= lines"));
 	ctl_meta_free(&m);
 	/* uid not a number */
-	static const char nouid[] = "version=1\ntime=1\ngid=1\nid=0123456789abcdef uid=x\narg=sendmail\n";
+	static const char nouid[] = "version=1\ntime=1\ngid=1\nargc=1\nid=0123456789abcdef uid=x\narg=sendmail\n";
 	assert_int_equal(-1, ctl_meta_parse(&m, nouid, sizeof(nouid) - 1, err, sizeof(err)));
 	assert_non_null(strstr(err, "uid"));
 	ctl_meta_free(&m);

@@ -69,7 +69,8 @@ test_log_line(void **state)
 	mo_line_kv(&l, "cwd", "/srv/my site\n\"x\"");
 	mo_line_kv(&l, "from", NULL);
 	mo_line_kv(&l, "to", "a@b.c");
-	assert_string_equal("id=00ab uid=33 cwd=\"/srv/my site\\n\\\"x\\\"\" from=\"\" to=a@b.c", l.buf);
+	mo_line_kvn(&l, "nul", "a\0b", 3);
+	assert_string_equal("id=00ab uid=33 cwd=\"/srv/my site\\n\\\"x\\\"\" from=\"\" to=a@b.c nul=\"a\\x00b\"", l.buf);
 	assert_null(strchr(l.buf, '\n'));
 }
 
