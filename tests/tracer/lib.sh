@@ -63,7 +63,7 @@ done_testing() { echo "1..$_tr_n"; [ $_tr_failed -eq 0 ]; }
 need() {
 	local c
 	for c in "$@"; do
-		if ! command -v "$c" >/dev/null 2>&1 && [ ! -x "$c" ]; then
+		if ! command -v "$c" >/dev/null 2>&1 && [ ! -e "$c" ]; then
 			skip "$(basename "$0")" "$c is not installed"
 			done_testing
 			exit 0
@@ -265,3 +265,67 @@ busy_fpm_worker() {
 
 # php_fds PID: open .php files of a process.
 php_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c '\.php$'; }
+
+# start_apache PORT: Apache prefork with mod_php on 127.0.0.1:PORT, serving
+# $VROOT/<vhost> by name (ServerName = folder).  Sets HTTPD_PID.
+start_apache() {
+	local port=$1 v
+	mkdir -p "$T/httpd"
+	{
+		cat <<EOF
+ServerRoot "$T/httpd"
+PidFile "$T/httpd/httpd.pid"
+DefaultRuntimeDir "$T/httpd"
+Mutex file:$T/httpd default
+ErrorLog "$T/httpd/error.log"
+LogLevel warn
+LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule php_module /usr/lib/apache2/modules/libphp8.2.so
+User nobody
+Group nogroup
+Listen 127.0.0.1:$port
+ServerName localhost
+StartServers 3
+MinSpareServers 3
+MaxSpareServers 3
+MaxRequestWorkers 5
+TypesConfig /etc/mime.types
+<FilesMatch "\.php$">
+	SetHandler application/x-httpd-php
+</FilesMatch>
+php_admin_value opcache.enable 1
+php_admin_value sendmail_path "$T/sendmail -t -i"
+<Directory />
+	Require all granted
+</Directory>
+EOF
+		for v in $(ls "$VROOT"); do
+			cat <<EOF
+<VirtualHost 127.0.0.1:$port>
+	ServerName $v
+	DocumentRoot "$VROOT/$v"
+</VirtualHost>
+EOF
+		done
+	} >"$T/httpd/httpd.conf"
+	/usr/sbin/apache2 -f "$T/httpd/httpd.conf" -DFOREGROUND >"$T/httpd/out" 2>&1 &
+	HTTPD_PID=$!
+	at_exit "stop_pid $HTTPD_PID"
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$port/nonexistent-but-up" ||
+		wait_until 5 grep -q . "$T/httpd/httpd.pid"
+}
+
+# httpd_workers: pids of Apache's children.
+httpd_workers() { pgrep -P "$HTTPD_PID" | sort -n; }
+
+# busy_httpd_worker: a child whose cwd is not its parent's.
+busy_httpd_worker() {
+	local w pc
+	pc=$(readlink "/proc/$HTTPD_PID/cwd")
+	for w in $(httpd_workers); do
+		[ "$(readlink "/proc/$w/cwd")" != "$pc" ] && { echo "$w"; return 0; }
+	done
+	return 1
+}

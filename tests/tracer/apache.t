@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The tracer against Apache prefork with mod_php 8.2: memory signal on an
+# opcache hit, cwd against the idle "/", idle workers (which still hold the
+# last request in sapi_globals) report nothing, sendmail traced back.
+. "$(dirname "$0")/lib.sh"
+need /usr/sbin/apache2 /usr/lib/apache2/modules/libphp8.2.so curl php
+PORT=18080
+
+make_site shop.example
+make_sendmail
+find "$VROOT" -type f -exec touch -d '10 minutes ago' {} +
+start_apache $PORT
+ok $? "apache2 starts (pid $HTTPD_PID)" || { cat "$T/httpd/error.log" "$T/httpd/out" >&2; done_testing; exit 1; }
+TR() { "$TRACER" --vhost-root "$VROOT" "$@"; }
+SITE=$VROOT/shop.example
+get() { curl -s -H "Host: shop.example" "http://127.0.0.1:$PORT/$1"; }
+
+check "mod_php serves the site" test "$(get 'slow.php?s=0')" = done
+for i in 1 2 3 4 5 6 7 8; do get 'slow.php?s=0' >/dev/null; done
+
+TR --json --all >"$T/idle.json" 2>/dev/null
+n=$(json_count "$T/idle.json" type=php sapi=mod_php)
+check "every Apache process with libphp mapped is found ($n)" test "$n" -ge 4
+is "$(json_count "$T/idle.json" type=php sapi=mod_php state=busy)" 0 \
+	"idle workers (last request still in sapi_globals) report nothing"
+is "$(json_count "$T/idle.json" type=php sapi=mod_php state=idle signal=memory)" "$n" \
+	"every one is idle by the memory signal"
+
+get 'slow.php?s=4' >"$T/req.out" &
+REQ=$!
+at_exit "kill $REQ"
+wait_until 5 busy_httpd_worker
+W=$(busy_httpd_worker)
+diag "busy worker $W"
+is "$(php_fds "$W")" 0 "opcache hit: no .php file open in the worker"
+TR --json >"$T/busy.json" 2>/dev/null
+is "$(json_pick "$T/busy.json" type=php pid="$W" signal)/$(json_pick "$T/busy.json" type=php pid="$W" confidence)" \
+	memory/exact "memory signal decides, exact"
+is "$(json_pick "$T/busy.json" type=php pid="$W" file):$(json_pick "$T/busy.json" type=php pid="$W" line)" \
+	"$SITE/lib/work.php:4" "file and line"
+is "$(json_pick "$T/busy.json" type=php pid="$W" script)" "$SITE/slow.php" "main script"
+is "$(json_pick "$T/busy.json" type=php pid="$W" uri)" "/slow.php?s=4" "URI"
+is "$(json_pick "$T/busy.json" type=php pid="$W" vhost)" shop.example "vhost"
+is "$(json_pick "$T/busy.json" type=php pid="$W" user)" nobody "user"
+is "$(json_count "$T/busy.json" type=php sapi=mod_php)" 1 "only the busy worker is listed"
+TR --json --no-memory >"$T/cwd.json" 2>/dev/null
+is "$(json_pick "$T/cwd.json" type=php pid="$W" signal)/$(json_pick "$T/cwd.json" type=php pid="$W" confidence)" \
+	cwd/directory "--no-memory: cwd decides (idle cwd is the parent's)"
+is "$(json_pick "$T/cwd.json" type=php pid="$W" script)" "$SITE" "cwd: the script's folder"
+is "$(json_count "$T/cwd.json" type=php sapi=mod_php)" 1 "cwd: idle workers not listed"
+wait "$REQ"
+
+get mail.php >"$T/mail.out" &
+REQ=$!
+wait_until 5 pgrep -f "$T/sendmail"
+TR --json >"$T/mail.json" 2>/dev/null
+is "$(json_pick "$T/mail.json" type=mail script):$(json_pick "$T/mail.json" type=mail line)" \
+	"$SITE/mail.php:3" "sendmail traced to the mod_php worker's script and line"
+is "$(json_pick "$T/mail.json" type=mail sapi)" mod_php "through a mod_php worker"
+wait "$REQ"
+check "mail() returned true" grep -q sent "$T/mail.out"
+
+done_testing
