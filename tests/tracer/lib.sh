@@ -329,3 +329,6 @@ busy_httpd_worker() {
 	done
 	return 1
 }
+
+# cwd_is PID DIR: is the process's cwd DIR (for wait_until)?
+cwd_is() { [ "$(readlink "/proc/$1/cwd" 2>/dev/null)" = "$2" ]; }
