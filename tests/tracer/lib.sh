@@ -201,7 +201,7 @@ make_sendmail() {
 	cat >"$T/sendmail" <<EOF
 #!/bin/sh
 cat > "$T/mail.\$\$"
-sleep \${MO_SENDMAIL_SLEEP:-3}
+sleep \$(cat "$T/sendmail.sleep" 2>/dev/null || echo 3)
 exit 0
 EOF
 	chmod 755 "$T/sendmail"
