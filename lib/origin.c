@@ -178,6 +178,21 @@ is_shell(const struct mo_proc *p)
 	return 0;
 }
 
+/* argv as one line: NULs between arguments become spaces. */
+static void
+join_argv(char *out, size_t outlen, const struct mo_proc *p)
+{
+	size_t n = p->cmdline_len < outlen ? p->cmdline_len : outlen - 1, i;
+
+	memcpy(out, p->cmdline, n);
+	while (n > 0 && out[n - 1] == '\0')
+		n--;
+	for (i = 0; i < n; i++)
+		if (out[i] == '\0')
+			out[i] = ' ';
+	out[n] = '\0';
+}
+
 static void
 chain_add(struct mo_origin *o, const struct mo_proc *p)
 {
@@ -228,6 +243,7 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 			php = p;
 			o->php_pid = p.pid;
 			strlcpy(o->php_exe, p.exe[0] ? p.exe : p.comm, sizeof(o->php_exe));
+			join_argv(o->php_cmdline, sizeof(o->php_cmdline), &p);
 			break;
 		}
 		/* the first program that is neither PHP nor a shell sent it */

@@ -31,6 +31,7 @@ struct mo_origin {
 	enum mo_sapi	 sapi;
 	pid_t		 php_pid;               /* 0 when no PHP process found */
 	char		 php_exe[PATH_MAX];
+	char		 php_cmdline[512];      /* its argv joined by spaces, cut */
 	char		 pool[64];
 	char		 chain[512];            /* "sh[12] < php-fpm8.2[10]" */
 	char		 script[PATH_MAX];

@@ -417,6 +417,8 @@ message_line(struct wrapper *w, struct mo_line *l, const char *action, const cha
 	mo_line_kvu(l, "claimed", (unsigned)g->script_claimed);
 	mo_line_kv(l, "sapi", mo_sapi_name(g->sapi));
 	mo_line_kvu(l, "php_pid", (unsigned long long)g->php_pid);
+	mo_line_kv(l, "php_exe", g->php_exe);
+	mo_line_kv(l, "php_cmdline", g->php_cmdline);
 	mo_line_kv(l, "pool", g->pool);
 	mo_line_kv(l, "from", w->args.sender);
 	mo_line_kvu(l, "rcpts", w->args.argv_rcpts + w->st.header_rcpts);

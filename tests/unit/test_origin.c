@@ -100,6 +100,7 @@ test_fpm_chain(void **state)
 	assert_int_equal(MO_SAPI_FPM, o.sapi);
 	assert_string_equal("fpm", mo_sapi_name(o.sapi));
 	assert_string_equal("site-a", o.pool);
+	assert_string_equal("php-fpm: pool site-a          ", o.php_cmdline);
 	assert_int_equal(200, o.php_pid);
 	assert_string_equal("sh[300] < php-fpm8.2[200]", o.chain);
 	assert_string_equal("/tmp", o.cwd);
@@ -126,6 +127,7 @@ test_cli_chain(void **state)
 	assert_int_equal(0, o.script_claimed);
 	assert_string_equal("cli-site", o.vhost);
 	assert_string_equal("/usr/bin/php8.2", o.php_exe);
+	assert_string_equal("php -d display_errors=1 bin/mailer.php --to x", o.php_cmdline);
 	mo_config_free(&c);
 }
 
