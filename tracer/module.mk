@@ -33,3 +33,10 @@ install-tracer: install-common
 	install -m 0755 $(TRACER) $(DESTDIR)$(SBINDIR)/mailorigin-tracer
 
 .PHONY: install-tracer
+
+# The memory signal's per-sample cost, for bench/tracer-bench.
+TRACER_SAMPLE := $(BUILD)/bench/tracer-sample
+BENCHES += $(TRACER_SAMPLE)
+$(TRACER_SAMPLE): bench/tracer-sample.c $(TRACER_OBJS_NO_MAIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itracer -o $@ $< $(TRACER_OBJS_NO_MAIN) $(ALL_LDFLAGS) $(TRACER_LIBS)

@@ -310,17 +310,21 @@ read_zstring(const struct php_target *t, uint64_t addr, char *out, size_t outsz)
 	unsigned char buf[24 + PATH_MAX];
 	ssize_t n;
 	uint64_t len;
-	size_t want;
+	size_t first = l->zs_val + 232;         /* most names fit in one read */
 
 	if (addr == 0)
 		return -1;
-	want = l->zs_val + (outsz < PATH_MAX ? outsz : PATH_MAX);
-	n = phpmem_read(t->pid, addr, buf, want);
+	n = phpmem_read(t->pid, addr, buf, first);
 	if (n < (ssize_t)l->zs_val)
 		return -1;
 	len = u64_at(buf, l->zs_len);
-	if (len == 0 || len > PATH_MAX || (ssize_t)(l->zs_val + len) > n)
+	if (len == 0 || len >= PATH_MAX)
 		return -1;
+	if ((ssize_t)(l->zs_val + len) > n) {
+		n = phpmem_read(t->pid, addr, buf, l->zs_val + len);
+		if ((ssize_t)(l->zs_val + len) > n)
+			return -1;
+	}
 	return copy_clean(out, outsz, buf + l->zs_val, (size_t)len);
 }
 
@@ -336,10 +340,16 @@ read_cstring(const struct php_target *t, uint64_t addr, char *out, size_t outsz)
 	out[0] = '\0';
 	if (addr == 0)
 		return 0;
-	n = phpmem_read(t->pid, addr, buf, want);
+	n = phpmem_read(t->pid, addr, buf, want < 256 ? want : 256);
 	if (n <= 0)
 		return -1;
 	nul = memchr(buf, '\0', (size_t)n);
+	if (nul == NULL && want > 256) {
+		n = phpmem_read(t->pid, addr, buf, want);
+		if (n <= 0)
+			return -1;
+		nul = memchr(buf, '\0', (size_t)n);
+	}
 	return copy_clean(out, outsz, buf, nul ? (size_t)(nul - buf) : (size_t)n);
 }
 
