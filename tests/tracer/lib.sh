@@ -234,7 +234,7 @@ php_admin_value[sendmail_path] = $T/sendmail -t -i
 php_admin_flag[log_errors] = on
 catch_workers_output = yes
 EOF
-	/usr/sbin/php-fpm8.2 -y "$T/fpm.conf" -F >"$T/fpm.out" 2>&1 &
+	setsid /usr/sbin/php-fpm8.2 -y "$T/fpm.conf" -F >"$T/fpm.out" 2>&1 &
 	FPM_PID=$!
 	at_exit "stop_pid $FPM_PID"
 	wait_until 10 test -S "$T/fpm.sock"
@@ -310,7 +310,8 @@ EOF
 EOF
 		done
 	} >"$T/httpd/httpd.conf"
-	/usr/sbin/apache2 -f "$T/httpd/httpd.conf" -DFOREGROUND >"$T/httpd/out" 2>&1 &
+	# its own session: prefork signals its whole process group when it stops
+	setsid /usr/sbin/apache2 -f "$T/httpd/httpd.conf" -DFOREGROUND >"$T/httpd/out" 2>&1 &
 	HTTPD_PID=$!
 	at_exit "stop_pid $HTTPD_PID"
 	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$port/nonexistent-but-up" ||
