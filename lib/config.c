@@ -367,10 +367,12 @@ read_limit_policy(struct mo_config *c, const config_setting_t *root, const char 
 			if (config_setting_type(e) != CONFIG_TYPE_STRING)
 				return fail(err, errlen, name, line_of(s), "exempt must hold strings like \"uid:0\"");
 			str = config_setting_get_string(e);
-			if (parse_match(&probe, str, &why) == -1 || probe.value == NULL) {
+			if (parse_match(&probe, str, &why) == -1 || probe.value == NULL ||
+			    probe.match == MO_MATCH_VHOST) {
 				free(probe.value);
 				return fail(err, errlen, name, line_of(s),
-				    "exempt \"%s\": must be \"uid:N\", \"user:NAME\" or \"vhost:NAME\"", str);
+				    "exempt \"%s\": must be \"uid:N\" or \"user:NAME\" (a vhost is "
+				    "claimed by the sender and cannot exempt it)", str);
 			}
 			free(probe.value);
 			if ((lim->exempt[lim->nexempt] = strdup(str)) == NULL)

@@ -121,6 +121,24 @@ mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len)
 	return 0;
 }
 
+size_t
+mo_escape_record(char *dst, const char *key, const void *value, size_t len)
+{
+	size_t n = strlen(key);
+	int q = needs_quotes(value, len);
+
+	memcpy(dst, key, n);
+	dst[n++] = '=';
+	if (q)
+		dst[n++] = '"';
+	n += escape_into(dst + n, 4 * len, value, len, q);
+	if (q)
+		dst[n++] = '"';
+	dst[n++] = '\n';
+	dst[n] = '\0';
+	return n;
+}
+
 int
 mo_line_kv(struct mo_line *l, const char *key, const char *value)
 {

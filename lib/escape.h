@@ -31,4 +31,9 @@ int mo_line_kv(struct mo_line *l, const char *key, const char *value);
 int mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len);
 int mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value);
 
+/* "key=value\n" with value quoted and escaped as mo_line_kvn() does, but
+ * never cut: for records that must read back whole (a held message's
+ * argv).  dst needs 4 * len + strlen(key) + 5 bytes; returns the length. */
+size_t mo_escape_record(char *dst, const char *key, const void *value, size_t len);
+
 #endif

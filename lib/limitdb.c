@@ -16,6 +16,7 @@
 #define MAGIC "MOLIMDB1"
 #define HEADER 4096
 #define MAX_PROBE 512
+#define LOCK_WAIT_NS (3 * 1000000000LL)  /* then ETIMEDOUT */
 
 struct header {
 	char		magic[8];
@@ -56,7 +57,7 @@ mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_
 {
 	struct header h;
 	struct stat st;
-	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, saved;
 
 	memset(db, 0, sizeof(*db));
 	db->fd = -1;
@@ -66,6 +67,7 @@ mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_
 	}
 	if (fstat(db->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", MO_LIMITDB_NAME);
+		errno = EINVAL;
 		goto fail;
 	}
 	if (st.st_size == 0) {
@@ -85,6 +87,7 @@ mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_
 	    (size_t)st.st_size != file_size(h.nslots)) {
 		snprintf(err, errlen, "%s: corrupt (bad header or size %lld)", MO_LIMITDB_NAME,
 		    (long long)st.st_size);
+		errno = EINVAL;
 		goto fail;
 	}
 	db->nslots = h.nslots;
@@ -99,8 +102,10 @@ mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_
 fail_errno:
 	snprintf(err, errlen, "%s: %s", MO_LIMITDB_NAME, strerror(errno));
 fail:
+	saved = errno;
 	close(db->fd);
 	db->fd = -1;
+	errno = saved;
 	return -1;
 }
 
@@ -198,6 +203,29 @@ rescale(struct mo_limitdb_slot *s, const struct mo_window *w, int64_t now)
 	s->n = w->n;
 }
 
+/* flock(), but never waiting more than LOCK_WAIT_NS: a caller may stop a
+ * wrapper (SIGSTOP) while it holds the lock, and must not freeze every
+ * other wrapper on the machine with it. */
+static int
+lock_bounded(int fd, int how)
+{
+	int64_t deadline = mo_now_ns() + LOCK_WAIT_NS;
+	struct timespec pause = { 0, 50000 };
+
+	while (flock(fd, how | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (mo_now_ns() > deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 10000000)
+			pause.tv_nsec *= 2;
+	}
+	return 0;
+}
+
 int
 mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
     int64_t now, struct mo_verdict *v)
@@ -211,7 +239,7 @@ mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
 		errno = E2BIG;
 		return -1;
 	}
-	if (flock(db->fd, LOCK_EX) == -1)
+	if (lock_bounded(db->fd, LOCK_EX) == -1)
 		return -1;
 	/* the clock is read under the lock: a time taken before waiting for
 	 * it would be older than the charges made meanwhile, and refuse a

@@ -49,7 +49,8 @@ struct mo_verdict {
 };
 
 /* The atomic decision over cells at now (ns; 0: the clock, read under the
- * lock).  -1 on a fault (table full). */
+ * lock).  -1 on a fault: ENOSPC (table full), ETIMEDOUT (the lock was held
+ * for seconds: a stopped wrapper), or what a system call said. */
 int mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
     int64_t now, struct mo_verdict *v);
 

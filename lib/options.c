@@ -24,28 +24,49 @@ base_name(const char *s)
 	return p != NULL ? p + 1 : s;
 }
 
-/* Handle option c with argument arg (NULL when it takes none). */
 static void
+set_mode(struct mo_args *a, enum mo_mode m, const char *word)
+{
+	a->kind = m;
+	a->mode = m == MO_MODE_ENQUEUE ? NULL : word;
+}
+
+/* Handle option c with argument arg (NULL when it takes none).
+ * Returns -1 on what Postfix would refuse as a usage error. */
+static int
 take(struct mo_args *a, char c, const char *arg, const char *word)
 {
 	switch (c) {
 	case 'b':
-		if (arg[0] != 'm' && a->mode == NULL)
-			a->mode = word;
+		switch (arg[0]) {
+		case 'd': set_mode(a, MO_MODE_DAEMON, word); break;
+		case 'h': case 'H': set_mode(a, MO_MODE_IGNORE, word); break;
+		case 'i': set_mode(a, MO_MODE_NEWALIAS, word); break;
+		case 'm': set_mode(a, MO_MODE_ENQUEUE, word); break;
+		case 'p': set_mode(a, MO_MODE_MAILQ, word); break;
+		case 's': set_mode(a, MO_MODE_USER, word); break;
+		case 'v': break;        /* verify: still a message enqueued */
+		default:
+			snprintf(a->error, sizeof(a->error), "unsupported: -b%c", arg[0]);
+			return -1;
+		}
 		break;
 	case 'I':
-		if (a->mode == NULL)
-			a->mode = "-I";
+		set_mode(a, MO_MODE_NEWALIAS, "-I");
 		break;
-	case 'q':
-		if (a->mode == NULL)
-			a->mode = word;
+	case 'q':       /* -q<time>, -qR<site>, -qI<id>: no message is read */
+		if (!(arg[0] >= '0' && arg[0] <= '9') && arg[0] != 'R' && arg[0] != 'I') {
+			snprintf(a->error, sizeof(a->error), "-q%c is not implemented", arg[0]);
+			return -1;
+		}
+		a->queue_action = word;
 		break;
 	case 'C':
 		a->file_option = "-C";
 		break;
 	case 'X':
-		a->file_option = "-X";
+		if (arg[0] != 'V')      /* -XV is VERP; anything else names a file */
+			a->file_option = "-X";
 		break;
 	case 'o':
 		if (arg[0] == 'Q')
@@ -64,6 +85,7 @@ take(struct mo_args *a, char c, const char *arg, const char *word)
 		a->extract = 1;
 		break;
 	}
+	return 0;
 }
 
 int
@@ -72,10 +94,15 @@ mo_args_classify(int argc, char *const argv[], struct mo_args *a)
 	int i, j;
 
 	memset(a, 0, sizeof(*a));
+	a->kind = MO_MODE_ENQUEUE;
 	if (argc > 0) {
 		const char *prog = base_name(argv[0]);
-		if (strcmp(prog, "mailq") == 0 || strcmp(prog, "newaliases") == 0)
-			a->mode = prog;
+		if (strcmp(prog, "mailq") == 0)
+			set_mode(a, MO_MODE_MAILQ, prog);
+		else if (strcmp(prog, "newaliases") == 0)
+			set_mode(a, MO_MODE_NEWALIAS, prog);
+		else if (strcmp(prog, "smtpd") == 0)
+			set_mode(a, MO_MODE_DAEMON, prog);
 	}
 	for (i = 1; i < argc; i++) {
 		const char *w = argv[i];
@@ -87,9 +114,14 @@ mo_args_classify(int argc, char *const argv[], struct mo_args *a)
 		if (w[0] != '-' || w[1] == '\0')
 			break;
 		if (strcmp(w, "-q") == 0) {     /* not getopt compatible */
-			take(a, 'q', "", w);
+			if (a->kind != MO_MODE_DAEMON)
+				set_mode(a, MO_MODE_FLUSHQ, w);
 			continue;
 		}
+		/* "-V xy" (two characters) and "-XV" mean VERP, no argument taken */
+		if ((strcmp(w, "-V") == 0 && i + 1 < argc && strlen(argv[i + 1]) == 2) ||
+		    strcmp(w, "-XV") == 0)
+			continue;
 		for (j = 1; w[j] != '\0'; j++) {
 			const char *o = strchr(optstring, w[j]);
 			const char *arg;
@@ -110,7 +142,8 @@ mo_args_classify(int argc, char *const argv[], struct mo_args *a)
 				snprintf(a->error, sizeof(a->error), "option -%c needs an argument", w[j]);
 				return -1;
 			}
-			take(a, w[j], arg, w);
+			if (take(a, w[j], arg, w) == -1)
+				return -1;
 			break;
 		}
 	}
@@ -118,6 +151,9 @@ mo_args_classify(int argc, char *const argv[], struct mo_args *a)
 	a->nrcpt_args = argc - i;
 	for (; i < argc; i++)
 		a->argv_rcpts += mo_rcpt_count(argv[i]);
-	a->submission = a->mode == NULL;
+	if (a->kind == MO_MODE_ENQUEUE && a->queue_action != NULL && a->mode == NULL)
+		a->mode = a->queue_action;
+	a->submission = a->kind == MO_MODE_ENQUEUE && a->queue_action == NULL;
+	a->bypass = a->kind == MO_MODE_USER || a->kind == MO_MODE_DAEMON;
 	return 0;
 }

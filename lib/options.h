@@ -1,7 +1,11 @@
 /*
  * options: classify a sendmail command line the way Postfix's sendmail
  * reads it (option string A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:p:r:q:tvx,
- * options end at the first non-option or "--", a lone "-q" allowed).
+ * options end at the first non-option or "--", a lone "-q" allowed, the
+ * mode from argv[0] first and then from the last mode option, "-V xy" and
+ * "-XV" meaning VERP).  What Postfix would do decides whether a message
+ * is submitted: the wrapper must never pass on, unstamped, a command line
+ * that Postfix reads as a submission.
  *
  * The argv is only read, never reordered or changed: the wrapper execs the
  * real MTA with exactly what it was given.
@@ -9,8 +13,20 @@
 #ifndef MO_OPTIONS_H
 #define MO_OPTIONS_H
 
+enum mo_mode {
+	MO_MODE_ENQUEUE,        /* -bm, the default: a submission */
+	MO_MODE_MAILQ,          /* -bp, mailq */
+	MO_MODE_FLUSHQ,         /* -q */
+	MO_MODE_NEWALIAS,       /* -bi, -I, newaliases */
+	MO_MODE_DAEMON,         /* -bd */
+	MO_MODE_USER,           /* -bs: SMTP on stdin, a submission we cannot stamp */
+	MO_MODE_IGNORE,         /* -bh, -bH */
+};
+
 struct mo_args {
+	enum mo_mode	 kind;
 	int		 submission;    /* 1: a message on stdin to stamp */
+	int		 bypass;        /* 1: would submit mail past the wrapper (-bs, -bd) */
 	int		 extract;       /* -t */
 	const char	*sender;        /* last -f / -r, or NULL */
 	const char	*fullname;      /* last -F, or NULL */
@@ -18,7 +34,8 @@ struct mo_args {
 	int		 nrcpt_args;    /* argv recipients (argv entries) */
 	unsigned long	 argv_rcpts;    /* addresses in them */
 	const char	*file_option;   /* an option naming a file (-C, -X, -oQ, -oA), or NULL */
-	const char	*mode;          /* why not a submission: "-bp", "-q", "mailq", ... */
+	const char	*queue_action;  /* -q<time>, -qR<site>, -qI<id>: no message read */
+	const char	*mode;          /* the last mode word: "-bp", "-q", "mailq", ...; NULL for -bm */
 	char		 error[128];    /* usage error, or "" */
 };
 

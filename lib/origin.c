@@ -264,6 +264,7 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 			strlcpy(php_cwd, o->cwd, sizeof(php_cwd));
 		if (mo_cli_script(php.cmdline, php.cmdline_len, php_cwd, o->script, sizeof(o->script)) == 0) {
 			o->script_src = "php-cli-argv";
+			o->script_claimed = 1;  /* the command line is the caller's */
 			break;
 		}
 		goto by_cwd;

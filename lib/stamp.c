@@ -4,7 +4,7 @@
 
 #include "stamp.h"
 
-enum { S_LINE_START, S_CR_AT_START, S_NAME, S_VALUE, S_BODY };
+enum { S_LINE_START, S_CR_AT_START, S_NAME, S_NAME_LONG, S_VALUE, S_BODY };
 enum { K_PLAIN, K_FORGED, K_RCPT, K_XPHP };
 
 void
@@ -137,13 +137,36 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 			}
 			if ((c == ' ' || c == '\t') && st->name_len > 0)
 				st->name_ws = 1;
-			else if (!is_ftext(c) || st->name_ws ||
-			    st->name_len == MO_FIELD_NAME_MAX) {
+			else if (!is_ftext(c) || st->name_ws) {
+				if (to_body(st) == -1)
+					return -1;
+				continue;
+			} else if (st->name_len == MO_FIELD_NAME_MAX) {
+				/* longer than any name we look for: a plain field
+				 * if a colon follows, as Postfix reads it; stream it */
+				if (emit(st, st->name, st->name_len) == -1)
+					return -1;
+				st->name_len = 0;
+				st->state = S_NAME_LONG;
+				continue;
+			}
+			st->name[st->name_len++] = (char)c;
+			i++;
+			continue;
+
+		case S_NAME_LONG:
+			if (c == ':') {
+				st->kind = K_PLAIN;
+				st->state = S_VALUE;
+			} else if (c == ' ' || c == '\t')
+				st->name_ws = 1;
+			else if (!is_ftext(c) || st->name_ws) {
 				if (to_body(st) == -1)
 					return -1;
 				continue;
 			}
-			st->name[st->name_len++] = (char)c;
+			if (emit(st, buf + i, 1) == -1)
+				return -1;
 			i++;
 			continue;
 
@@ -178,7 +201,7 @@ mo_stamp_finish(struct mo_stamp *st)
 {
 	int rc = 0;
 
-	if (st->state == S_NAME)
+	if (st->state == S_NAME || st->state == S_NAME_LONG)
 		rc = to_body(st);       /* a last line without a colon */
 	else if (st->state == S_CR_AT_START)
 		rc = emit(st, "\r", 1);

@@ -5,12 +5,13 @@
  *
  * The message is fed in pieces of any size; memory stays bounded whatever
  * the message (a header name is held until its colon, at most
- * MO_FIELD_NAME_MAX bytes; values stream through).  Our own headers are
+ * MO_FIELD_NAME_MAX bytes: a longer one is no name we look for, and
+ * streams through like the values).  Our own headers are
  * written by the caller before the first piece (see mo_stamp_eol()).
  *
  * A line that cannot be a header field (no colon, a control byte or 8-bit
- * byte in the name, a name over the limit) ends the header block, as it
- * does for Postfix: from there on every byte passes unchanged.
+ * byte in the name) ends the header block, as it does for Postfix: from
+ * there on every byte passes unchanged.
  */
 #ifndef MO_STAMP_H
 #define MO_STAMP_H

@@ -16,6 +16,7 @@
  * environment is built from an allow-list.
  */
 #include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <bsd/unistd.h>
@@ -36,6 +37,7 @@
 
 #include "config.h"
 #include "escape.h"
+#include "install_record.h"
 #include "limitdb.h"
 #include "mta.h"
 #include "options.h"
@@ -92,6 +94,40 @@ fault(struct wrapper *w, const char *fmt, ...)
 	strlcat(w->faults, msg, sizeof(w->faults));
 }
 
+/* The caller sets our resource limits.  Take the soft limits up to the
+ * hard ones, and refuse (not accepted: the caller may retry) when a hard
+ * limit is too low to do the job whole: a low limit must not turn into a
+ * fault that passes mail unlimited, or a log line cut short. */
+static void
+resource_floor(void)
+{
+	static const struct { int res; const char *name; rlim_t floor; } need[] = {
+		{ RLIMIT_NOFILE, "RLIMIT_NOFILE (open files)", 64 },
+		{ RLIMIT_FSIZE, "RLIMIT_FSIZE (file size)", RLIM_INFINITY },
+		{ RLIMIT_AS, "RLIMIT_AS (address space)", (rlim_t)256 << 20 },
+		{ RLIMIT_DATA, "RLIMIT_DATA (data)", (rlim_t)256 << 20 },
+	};
+	struct rlimit rl;
+	size_t i;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (getrlimit(need[i].res, &rl) == -1)
+			continue;
+		if (rl.rlim_cur != rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(need[i].res, &rl);
+		}
+		if (rl.rlim_max != RLIM_INFINITY &&
+		    (need[i].floor == RLIM_INFINITY || rl.rlim_max < need[i].floor)) {
+			syslog(LOG_ERR, "action=tempfail uid=%lu reason=\"%s is %llu\"",
+			    (unsigned long)getuid(), need[i].name, (unsigned long long)rl.rlim_max);
+			errx(EX_TEMPFAIL, "%s is %llu, %s needed: message not accepted", need[i].name,
+			    (unsigned long long)rl.rlim_max,
+			    need[i].floor == RLIM_INFINITY ? "unlimited" : "more");
+		}
+	}
+}
+
 /* Fixed start-up: fds 0-2 open, nothing else inherited, known umask and
  * signals, a constant syslog ident. */
 static void
@@ -114,6 +150,7 @@ startup(struct wrapper *w)
 	w->mo_gid = getegid();
 	w->privileged = getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
 	    getgid() != getegid();
+	resource_floor();
 }
 
 static void
@@ -187,6 +224,16 @@ drop_group(struct wrapper *w, int keep_saved)
 	}
 }
 
+/* Is path this very program?  Exec'ing ourselves would loop. */
+static int
+is_self(const char *path)
+{
+	struct stat a, b;
+
+	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* The real MTA for a mode that is not a submission: exec'd unchanged. */
 static void
 pass_through(struct wrapper *w, int argc, char *argv[])
@@ -196,13 +243,15 @@ pass_through(struct wrapper *w, int argc, char *argv[])
 	(void)argc;
 	strlcpy(path, w->cfg.mta_path, sizeof(path));
 	if (w->cfg.mta_type == MO_MTA_QMAIL) {
-		if (strcmp(w->args.mode, "mailq") != 0 && strncmp(w->args.mode, "-bp", 3) != 0)
+		if (w->args.kind != MO_MODE_MAILQ)
 			errx(EX_UNAVAILABLE, "%s is not supported with qmail; use qmail's own tools",
 			    w->args.mode);
 		char *slash = strrchr(path, '/');
 		strlcpy(slash + 1, "qmail-qread", sizeof(path) - (size_t)(slash + 1 - path));
 		argv = qread_argv;
 	}
+	if (is_self(path))
+		errx(EX_CONFIG, "mta.path %s is this wrapper: fix mailorigin.conf", path);
 	drop_group(w, 0);
 	if ((env = mo_exec_env(&w->cfg, environ, NULL)) == NULL)
 		errx(EX_OSERR, "out of memory");
@@ -437,24 +486,27 @@ message_line(struct wrapper *w, struct mo_line *l, const char *action, const cha
 	mo_line_kv(l, "chain", g->chain);
 }
 
-/* The meta file of a held message: key=value lines, argv in order. */
-static size_t
+/* The meta file of a held message: key=value lines, argv in order and
+ * never cut (a release must get the arguments back exactly).  Returns a
+ * malloc'd buffer and its length in *len, or NULL. */
+static char *
 hold_meta(struct wrapper *w, const struct mo_line *l, const char *reason,
-    int argc, char *argv[], char *buf, size_t cap)
+    int argc, char *argv[], size_t *len)
 {
-	struct mo_line m;
-	size_t n = 0;
+	size_t cap = 256 + l->len, n;
+	char *buf;
 	int i;
 
-	n += (size_t)snprintf(buf + n, cap - n, "version=1\ntime=%lld\nreason=%s\ngid=%lu\nargc=%d\n",
-	    (long long)time(NULL), reason, (unsigned long)w->rgid, argc);
-	n += (size_t)snprintf(buf + n, cap - n, "%s\n", l->buf);
-	for (i = 0; i < argc && n < cap; i++) {
-		mo_line_init(&m);
-		mo_line_kv(&m, "arg", argv[i]);
-		n += (size_t)snprintf(buf + n, cap - n, "%s\n", m.buf);
-	}
-	return n < cap ? n : cap;
+	for (i = 0; i < argc; i++)
+		cap += 4 * strlen(argv[i]) + 8;
+	if ((buf = malloc(cap)) == NULL)
+		return NULL;
+	n = (size_t)snprintf(buf, cap, "version=1\ntime=%lld\nreason=%s\ngid=%lu\nargc=%d\n%s\n",
+	    (long long)time(NULL), reason, (unsigned long)w->rgid, argc, l->buf);
+	for (i = 0; i < argc; i++)
+		n += mo_escape_record(buf + n, "arg", argv[i], strlen(argv[i]));
+	*len = n;
+	return buf;
 }
 
 /* Keep the message in the hold spool with its metadata and line l. */
@@ -462,15 +514,21 @@ static int
 hold(struct wrapper *w, int msgfd, const char *reason, const struct mo_line *l,
     int argc, char *argv[])
 {
-	static char meta[65536 + 8192];
 	size_t n;
+	char *meta;
+	int rc, saved;
 
 	if (w->statefd == -1) {
 		errno = ENOENT;
 		return -1;
 	}
-	n = hold_meta(w, l, reason, argc, argv, meta, sizeof(meta));
-	return mo_hold(w->statefd, msgfd, w->id, meta, n);
+	if ((meta = hold_meta(w, l, reason, argc, argv, &n)) == NULL)
+		return -1;
+	rc = mo_hold(w->statefd, msgfd, w->id, meta, n);
+	saved = errno;
+	free(meta);
+	errno = saved;
+	return rc;
 }
 
 /* The real MTA cannot run: keep the message, tell the caller. */
@@ -510,7 +568,7 @@ check_limits(struct wrapper *w, struct decision *d)
 	struct mo_verdict v;
 	char err[256];
 	size_t n;
-	int rc;
+	int rc, why = 0;
 
 	memset(d, 0, sizeof(*d));
 	if (mo_limits_exempt(lim, &s))
@@ -523,19 +581,28 @@ check_limits(struct wrapper *w, struct decision *d)
 	}
 	if ((n = mo_limits_cells(lim, &s, rcpts, cells, sizeof(cells) / sizeof(cells[0]))) == 0)
 		return;
-	if (w->statefd == -1)
+	if (w->statefd == -1) {
 		strlcpy(err, "no state dir", sizeof(err));
-	if (w->statefd == -1 || mo_limitdb_open(&db, w->statefd, geteuid() == 0, err, sizeof(err)) == -1)
+		why = ENOENT;
 		rc = -1;
-	else {
-		if ((rc = mo_limitdb_decide(&db, cells, n, 0, &v)) == -1)
-			snprintf(err, sizeof(err), "%s: %s", MO_LIMITDB_NAME, strerror(errno));
+	} else if (mo_limitdb_open(&db, w->statefd, geteuid() == 0, err, sizeof(err)) == -1) {
+		why = errno;
+		rc = -1;
+	} else {
+		if ((rc = mo_limitdb_decide(&db, cells, n, 0, &v)) == -1) {
+			why = errno;
+			snprintf(err, sizeof(err), "%s: %s", MO_LIMITDB_NAME, strerror(why));
+		}
 		mo_limitdb_close(&db);
 	}
 	if (rc == -1) {
-		fault(w, "limit store %s; %s", err, lim->fail_closed ? "holding (fail = closed)" :
-		    "passing unlimited (fail = open)");
-		if (lim->fail_closed) {
+		/* a fault the caller can bring about (few fds or little memory,
+		 * a full table, a lock held by a stopped wrapper) must not
+		 * open the limits: it holds, whatever fail says */
+		int closed = lim->fail_closed || why == EMFILE || why == ENFILE ||
+		    why == ENOMEM || why == EFBIG || why == ENOSPC || why == ETIMEDOUT;
+		fault(w, "limit store %s; %s", err, closed ? "holding" : "passing unlimited (fail = open)");
+		if (closed) {
 			d->over = d->first = 1;
 			strlcpy(d->rule, "fault", sizeof(d->rule));
 		}
@@ -577,16 +644,6 @@ enforce(struct wrapper *w, const struct decision *d, int msgfd, int argc, char *
 	if (how == MO_ON_LIMIT_TEMPFAIL)
 		errx(EX_TEMPFAIL, "limit %s %s reached: try again later", d->rule, d->window);
 	errx(EX_NOPERM, "limit %s %s reached: message refused", d->rule, d->window);
-}
-
-/* Is path this very program?  Exec'ing ourselves would loop. */
-static int
-is_self(const char *path)
-{
-	struct stat a, b;
-
-	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 static void __attribute__((noreturn))
@@ -635,6 +692,11 @@ main(int argc, char *argv[])
 		return EX_OK;
 	}
 	load_config(&w);
+	/* a swap by mailorigin-install: the record says where the real MTA is
+	 * meanwhile; once the window is over, be the real MTA until the
+	 * revert is finished */
+	if (mo_install_apply(&w.cfg, time(NULL)) == MO_INSTALL_EXPIRED)
+		pass_through(&w, argc, argv);
 	if (mo_args_classify(argc, argv, &w.args) == -1) {
 		fprintf(stderr, PROG ": %s\n%s", w.args.error, mo_sendmail_usage);
 		return EX_USAGE;
@@ -644,6 +706,13 @@ main(int argc, char *argv[])
 		    (unsigned long)getuid(), w.args.file_option);
 		errx(EX_NOPERM, "option %s names a file or directory and is refused for uid %lu "
 		    "(root only)", w.args.file_option, (unsigned long)getuid());
+	}
+	if (w.args.bypass && getuid() != 0) {
+		syslog(LOG_WARNING, "action=refused uid=%lu mode=%s reason=bypasses-the-wrapper",
+		    (unsigned long)getuid(), w.args.mode);
+		errx(EX_NOPERM, "%s would submit mail that mailorigin cannot stamp or count; refused "
+		    "for uid %lu (root only): submit the message on standard input (-t)",
+		    w.args.mode, (unsigned long)getuid());
 	}
 	if (!w.args.submission)
 		pass_through(&w, argc, argv);

@@ -54,7 +54,7 @@ check_case() {
 out=$(php_cli mo-site-a "$MO_WWW/site-a" "$SP" send.php --to="$(pf_addr cli-a)" 2>"$T/stderr")
 t_is "$out" "mail=1" "cli: mail() returns true"
 check_case cli-a "cli" "$uid_a" mo-site-a "$MO_WWW/site-a" \
-	"$MO_WWW/site-a/send.php; source=php-cli-argv" site-a \
+	"$MO_WWW/site-a/send.php; source=php-cli-argv; claimed" site-a \
 	sapi=cli script="$MO_WWW/site-a/send.php" script_src=php-cli-argv 'php_pid~^[1-9][0-9]*$'
 t_is "$(body_of "$MO_FILE")" "Hello from $MO_WWW/site-a/send.php" "cli: body unchanged"
 
@@ -63,18 +63,18 @@ t_is "$(body_of "$MO_FILE")" "Hello from $MO_WWW/site-a/send.php" "cli: body unc
 out=$(php_cli mo-site-b "$T/elsewhere" "$SP" "$MO_WWW/site-b/send.php" --to="$(pf_addr cli-b)" 2>"$T/stderr")
 t_is "$out" "mail=1" "cli elsewhere: mail() returns true"
 check_case cli-b "cli elsewhere" "$uid_b" mo-site-b "$T/elsewhere" \
-	"$MO_WWW/site-b/send.php; source=php-cli-argv" site-b \
+	"$MO_WWW/site-b/send.php; source=php-cli-argv; claimed" site-b \
 	sapi=cli script="$MO_WWW/site-b/send.php"
 
 # a named vhost rule, and the user-name fallback when no rule matches
 out=$(php_cli mo-site-a "$T/special" "$SP" send.php --to="$(pf_addr cli-special)" 2>"$T/stderr")
 t_is "$out" "mail=1" "cli special: mail() returns true"
 check_case cli-special "cli special" "$uid_a" mo-site-a "$T/special" \
-	"$T/special/send.php; source=php-cli-argv" special.example
+	"$T/special/send.php; source=php-cli-argv; claimed" special.example
 out=$(php_cli mo-site-a "$T/elsewhere" "$SP" send.php --to="$(pf_addr cli-none)" 2>"$T/stderr")
 t_is "$out" "mail=1" "cli no rule: mail() returns true"
 check_case cli-none "cli no rule" "$uid_a" mo-site-a "$T/elsewhere" \
-	"$T/elsewhere/send.php; source=php-cli-argv" mo-site-a
+	"$T/elsewhere/send.php; source=php-cli-argv; claimed" mo-site-a
 
 # php-cgi: SCRIPT_FILENAME from the environment is a claim
 if command -v php-cgi >/dev/null; then

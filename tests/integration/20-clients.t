@@ -55,7 +55,7 @@ out=$(php_cli mo-site-b "$MO_WWW/site-b" "$SP" phpmailer.php --to="$(pf_addr pm-
 	--from=owner-b@test.invalid --attach="$T/elsewhere/blob.bin" 2>"$T/stderr")
 t_is "$out" "sent=1" "phpmailer cli: send() succeeds"
 if delivered pm-cli "phpmailer cli" "$uid_b" mo-site-b "$MO_WWW/site-b" \
-	"$MO_WWW/site-b/phpmailer.php; source=php-cli-argv" site-b; then
+	"$MO_WWW/site-b/phpmailer.php; source=php-cli-argv; claimed" site-b; then
 	# the attachment, decoded from the delivered MIME message, is the file
 	got=$(php -r '
 		$m = file_get_contents($argv[1]);

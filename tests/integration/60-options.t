@@ -104,10 +104,42 @@ passthrough "-bp" -bp
 passthrough "-q" -q
 passthrough "-q30m" -q30m
 passthrough "-qR" -qRtest.invalid
-passthrough "-bs" -bs
-passthrough "-bv" -bv a@test.invalid
 passthrough "-bi" -bi
 passthrough "-I" -I
+passthrough "-bh" -bh
+
+# ---- what Postfix reads as a submission is never passed on unstamped -------------
+# -bs (SMTP on stdin) and -bd would submit past the wrapper: refused unless root
+refused() {  # refused LABEL ARGS...
+	local l=$1 n0; shift
+	rec_reset "$REC"
+	(cd "$SITE" && printf 'EHLO x\r\nQUIT\r\n' | mo_as mo-site-a "$W" "$@") >/dev/null 2>"$T/err"
+	t_is "$?" 77 "$l: refused for a site (EX_NOPERM)"
+	[ ! -e "$REC/argv" ]; t_ok $? "$l: the MTA did not run"
+	t_like "$(cat "$T/err")" "refused for uid $(mo_uid mo-site-a)" "$l: says why"
+}
+refused "-bs" -bs
+refused "-bd" -bd
+refused "-V x -bs" -V envid -bs
+rec_reset "$REC"
+(cd "$SITE" && printf 'EHLO x\r\nQUIT\r\n' | "$W" -bs) >/dev/null 2>"$T/err"
+t_is "$(rec_args)" "[-bs]" "-bs as root: handed over unchanged"
+# the last mode wins, as in Postfix: these are submissions, stamped and logged
+stamped() {  # stamped LABEL ARGS...
+	local l=$1 n0; shift
+	n0=$(mo_log_count)
+	rec_reset "$REC"
+	(cd "$SITE" && printf 'Subject: m\n\nx\n' | mo_as mo-site-a "$W" "$@") >/dev/null 2>"$T/err"
+	t_is "$?" 0 "$l: exit 0" || t_diag "$(cat "$T/err")"
+	t_is "$(rec_args)" "$(args_q "$@")" "$l: argv unchanged"
+	t_like "$(head -1 "$REC/stdin")" '^X-Mailorigin-Id: [0-9a-f]{16}' "$l: stamped"
+	t_is "$(mo_log_count)" "$((n0 + 1))" "$l: logged"
+}
+stamped "-bp -bm" -bp -bm -t
+stamped "-q -bm" -q -bm a@test.invalid
+stamped "-bv" -bv a@test.invalid
+stamped "-V xy" -V +=  a@test.invalid
+stamped "-XV" -XV -t
 
 ln -s "$W" "$T/bin/mailq"
 n0=$(mo_log_count); rec_reset "$REC"

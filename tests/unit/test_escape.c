@@ -92,6 +92,26 @@ test_log_line_full(void **state)
 	assert_int_equal(l.len, strlen(l.buf));
 }
 
+/* A record is never cut, whatever its length. */
+static void
+test_record(void **state)
+{
+	char in[3000], out[4 * 3000 + 16];
+	size_t n;
+
+	(void)state;
+	memset(in, 'r', sizeof(in));
+	in[1500] = '\n';
+	n = mo_escape_record(out, "arg", in, sizeof(in));
+	assert_int_equal(strlen("arg=\"\"\n") + sizeof(in) + 1, n);
+	assert_int_equal('\n', out[n - 1]);
+	assert_null(strstr(out, "..."));
+	n = mo_escape_record(out, "arg", "-t", 2);
+	assert_string_equal("arg=-t\n", out);
+	n = mo_escape_record(out, "arg", "", 0);
+	assert_string_equal("arg=\"\"\n", out);
+}
+
 int
 main(void)
 {
@@ -100,6 +120,7 @@ main(void)
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_log_line_full),
+		cmocka_unit_test(test_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

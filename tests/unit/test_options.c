@@ -36,7 +36,8 @@ static const struct ocase cases[] = {
 	/* not a submission */
 	{ { "sendmail", "-bp", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bp", 0, 0 },
 	{ { "sendmail", "-bs", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bs", 0, 0 },
-	{ { "sendmail", "-bv", "a@x", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bv", 1, 1 },
+	/* -bv enqueues a message (with a report): a submission, as Postfix reads it */
+	{ { "sendmail", "-bv", "a@x", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 1, 1 },
 	{ { "sendmail", "-bi", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bi", 0, 0 },
 	{ { "sendmail", "-I", NULL }, 0, 0, 0, NULL, NULL, NULL, "-I", 0, 0 },
 	{ { "sendmail", "-q", NULL }, 0, 0, 0, NULL, NULL, NULL, "-q", 0, 0 },
@@ -44,6 +45,27 @@ static const struct ocase cases[] = {
 	{ { "sendmail", "-qRexample.com", NULL }, 0, 0, 0, NULL, NULL, NULL, "-qRexample.com", 0, 0 },
 	{ { "/usr/bin/mailq", NULL }, 0, 0, 0, NULL, NULL, NULL, "mailq", 0, 0 },
 	{ { "newaliases", NULL }, 0, 0, 0, NULL, NULL, NULL, "newaliases", 0, 0 },
+	/* the last mode wins, as in Postfix: these are submissions */
+	{ { "sendmail", "-bp", "-bm", "-t", NULL }, 0, 1, 1, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "-q", "-bm", "a@x", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 1, 1 },
+	{ { "sendmail", "-I", "-bm", "a@x", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 1, 1 },
+	{ { "sendmail", "-bh", "-bm", "a@x", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 1, 1 },
+	{ { "mailq", "-bm", "-t", NULL }, 0, 1, 1, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "-bm", "-bp", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bp", 0, 0 },
+	{ { "sendmail", "-bh", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bh", 0, 0 },
+	{ { "sendmail", "-bd", NULL }, 0, 0, 0, NULL, NULL, NULL, "-bd", 0, 0 },
+	{ { "smtpd", NULL }, 0, 0, 0, NULL, NULL, NULL, "smtpd", 0, 0 },
+	/* -q with an argument reads no message, whatever the mode */
+	{ { "sendmail", "-qIABC123", NULL }, 0, 0, 0, NULL, NULL, NULL, "-qIABC123", 0, 0 },
+	/* VERP: "-V xy" and -XV take no argument; -XV is not a file */
+	{ { "sendmail", "-V", "+=", "a@x", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 2, 2 },
+	{ { "sendmail", "-V", "envid-123", "a@x", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 1, 1 },
+	{ { "sendmail", "-XV", "-t", NULL }, 0, 1, 1, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "-XV+=", "-t", NULL }, 0, 1, 1, NULL, NULL, NULL, NULL, 0, 0 },
+	/* "-V -bs": -bs is -V's argument (three characters), not a mode */
+	{ { "sendmail", "-V", "-bs", NULL }, 0, 1, 0, NULL, NULL, NULL, NULL, 0, 0 },
+	/* "-V -b a@x": -V is VERP (next word has two characters), then -b takes "a@x": an error in Postfix too */
+	{ { "sendmail", "-V", "-b", "a@x", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
 	/* options naming a file: the CVE-2016-10033 route */
 	{ { "sendmail", "-t", "-i", "-fa@x", "-X/var/www/shell.php", NULL }, 0, 1, 1, "a@x", NULL, "-X", NULL, 0, 0 },
 	{ { "sendmail", "-C", "/tmp/evil.cf", "-t", NULL }, 0, 1, 1, NULL, NULL, "-C", NULL, 0, 0 },
@@ -56,6 +78,8 @@ static const struct ocase cases[] = {
 	{ { "sendmail", "-t", "-f", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
 	{ { "sendmail", "--help", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
 	{ { "sendmail", "-:", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "-bz", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
+	{ { "sendmail", "-qX", NULL }, -1, 0, 0, NULL, NULL, NULL, NULL, 0, 0 },
 };
 
 static void
@@ -99,6 +123,8 @@ test_table(void **state)
 		assert_str(c->file_option, a.file_option);
 		assert_str(c->mode, a.mode);
 		assert_int_equal(c->nrcpt_args, a.nrcpt_args);
+		assert_int_equal(c->mode != NULL && (strcmp(c->mode, "-bs") == 0 ||
+		    strcmp(c->mode, "-bd") == 0 || strcmp(c->mode, "smtpd") == 0), a.bypass);
 		assert_int_equal(c->argv_rcpts, a.argv_rcpts);
 	}
 }

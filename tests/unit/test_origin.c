@@ -124,7 +124,7 @@ test_cli_chain(void **state)
 	assert_int_equal(MO_SAPI_CLI, o.sapi);
 	assert_string_equal("/srv/www/cli-site/bin/mailer.php", o.script);
 	assert_string_equal("php-cli-argv", o.script_src);
-	assert_int_equal(0, o.script_claimed);
+	assert_int_equal(1, o.script_claimed);
 	assert_string_equal("cli-site", o.vhost);
 	assert_string_equal("/usr/bin/php8.2", o.php_exe);
 	assert_string_equal("php -d display_errors=1 bin/mailer.php --to x", o.php_cmdline);

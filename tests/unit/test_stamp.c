@@ -157,6 +157,49 @@ test_giant_lines(void **state)
 	free(in);
 }
 
+/* A name longer than any we look for is still a header when a colon
+ * follows (Postfix reads it so): the fields after it are still parsed. */
+static void
+test_long_name(void **state)
+{
+	size_t len = MO_FIELD_NAME_MAX + 200, n = 0;
+	char *in = malloc(len + 256), *want = malloc(len + 256);
+	struct mo_stamp st;
+	struct buf b = { NULL, 0, 0 };
+	size_t p;
+
+	(void)state;
+	memset(in, 'N', len);
+	n = len;
+	n += (size_t)sprintf(in + n, ": v\nBcc: a@x, b@y, c@z\nX-Mailorigin-Uid: 0 (root)\n\nbody\n");
+	memcpy(want, in, n);
+	for (p = 1; p <= 4096; p *= 4) {
+		size_t off, wl;
+		b.len = 0;
+		mo_stamp_init(&st, "X-Mailorigin-", 1, sink, &b);
+		for (off = 0; off < n; off += p)
+			assert_int_equal(0, mo_stamp_feed(&st, in + off, n - off < p ? n - off : p));
+		assert_int_equal(0, mo_stamp_finish(&st));
+		assert_int_equal(3, st.header_rcpts);
+		assert_int_equal(1, st.forged);
+		wl = n - strlen("X-Mailorigin-Uid: 0 (root)\n");
+		assert_int_equal(wl, b.len);
+		assert_memory_equal(want, b.p, len + strlen(": v\nBcc: a@x, b@y, c@z\n"));
+	}
+	/* without a colon it is body: nothing after it is parsed */
+	memset(in, 'N', len);
+	n = len + (size_t)sprintf(in + len, " x\nX-Mailorigin-Uid: 0\n");
+	b.len = 0;
+	mo_stamp_init(&st, "X-Mailorigin-", 1, sink, &b);
+	assert_int_equal(0, mo_stamp_feed(&st, in, n));
+	assert_int_equal(0, mo_stamp_finish(&st));
+	assert_int_equal(0, st.forged);
+	assert_int_equal(n, b.len);
+	free(b.p);
+	free(in);
+	free(want);
+}
+
 static void
 test_eol(void **state)
 {
@@ -191,6 +234,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_giant_lines),
+		cmocka_unit_test(test_long_name),
 		cmocka_unit_test(test_eol),
 		cmocka_unit_test(test_other_prefix),
 	};
