@@ -240,6 +240,7 @@ mo_install_record_read(const char *state_dir, struct mo_install_record *r,
     char *err, size_t errlen)
 {
 	char path[PATH_MAX], *buf;
+	struct stat st;
 	ssize_t n;
 	size_t len = 0;
 	int fd, saved;
@@ -255,6 +256,15 @@ mo_install_record_read(const char *state_dir, struct mo_install_record *r,
 		saved = errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(saved));
 		errno = saved;
+		return -1;
+	}
+	/* only root writes the record: anything else is not believed (it
+	 * tells the setgid wrapper which program to run) */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file owned by root and writable by root only", path);
+		errno = EPERM;
 		return -1;
 	}
 	if ((buf = malloc(RECORD_MAX)) == NULL) {
