@@ -7,6 +7,9 @@
 #  - SIGKILL at random points of a burst: the store still works, and the
 #    count it charged is never below the messages delivered;
 #  - on_limit = tempfail / reject: PHP's mail() returns false, exit 75 / 77;
+#  - a held argv is kept whole (no cut) with argc;
+#  - a store lock held for seconds (a stopped wrapper) holds the message;
+#  - low resource limits set by the caller are refused (EX_TEMPFAIL);
 #  - a corrupt store: passes with a fault by default, holds with fail = closed.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/postfix.sh"
@@ -147,6 +150,42 @@ for how in tempfail:75 reject:77; do
 	t_like "$(tail -1 "$MO_LOG")" "action=$mode .*rule=uid:$uid_a" "on_limit=$mode: logged with the rule"
 done
 t_is "$(held_ids | wc -l)" "$held_before" "tempfail/reject: nothing held"
+
+# ---- a held argv comes back whole, however long ------------------------------
+limits_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"1/1d\" ]; } );"
+long=$(for i in $(seq 40); do printf 'user%02d@test.invalid,' "$i"; done)
+long=${long%,}
+msg longargv
+(cd "$MO_WWW/site-a" && mo_as mo-site-a "$W" -i -- "$long" <"$T/msg/longargv.eml")
+h=$(grep -l -a -x -F 'Subject: longargv' "$MO_STATE"/hold/*/message | head -1)
+t_is "$(grep -a "^arg=" "$(dirname "$h")/meta" | tail -1)" "arg=$long" "held argv: a ${#long}-byte recipient list is kept whole"
+t_is "$(grep -a '^argc=' "$(dirname "$h")/meta")" "argc=4" "held argv: argc recorded"
+
+# ---- a lock held for long (a stopped wrapper) holds mail, never opens the limits -------
+limits_conf "limits = ( { match = \"uid\"; messages = [ \"1000/1d\" ]; } );"
+flock "$MO_STATE/limits.db" sleep 30 &
+locker=$!
+mo_atexit "kill $locker"
+sleep 0.5
+msg locked
+(cd "$MO_WWW/site-b" && mo_as mo-site-b "$W" -t -i <"$T/msg/locked.eml" 2>"$T/err")
+t_ok $? "lock held elsewhere: exit 0 (held)" || t_diag "$(cat "$T/err")"
+t_is "$(grep -l -a -x -F 'Subject: locked' "$MO_STATE"/hold/*/message 2>/dev/null | wc -l)" 1 "lock held elsewhere: the message is held"
+t_like "$(tail -1 "$MO_LOG")" 'action=hold .*fault="limit store limits.db: Connection timed out; holding".* rule=fault' \
+	"lock held elsewhere: the fault is logged, rule=fault"
+kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
+
+# ---- resource limits set by the caller: refused, never a fault that passes --------------
+msg rlimit
+for lim in "--nofile=8:8" "--fsize=100000:100000" "--as=100000000:100000000"; do
+	n0=$(mo_log_count)
+	(cd "$MO_WWW/site-b" && mo_as mo-site-b prlimit "$lim" "$W" -t -i <"$T/msg/rlimit.eml" >/dev/null 2>"$T/err"); rc=$?
+	t_is "$rc" 75 "prlimit $lim: not accepted (EX_TEMPFAIL)"
+	t_like "$(cat "$T/err")" 'RLIMIT_[A-Z]+ .* message not accepted' "prlimit $lim: says which limit"
+	t_is "$(mo_log_count)" "$n0" "prlimit $lim: no message line (nothing accepted)"
+done
+settle
+t_is "$(delivered rlimit)" 0 "prlimit: nothing delivered"
 
 # ---- a corrupt store ----------------------------------------------------------
 printf 'GARBAGE!' | dd of="$MO_STATE/limits.db" conv=notrunc 2>/dev/null
