@@ -474,8 +474,14 @@ mo_install_apply(struct mo_config *cfg, time_t now)
 {
 	struct mo_install_record *r;
 	enum mo_install_state s;
-	char err[256];
+	char err[256], path[PATH_MAX];
 
+	/* the common case, no swap, costs one failed lookup (with the
+	 * effective ids: the state dir is the group's), not a record-sized
+	 * allocation */
+	if (snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, MO_INSTALL_RECORD) >= (int)sizeof(path) ||
+	    faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == -1)
+		return MO_INSTALL_NONE;
 	if ((r = malloc(sizeof(*r))) == NULL)
 		return MO_INSTALL_NONE;
 	if (mo_install_record_read(cfg->state_dir, r, err, sizeof(err)) != 1)

@@ -42,8 +42,21 @@ read_small(const char *path, char *buf, size_t cap)
 	return total;
 }
 
+void
+mo_proc_read_exe(const char *procroot, struct mo_proc *p)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/exe", procroot, (int)p->pid);
+	if ((n = readlink(path, p->exe, sizeof(p->exe) - 1)) > 0)
+		p->exe[n] = '\0';
+	else
+		p->exe[0] = '\0';
+}
+
 int
-mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p)
+mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p, int with_exe)
 {
 	char path[PATH_MAX], stat[1024];
 	const char *open_paren, *close_paren;
@@ -67,11 +80,8 @@ mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p)
 		n = sizeof(p->comm) - 1;
 	memcpy(p->comm, open_paren + 1, (size_t)n);
 
-	snprintf(path, sizeof(path), "%s/%d/exe", procroot, (int)pid);
-	if ((n = readlink(path, p->exe, sizeof(p->exe) - 1)) > 0)
-		p->exe[n] = '\0';
-	else
-		p->exe[0] = '\0';
+	if (with_exe)
+		mo_proc_read_exe(procroot, p);
 
 	snprintf(path, sizeof(path), "%s/%d/cmdline", procroot, (int)pid);
 	if ((n = read_small(path, p->cmdline, sizeof(p->cmdline) - 1)) < 0)
@@ -236,10 +246,13 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 	own_cwd(o->cwd, sizeof(o->cwd));
 
 	for (depth = 0; depth < CHAIN_DEPTH && pid > 1; depth++) {
-		if (mo_proc_read(procroot, pid, &p) == -1)
+		if (mo_proc_read(procroot, pid, &p, 0) == -1)
 			break;
 		chain_add(o, &p);
+		/* classified by its command line and name; the exe is read only
+		 * for the process that is kept */
 		if ((o->sapi = mo_sapi_of(&p, o->pool, sizeof(o->pool))) != MO_SAPI_UNKNOWN) {
+			mo_proc_read_exe(procroot, &p);
 			php = p;
 			o->php_pid = p.pid;
 			strlcpy(o->php_exe, p.exe[0] ? p.exe : p.comm, sizeof(o->php_exe));
@@ -248,6 +261,7 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 		}
 		/* the first program that is neither PHP nor a shell sent it */
 		if (!is_shell(&p)) {
+			mo_proc_read_exe(procroot, &p);
 			first_other = p;
 			have_other = 1;
 			break;

@@ -20,7 +20,9 @@ ensure_dir(int statefd, const char *name, int create)
 {
 	struct stat st;
 
-	if (create && mkdirat(statefd, name, DIR_MODE) == -1 && errno != EEXIST)
+	if (!create)    /* one look, with the ids that will use it */
+		return faccessat(statefd, name, W_OK | X_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW);
+	if (mkdirat(statefd, name, DIR_MODE) == -1 && errno != EEXIST)
 		return -1;
 	if (fstatat(statefd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return -1;
@@ -38,7 +40,7 @@ mo_state_open(const char *state_dir, int create)
 
 	if ((fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
-	if (ensure_dir(fd, "tmp", create) == -1 || ensure_dir(fd, "hold", create) == -1) {
+	if ((create && ensure_dir(fd, "tmp", create) == -1) || ensure_dir(fd, "hold", create) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;

@@ -16,9 +16,10 @@
 #define MO_ID_LEN 16
 
 /* Open the state dir (no symlink as its last component).  tmp/ and hold/
- * must be in it; they are made when missing only when create is set (for
- * root: no caller may own an entry of the state dir).  Returns a
- * directory fd or -1 (errno). */
+ * must be in it; with create set (root: no caller may own an entry of the
+ * state dir) they are made when missing, else hold/ must be writable (a
+ * missing tmp/ shows when a large message needs it).  Returns a directory
+ * fd or -1 (errno). */
 int mo_state_open(const char *state_dir, int create);
 /* A new unlinked spool file in STATE/tmp, or -1 (errno). */
 int mo_spool_create(int statefd);

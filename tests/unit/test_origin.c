@@ -179,13 +179,13 @@ test_proc_read(void **state)
 	char pool[64];
 
 	(void)state;
-	assert_int_equal(0, mo_proc_read(root, 800, &p));
+	assert_int_equal(0, mo_proc_read(root, 800, &p, 1));
 	assert_string_equal("we(ird) )name", p.comm);
 	assert_int_equal(1, p.ppid);
-	assert_int_equal(-1, mo_proc_read(root, 12345, &p));
-	assert_int_equal(0, mo_proc_read(root, 510, &p));
+	assert_int_equal(-1, mo_proc_read(root, 12345, &p, 1));
+	assert_int_equal(0, mo_proc_read(root, 510, &p, 1));
 	assert_int_equal(MO_SAPI_APACHE, mo_sapi_of(&p, pool, sizeof(pool)));
-	assert_int_equal(0, mo_proc_read(root, 100, &p));
+	assert_int_equal(0, mo_proc_read(root, 100, &p, 1));
 	assert_int_equal(MO_SAPI_FPM, mo_sapi_of(&p, pool, sizeof(pool)));
 	assert_string_equal("", pool);
 }
