@@ -233,7 +233,14 @@ read_all(int fd, unsigned char *buf, size_t len, int64_t deadline)
 static int
 append(char **dst, size_t *len, const unsigned char *src, size_t n)
 {
-	char *p = realloc(*dst, *len + n + 1);
+	char *p;
+
+	/* a peer that never stops talking gets cut off, not our memory */
+	if (n > FCGI_MAX_RESPONSE || *len > FCGI_MAX_RESPONSE - n) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	p = realloc(*dst, *len + n + 1);
 
 	if (p == NULL)
 		return -1;
@@ -276,16 +283,68 @@ build_request(unsigned char *buf, size_t size, const struct fcgi_param *params,
 	return off;
 }
 
+/* Records from FD until END_REQUEST, the peer's close or DEADLINE. */
+static int
+read_response(int fd, int64_t deadline, struct fcgi_response *resp)
+{
+	unsigned char h[8], body[0xffff + 0xff];
+	uint16_t id, len;
+	uint8_t pad;
+	int type;
+
+	while (!resp->ended) {
+		if (read_all(fd, h, 8, deadline) == -1) {
+			if (errno == ECONNRESET && resp->outlen > 0)
+				break;              /* closed without END_REQUEST */
+			return -1;
+		}
+		if (fcgi_parse_header(h, &type, &id, &len, &pad) == -1) {
+			errno = EPROTO;
+			return -1;
+		}
+		if (read_all(fd, body, (size_t)len + pad, deadline) == -1)
+			return -1;
+		if (id != REQUEST_ID)
+			continue;
+		if (type == FCGI_STDOUT && append(&resp->out, &resp->outlen, body, len) == -1)
+			return -1;
+		if (type == FCGI_STDERR && append(&resp->err, &resp->errlen, body, len) == -1)
+			return -1;
+		if (type == FCGI_END_REQUEST && len >= 4) {
+			resp->app_status = (uint32_t)body[0] << 24 | (uint32_t)body[1] << 16 |
+			                   (uint32_t)body[2] << 8 | body[3];
+			resp->ended = 1;
+		}
+	}
+	if (resp->out == NULL &&
+	    append(&resp->out, &resp->outlen, (const unsigned char *)"", 0) == -1)
+		return -1;
+	return 0;
+}
+
+int
+fcgi_read_response(int fd, int timeout_ms, struct fcgi_response *resp)
+{
+	int saved;
+
+	memset(resp, 0, sizeof(*resp));
+	if (read_response(fd, now_ms() + timeout_ms, resp) == -1) {
+		saved = errno;
+		fcgi_response_free(resp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
 int
 fcgi_request(const char *addr, const struct fcgi_param *params, size_t n,
              int timeout_ms, struct fcgi_response *resp)
 {
-	unsigned char req[8192], h[8], body[0xffff + 0xff];
+	unsigned char req[8192];
 	int64_t deadline = now_ms() + timeout_ms;
-	uint16_t id, len;
-	uint8_t pad;
 	size_t rl;
-	int fd, type, saved;
+	int fd, saved;
 
 	memset(resp, 0, sizeof(*resp));
 	if ((rl = build_request(req, sizeof(req), params, n)) == 0) {
@@ -294,45 +353,16 @@ fcgi_request(const char *addr, const struct fcgi_param *params, size_t n,
 	}
 	if ((fd = fcgi_connect(addr, timeout_ms)) == -1)
 		return -1;
-	if (write_all(fd, req, rl, deadline) == -1)
-		goto fail;
-	while (!resp->ended) {
-		if (read_all(fd, h, 8, deadline) == -1) {
-			if (errno == ECONNRESET && resp->outlen > 0)
-				break;              /* closed without END_REQUEST */
-			goto fail;
-		}
-		if (fcgi_parse_header(h, &type, &id, &len, &pad) == -1) {
-			errno = EPROTO;
-			goto fail;
-		}
-		if (read_all(fd, body, (size_t)len + pad, deadline) == -1)
-			goto fail;
-		if (id != REQUEST_ID)
-			continue;
-		if (type == FCGI_STDOUT && append(&resp->out, &resp->outlen, body, len) == -1)
-			goto fail;
-		if (type == FCGI_STDERR && append(&resp->err, &resp->errlen, body, len) == -1)
-			goto fail;
-		if (type == FCGI_END_REQUEST && len >= 4) {
-			resp->app_status = (uint32_t)body[0] << 24 | (uint32_t)body[1] << 16 |
-			                   (uint32_t)body[2] << 8 | body[3];
-			resp->ended = 1;
-		}
-	}
-	close(fd);
-	if (resp->out == NULL && append(&resp->out, &resp->outlen, (const unsigned char *)"", 0) == -1) {
+	if (write_all(fd, req, rl, deadline) == -1 ||
+	    read_response(fd, deadline, resp) == -1) {
+		saved = errno;
+		close(fd);
 		fcgi_response_free(resp);
-		errno = ENOMEM;
+		errno = saved;
 		return -1;
 	}
-	return 0;
-fail:
-	saved = errno;
 	close(fd);
-	fcgi_response_free(resp);
-	errno = saved;
-	return -1;
+	return 0;
 }
 
 void

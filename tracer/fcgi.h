@@ -4,7 +4,8 @@
  *
  * Promises: fcgi_request() sends BEGIN_REQUEST, the params, an empty
  * STDIN, and collects STDOUT and STDERR until END_REQUEST, the peer's
- * close, or TIMEOUT_MS (counted over the whole exchange).  The encoders
+ * close, or TIMEOUT_MS (counted over the whole exchange), keeping at most
+ * FCGI_MAX_RESPONSE bytes of each stream.  The encoders
  * and the record parser are plain functions over buffers.
  */
 #ifndef MO_TRACER_FCGI_H
@@ -20,6 +21,8 @@
 #define FCGI_STDIN 5
 #define FCGI_STDOUT 6
 #define FCGI_STDERR 7
+
+#define FCGI_MAX_RESPONSE (8u << 20)    /* STDOUT or STDERR: more is EMSGSIZE */
 
 struct fcgi_param {
 	const char *name;
@@ -55,5 +58,10 @@ int fcgi_connect(const char *addr, int timeout_ms);
 int fcgi_request(const char *addr, const struct fcgi_param *params, size_t n,
                  int timeout_ms, struct fcgi_response *resp);
 void fcgi_response_free(struct fcgi_response *resp);
+/*
+ * Read a response from the connected socket FD (non-blocking), within
+ * TIMEOUT_MS; what fcgi_request does after sending.  0 or -1 with errno.
+ */
+int fcgi_read_response(int fd, int timeout_ms, struct fcgi_response *resp);
 
 #endif

@@ -3,17 +3,21 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <bsd/stdlib.h>
 #include <bsd/string.h>
 
 #include "fcgi.h"
 #include "fpm.h"
 
-#define MAX_INCLUDE_DEPTH 4
+#define MAX_INCLUDE_DEPTH FPM_MAX_INCLUDE_DEPTH
 #define MAX_CONF_SIZE (1 << 20)
 
 static char *
@@ -144,23 +148,45 @@ fpm_conf_parse(const char *text, struct fpm_pools *pools, int depth)
 	return 0;
 }
 
+/*
+ * Believe a config file only when it is a regular file that root owns and
+ * only root may write: it names sockets the tracer connects to as root and
+ * the path it asks them for.  O_NONBLOCK: a FIFO must not hang the open.
+ */
 static int
 load_depth(const char *path, struct fpm_pools *pools, int depth)
 {
-	FILE *f;
+	struct stat st;
 	char *buf;
-	size_t n;
-	int r;
+	ssize_t n;
+	size_t got = 0;
+	int fd, r;
 
-	if ((f = fopen(path, "re")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
 		return -1;
-	if ((buf = malloc(MAX_CONF_SIZE)) == NULL) {
-		fclose(f);
+	if (fstat(fd, &st) == -1) {
+		close(fd);
 		return -1;
 	}
-	n = fread(buf, 1, MAX_CONF_SIZE - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	if ((buf = malloc(MAX_CONF_SIZE)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (got < MAX_CONF_SIZE - 1) {
+		n = read(fd, buf + got, MAX_CONF_SIZE - 1 - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(fd);
 	r = fpm_conf_parse(buf, pools, depth);
 	free(buf);
 	return r;
@@ -199,12 +225,13 @@ json_string(const char *p, char *out, size_t outsz)
 {
 	size_t n = 0;
 	unsigned long cp;
-	char *end, hex[5];
+	int i;
+	char c;
 
 	if (*p != '"')
 		return NULL;
 	for (p++; *p != '"'; p++) {
-		char c = *p;
+		c = *p;
 		if (c == '\0')
 			return NULL;
 		if (c == '\\') {
@@ -216,48 +243,90 @@ json_string(const char *p, char *out, size_t outsz)
 			case 'b': c = '\b'; break;
 			case 'f': c = '\f'; break;
 			case 'u':
-				memcpy(hex, p + 1, 4);
-				hex[4] = '\0';
-				if (strlen(hex) != 4)
-					return NULL;
-				cp = strtoul(hex, &end, 16);
-				if (*end != '\0')
-					return NULL;
-				c = cp < 0x80 ? (char)cp : '?';
+				/* four hex digits, each checked before the next is read */
+				for (cp = 0, i = 1; i <= 4; i++) {
+					if (!isxdigit((unsigned char)p[i]))
+						return NULL;
+					cp = cp * 16 + (unsigned long)(isdigit((unsigned char)p[i]) ?
+					     p[i] - '0' : (tolower((unsigned char)p[i]) - 'a' + 10));
+				}
+				c = cp < 0x80 && cp != 0 ? (char)cp : '?';
 				p += 4;
 				break;
 			case '\0': return NULL;
 			default: c = *p; break;     /* \" \\ \/ */
 			}
 		}
-		if (n + 1 < outsz)
+		if (out != NULL && n + 1 < outsz)
 			out[n++] = c;
 	}
-	out[n] = '\0';
+	if (out != NULL && outsz > 0)
+		out[n] = '\0';
 	return p + 1;
 }
 
-/* Skip a scalar (number, true, false, null); pointer after it. */
+/* A scalar (number, true, false, null) into OUT; pointer after it. */
 static const char *
 json_scalar(const char *p, char *out, size_t outsz)
 {
+	const char *start = p;
 	size_t n = 0;
 
-	while (*p != '\0' && *p != ',' && *p != '}' && *p != ']' &&
-	       !isspace((unsigned char)*p)) {
-		if (n + 1 < outsz)
+	while (*p != '\0' && *p != ',' && *p != '}' && *p != ']' && *p != ':' &&
+	       *p != '"' && *p != '{' && *p != '[' && !isspace((unsigned char)*p)) {
+		if (out != NULL && n + 1 < outsz)
 			out[n++] = *p;
 		p++;
 	}
-	out[n] = '\0';
-	return n > 0 ? p : NULL;
+	if (out != NULL && outsz > 0)
+		out[n] = '\0';
+	return p > start ? p : NULL;
+}
+
+#define JSON_MAX_DEPTH 16
+
+/* Skip any value at P; pointer after it or NULL.  Nesting is bounded. */
+static const char *
+json_skip(const char *p, int depth)
+{
+	char close;
+
+	p = skip_ws(p);
+	if (*p == '"')
+		return json_string(p, NULL, 0);
+	if (*p != '{' && *p != '[')
+		return json_scalar(p, NULL, 0);
+	if (depth >= JSON_MAX_DEPTH)
+		return NULL;
+	close = *p == '{' ? '}' : ']';
+	p = skip_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			if ((p = json_string(skip_ws(p), NULL, 0)) == NULL)
+				return NULL;
+			p = skip_ws(p);
+			if (*p != ':')
+				return NULL;
+			p++;
+		}
+		if ((p = json_skip(p, depth + 1)) == NULL)
+			return NULL;
+		p = skip_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
 }
 
 static void
 worker_set(struct fpm_worker *w, const char *key, const char *val)
 {
 	if (strcmp(key, "pid") == 0)
-		w->pid = (pid_t)strtol(val, NULL, 10);
+		w->pid = (pid_t)strtonum(val, 1, INT_MAX, NULL);
 	else if (strcmp(key, "state") == 0)
 		strlcpy(w->state, val, sizeof(w->state));
 	else if (strcmp(key, "script") == 0)
@@ -270,11 +339,12 @@ worker_set(struct fpm_worker *w, const char *key, const char *val)
 		w->duration_us = strtoull(val, NULL, 10);
 }
 
-/* Parse a flat object at P ('{'); calls worker_set for each pair. */
+/* A worker's object at P ('{'); calls worker_set for each scalar pair. */
 static const char *
-json_object(const char *p, struct fpm_worker *w)
+json_worker(const char *p, struct fpm_worker *w)
 {
-	char key[64], val[PATH_MAX];
+	static char val[PATH_MAX];
+	char key[64];
 
 	if (*p != '{')
 		return NULL;
@@ -288,12 +358,16 @@ json_object(const char *p, struct fpm_worker *w)
 		if (*p != ':')
 			return NULL;
 		p = skip_ws(p + 1);
-		p = *p == '"' ? json_string(p, val, sizeof(val))
-		              : json_scalar(p, val, sizeof(val));
+		if (*p == '"')
+			p = json_string(p, val, sizeof(val));
+		else if (*p == '{' || *p == '[') {
+			p = json_skip(p, 2);
+			val[0] = '\0';
+		} else
+			p = json_scalar(p, val, sizeof(val));
 		if (p == NULL)
 			return NULL;
-		if (w != NULL)
-			worker_set(w, key, val);
+		worker_set(w, key, val);
 		p = skip_ws(p);
 		if (*p == '}')
 			return p + 1;
@@ -303,39 +377,74 @@ json_object(const char *p, struct fpm_worker *w)
 	}
 }
 
-int
-fpm_status_parse(const char *body, struct fpm_status *st)
+/* The "processes" array at P ('['). */
+static const char *
+json_processes(const char *p, struct fpm_status *st)
 {
-	const char *p, *pool;
-	struct fpm_worker scratch;
+	struct fpm_worker scratch, *w;
 
-	memset(st, 0, sizeof(*st));
-	if ((pool = strstr(body, "\"pool\"")) != NULL) {
-		pool = skip_ws(pool + 6);
-		if (*pool == ':')
-			(void)json_string(skip_ws(pool + 1), st->pool, sizeof(st->pool));
-	}
-	if ((p = strstr(body, "\"processes\"")) == NULL)
-		return -1;
-	p = skip_ws(p + 11);
-	if (*p != ':')
-		return -1;
-	p = skip_ws(p + 1);
 	if (*p != '[')
-		return -1;
+		return NULL;
 	p = skip_ws(p + 1);
-	while (*p == '{') {
-		struct fpm_worker *w = st->n < FPM_MAX_WORKERS ? &st->w[st->n] : &scratch;
+	if (*p == ']')
+		return p + 1;
+	for (;;) {
+		w = st->n < FPM_MAX_WORKERS ? &st->w[st->n] : &scratch;
 		memset(w, 0, sizeof(*w));
-		if ((p = json_object(p, w)) == NULL)
-			return -1;
+		if ((p = json_worker(p, w)) == NULL)
+			return NULL;
 		if (w != &scratch)
 			st->n++;
 		p = skip_ws(p);
-		if (*p == ',')
-			p = skip_ws(p + 1);
+		if (*p == ']')
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p = skip_ws(p + 1);
 	}
-	return *p == ']' ? 0 : -1;
+}
+
+/*
+ * The page is one object; only its own "pool" and "processes" keys count
+ * (a key-like text inside a request URI is a value, not a key).
+ */
+int
+fpm_status_parse(const char *body, struct fpm_status *st)
+{
+	const char *p = skip_ws(body);
+	char key[64];
+	int seen = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (*p != '{')
+		return -1;
+	p = skip_ws(p + 1);
+	if (*p == '}')
+		return -1;
+	for (;;) {
+		if ((p = json_string(skip_ws(p), key, sizeof(key))) == NULL)
+			return -1;
+		p = skip_ws(p);
+		if (*p != ':')
+			return -1;
+		p = skip_ws(p + 1);
+		if (strcmp(key, "pool") == 0 && *p == '"')
+			p = json_string(p, st->pool, sizeof(st->pool));
+		else if (strcmp(key, "processes") == 0 && !seen) {
+			p = json_processes(p, st);
+			seen = 1;
+		} else
+			p = json_skip(p, 1);
+		if (p == NULL)
+			return -1;
+		p = skip_ws(p);
+		if (*p == '}')
+			break;
+		if (*p != ',')
+			return -1;
+		p++;
+	}
+	return seen ? 0 : -1;
 }
 
 int

@@ -17,6 +17,7 @@
 
 #define FPM_MAX_POOLS 64
 #define FPM_MAX_WORKERS 1024
+#define FPM_MAX_INCLUDE_DEPTH 4     /* deeper includes are ignored */
 
 struct fpm_pool {
 	char name[64];
@@ -34,7 +35,10 @@ struct fpm_pools {
 
 /* Parse TEXT (NAME for messages); includes are read from disk. 0 or -1. */
 int fpm_conf_parse(const char *text, struct fpm_pools *pools, int depth);
-/* Read and parse the file PATH.  0 or -1 with errno. */
+/*
+ * Read and parse the file PATH (at most 1 MiB).  0 or -1 with errno; EPERM
+ * when it is not a regular file root owns and only root may write.
+ */
 int fpm_conf_load(const char *path, struct fpm_pools *pools);
 /* The pool named NAME, or NULL. */
 const struct fpm_pool *fpm_pool_find(const struct fpm_pools *pools,

@@ -6,9 +6,11 @@
  * are refused at run time when the sanity checks fail.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -91,11 +93,11 @@ phpmem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 /* Version from the binary's own "X-Powered-By: PHP/x.y.z", else its name. */
 static void
-binary_version(struct php_binary *b)
+binary_version(struct php_binary *b, const struct elf_image *img)
 {
 	const char *base, *p;
 
-	if (elf_find_string(&b->img, "X-Powered-By: PHP/", b->version,
+	if (elf_find_string(img, "X-Powered-By: PHP/", b->version,
 	                    sizeof(b->version)) == 0)
 		return;
 	base = strrchr(b->path, '/');
@@ -109,58 +111,110 @@ binary_version(struct php_binary *b)
 	b->version[0] = '\0';
 }
 
+/*
+ * Read what is needed from the ELF file open on FD, then let the file go:
+ * only the symbol values, the version and the PT_LOAD segments are kept.
+ */
 static void
-binary_load(struct php_binary *b)
+binary_load(struct php_binary *b, int fd)
 {
+	struct elf_image img;
 	struct elf_symbol eg, sg;
 
-	if (elf_open(&b->img, b->path) == -1) {
+	if (elf_open_fd(&img, fd) == -1) {
 		say(b->why, sizeof(b->why), "%s: cannot read ELF: %s", b->path,
 		         strerror(errno));
 		return;
 	}
-	if (elf_symbol_find(&b->img, "executor_globals", &eg) == -1 ||
-	    elf_symbol_find(&b->img, "sapi_globals", &sg) == -1) {
+	b->nseg = elf_load_segments(&img, b->seg, ELF_MAX_SEGMENTS);
+	if (elf_symbol_find(&img, "executor_globals", &eg) == -1 ||
+	    elf_symbol_find(&img, "sapi_globals", &sg) == -1) {
 		say(b->why, sizeof(b->why),
 		         "%s: no executor_globals/sapi_globals (ZTS build?)", b->path);
-		return;
+		goto out;
 	}
-	binary_version(b);
+	binary_version(b, &img);
 	b->layout = php_layout_find(b->version);
 	if (b->layout == NULL) {
 		say(b->why, sizeof(b->why), "PHP %s: no known offsets",
 		         b->version[0] ? b->version : "(unknown version)");
-		return;
+		goto out;
 	}
 	if (php_layout_check(b->layout, eg.size, sg.size) == -1) {
 		say(b->why, sizeof(b->why),
 		         "PHP %s: symbol sizes do not fit the offsets", b->version);
-		return;
+		goto out;
 	}
 	b->eg_value = eg.value;
 	b->sg_value = sg.value;
 	b->usable = 1;
+out:
+	elf_close(&img);
+}
+
+/*
+ * Open the file behind a mapping.  The path in maps is only a name the
+ * target's owner controls (it may since have been renamed, replaced by a
+ * FIFO or a symlink to a device): open the mapped file itself through
+ * map_files/ (root), else the name without blocking, and believe it only
+ * when it is the regular file, same inode, the kernel says is mapped.
+ */
+static int
+open_mapped(int dirfd, const struct map_entry *me, struct stat *st)
+{
+	char name[64];
+	int fd;
+
+	snprintf(name, sizeof(name), "map_files/%llx-%llx",
+	         (unsigned long long)me->start, (unsigned long long)me->end);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd == -1)
+		fd = open(me->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
+	    (unsigned long)st->st_ino != me->inode) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
 }
 
 static struct php_binary *
-binary_get(const char *path, unsigned long inode)
+binary_get(int dirfd, const struct map_entry *me)
 {
 	struct php_binary *b;
+	struct stat st;
 	size_t i;
+	int fd;
 
-	for (i = 0; i < ncache; i++)
-		if (cache[i]->inode == inode && strcmp(cache[i]->path, path) == 0)
-			return cache[i];
-	if ((b = calloc(1, sizeof(*b))) == NULL)
+	if ((fd = open_mapped(dirfd, me, &st)) == -1)
 		return NULL;
-	strlcpy(b->path, path, sizeof(b->path));
-	b->inode = inode;
-	binary_load(b);
+	for (i = 0; i < ncache; i++)
+		if (cache[i]->dev == st.st_dev && cache[i]->inode == st.st_ino &&
+		    cache[i]->fsize == st.st_size &&
+		    cache[i]->mtime.tv_sec == st.st_mtim.tv_sec &&
+		    cache[i]->mtime.tv_nsec == st.st_mtim.tv_nsec &&
+		    strcmp(cache[i]->path, me->path) == 0) {
+			close(fd);
+			return cache[i];
+		}
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	strlcpy(b->path, me->path, sizeof(b->path));
+	b->dev = st.st_dev;
+	b->inode = st.st_ino;
+	b->fsize = st.st_size;
+	b->mtime = st.st_mtim;
+	binary_load(b, fd);
+	close(fd);
 	if (ncache < MAX_BINARIES)
 		cache[ncache++] = b;
 	else {
 		/* full: replace the oldest entry */
-		elf_close(&cache[0]->img);
 		free(cache[0]);
 		memmove(cache, cache + 1, (MAX_BINARIES - 1) * sizeof(cache[0]));
 		cache[MAX_BINARIES - 1] = b;
@@ -173,10 +227,8 @@ phpmem_cache_free(void)
 {
 	size_t i;
 
-	for (i = 0; i < ncache; i++) {
-		elf_close(&cache[i]->img);
+	for (i = 0; i < ncache; i++)
 		free(cache[i]);
-	}
 	ncache = 0;
 }
 
@@ -243,7 +295,7 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 			continue;
 		if (me.offset != 0)
 			continue;
-		b = binary_get(me.path, me.inode);
+		b = binary_get(dirfd, &me);
 		if (b == NULL)
 			continue;
 		seen = b;
@@ -251,7 +303,8 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 			strlcpy(why, b->why, whysz);
 			continue;
 		}
-		if (elf_load_bias(&b->img, me.start, me.offset, &bias) == -1) {
+		if (elf_segments_bias(b->seg, b->nseg, me.start, me.offset,
+		                      &bias) == -1) {
 			say(why, whysz, "%s: no load segment at offset 0", me.path);
 			continue;
 		}
@@ -294,8 +347,10 @@ copy_clean(char *out, size_t outsz, const unsigned char *in, size_t len)
 	if (len >= outsz)
 		len = outsz - 1;
 	for (i = 0; i < len; i++) {
-		if (in[i] < 0x20 || in[i] == 0x7f)
+		if (in[i] < 0x20 || in[i] == 0x7f) {
+			out[0] = '\0';
 			return -1;
+		}
 		out[i] = (char)in[i];
 	}
 	out[len] = '\0';
@@ -460,7 +515,9 @@ phpmem_sample(const struct php_target *t, struct php_sample *s,
 		read_request(t, s);
 		return 0;
 	}
-	if (phpmem_read(t->pid, bottom_func, fn, l->op_line_end + 4) ==
+	/* a chain cut at MAX_FRAMES (deep recursion, or a loop) has no bottom */
+	if (cur == 0 &&
+	    phpmem_read(t->pid, bottom_func, fn, l->op_line_end + 4) ==
 	    (ssize_t)(l->op_line_end + 4))
 		(void)read_zstring(t, u64_at(fn, l->op_filename), s->main_script,
 		                   sizeof(s->main_script));

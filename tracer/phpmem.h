@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "elfsym.h"
 
@@ -44,8 +45,12 @@ int php_layout_check(const struct php_layout *l, uint64_t eg_size,
 /* What one binary (php-fpm, libphp.so, php-cgi, php) tells us, cached. */
 struct php_binary {
 	char path[PATH_MAX];
-	unsigned long inode;
-	struct elf_image img;
+	dev_t dev;                      /* identity of the file read */
+	ino_t inode;
+	off_t fsize;
+	struct timespec mtime;
+	struct elf_segment seg[ELF_MAX_SEGMENTS];  /* PT_LOAD, for the bias */
+	size_t nseg;
 	int usable;                     /* 1 when the fields below are valid */
 	char why[128];                  /* when not usable */
 	char version[32];

@@ -455,7 +455,16 @@ visit(struct walk *w, pid_t pid)
 		memset(m, 0, sizeof(*m));
 		m->pid = pid;
 		(void)proc_link(dirfd, "cwd", m->cwd, sizeof(m->cwd));
-		if (extra[0] == '/' && fpm_conf_load(extra, &m->pools) == -1) {
+		/*
+		 * The config path comes from the master's title, which any user
+		 * can set: only a master root runs is believed (the file must
+		 * then be root's too, see fpm_conf_load).
+		 */
+		if (extra[0] == '/' && pi.uid != 0) {
+			say(buf, sizeof(buf), "php-fpm %d: master not run by root, "
+			    "its config not read (give it with --fpm-conf)", (int)pid);
+			note(res, buf);
+		} else if (extra[0] == '/' && fpm_conf_load(extra, &m->pools) == -1) {
 			say(buf, sizeof(buf), "php-fpm %d: cannot read %s: %s",
 			         (int)pid, extra, strerror(errno));
 			note(res, buf);

@@ -1,0 +1,28 @@
+# Fuzzing the tracer's parsers of what hostile local users control.
+# Not part of `make` or `make check`'s build (tests/fuzz/corpus.t replays the
+# corpora there); `make fuzz FUZZ_SECONDS=60` builds every harness with
+# libFuzzer, ASan and UBSan and runs each for that long on its seed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+# phpmem.c is not listed: fuzz_phpmem.c includes it with its own reader.
+FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c classify.c vhost.c say.c)
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -D_GNU_SOURCE -Ilib -Itracer $(PKG_CFLAGS)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_TRACER) $(wildcard tracer/*.h) tracer/phpmem.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_TRACER) $(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-regress:
+	bash tests/fuzz/corpus.t
+
+.PHONY: fuzz fuzz-build fuzz-regress
