@@ -2,6 +2,7 @@
  * watch: the aggregated window of --watch.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -35,7 +36,12 @@ stat_script(struct agg *a)
 	struct stat st;
 	struct passwd *pw;
 
-	if (stat(a->key, &st) == -1 || !S_ISREG(st.st_mode))
+	/*
+	 * The path is claimed (a user's cwd, environ or argv): look, as root,
+	 * without triggering an automount; a FIFO or a device is not opened.
+	 */
+	if (fstatat(AT_FDCWD, a->key, &st, AT_NO_AUTOMOUNT) == -1 ||
+	    !S_ISREG(st.st_mode))
 		return;
 	a->stat_ok = 1;
 	a->owner = st.st_uid;
