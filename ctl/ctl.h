@@ -13,7 +13,11 @@ struct ctl {
 	const char		*conf_path;
 	int			 statefd;       /* STATE, opened without creating anything */
 	int			 rc;            /* the first failure's exit code, or 0 */
+	int			 mta_timeout;   /* seconds a release's MTA may take */
 };
+
+#define CTL_MTA_TIMEOUT 120             /* default of hold release --timeout */
+#define CTL_MTA_OUTPUT_MAX 4096         /* bytes of the MTA's output shown */
 
 /* Report a failure (to stderr, "mailoriginctl: ...") and remember rc. */
 void ctl_fail(struct ctl *c, int rc, const char *fmt, ...)

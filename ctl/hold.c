@@ -128,8 +128,11 @@ ctl_held_load(int dirfd, const char *id, struct held *h)
 		strlcat(h->err, why, sizeof(h->err));
 		ctl_meta_free(&h->meta);
 	} else if (strcmp(ctl_meta_get(&h->meta, "id"), id) != 0) {
+		char *q = ctl_safe(ctl_meta_get(&h->meta, "id"),
+		    strnlen(ctl_meta_get(&h->meta, "id"), 64));
 		snprintf(h->err, sizeof(h->err), "meta: id is %s, not the folder's name",
-		    ctl_meta_get(&h->meta, "id"));
+		    q != NULL ? q : "?");
+		free(q);
 		ctl_meta_free(&h->meta);
 	} else
 		h->ok = 1;
@@ -314,7 +317,8 @@ row(const struct held *h, char *cells[NCOLS])
 	}
 	for (i = 0; i < NCOLS; i++) {
 		const char *s = v[i] && v[i][0] ? v[i] : "-";
-		if ((cells[i] = ctl_safe(s, strlen(s))) == NULL)
+		/* h->err is made safe where it is made: not escaped twice */
+		if ((cells[i] = v[i] == h->err ? strdup(s) : ctl_safe(s, strlen(s))) == NULL)
 			rc = -1;
 	}
 	return rc;
@@ -646,10 +650,12 @@ ctl_hold(struct ctl *c, int argc, char *argv[])
 		{ "vhost", required_argument, NULL, 'V' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct select s = { 0 };
+	int timeout_set = 0;
 	const char *verb, *errstr;
 	int ch;
 
@@ -670,12 +676,20 @@ ctl_hold(struct ctl *c, int argc, char *argv[])
 		case 'V': s.vhost = optarg; break;
 		case 'a': s.all = 1; break;
 		case 'j': s.json = 1; break;
+		case 't':
+			c->mta_timeout = (int)strtonum(optarg, 1, 86400, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "--timeout %s: seconds, 1 to 86400", optarg);
+			timeout_set = 1;
+			break;
 		case 'h': fputs(ctl_usage, stdout); exit(EX_OK);
 		default: errx(EX_USAGE, "see mailoriginctl --help");
 		}
 	}
 	s.ids = argv + optind;
 	s.nids = argc - optind;
+	if (timeout_set && strcmp(verb, "release") != 0)
+		errx(EX_USAGE, "--timeout belongs to hold release");
 	if (strcmp(verb, "list") == 0) {
 		if (s.nids > 0 || s.all)
 			errx(EX_USAGE, "hold list takes --uid, --vhost and --json only");

@@ -33,7 +33,8 @@ const char ctl_usage[] =
 "usage: mailoriginctl [-c FILE] COMMAND\n"
 "  hold list [--uid N] [--vhost V] [--json]   held messages, oldest first\n"
 "  hold show ID [--json]                      one held message: meta and headers\n"
-"  hold release ID...|--uid N|--all           send to the real MTA as the original uid\n"
+"  hold release ID...|--uid N|--all [--timeout S]\n"
+"                                             send to the real MTA as the original uid\n"
 "  hold delete ID...|--uid N|--all            remove from the hold spool\n"
 "  limits show [KEY] [--all] [--json]         limit cells in use: usage, when they free up\n"
 "  limits reset KEY                           forget the counters of KEY (uid:33, vhost:x, all)\n"
@@ -136,6 +137,7 @@ main(int argc, char *argv[])
 	startup();
 	memset(&c, 0, sizeof(c));
 	c.statefd = -1;
+	c.mta_timeout = CTL_MTA_TIMEOUT;
 	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;

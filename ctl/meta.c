@@ -1,5 +1,6 @@
 /* meta: a held message's meta file into facts and the original argv. */
 #include <bsd/stdlib.h>
+#include <bsd/string.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "meta.h"
 #include "spool.h"
 
@@ -58,13 +60,27 @@ number(const struct ctl_meta *m, const char *key, long long max, long long *out)
 	return errstr == NULL ? 0 : -1;
 }
 
+/* A value of the meta as an error may quote it: escaped, and short (the
+ * meta is its writer's: never raw to a terminal). */
+static const char *
+quoted(char *buf, size_t len, const char *v)
+{
+	char *s = ctl_safe(v, strnlen(v, 64));
+
+	strlcpy(buf, s != NULL ? s : "?", len);
+	free(s);
+	return buf;
+}
+
 static int
 check(struct ctl_meta *m, char *err, size_t errlen)
 {
+	char q[96];
 	long long v;
 
 	if (strcmp(ctl_meta_get(m, "version"), "1") != 0)
-		return fail(err, errlen, "version is \"%s\", not 1", ctl_meta_get(m, "version"));
+		return fail(err, errlen, "version is \"%s\", not 1",
+		    quoted(q, sizeof(q), ctl_meta_get(m, "version")));
 	if (number(m, "time", (long long)1 << 40, &m->time) == -1)
 		return fail(err, errlen, "no time");
 	if (!ctl_is_id(ctl_meta_get(m, "id")))
@@ -79,7 +95,8 @@ check(struct ctl_meta *m, char *err, size_t errlen)
 		return fail(err, errlen, "no arg= lines (the original argv)");
 	/* the wrapper says how many arguments it wrote: a cut meta shows */
 	if (number(m, "argc", INT_MAX, &v) == -1 || v != m->nargs)
-		return fail(err, errlen, "argc=%s but %d arg= lines", ctl_meta_get(m, "argc"), m->nargs);
+		return fail(err, errlen, "argc=%s but %d arg= lines",
+		    quoted(q, sizeof(q), ctl_meta_get(m, "argc")), m->nargs);
 	return 0;
 }
 

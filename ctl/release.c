@@ -16,17 +16,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "escape.h"
+#include "fmt.h"
 #include "held.h"
 #include "mta.h"
 #include "options.h"
@@ -121,17 +124,24 @@ struct child_error {
 };
 
 static const char *const steps[] = {
-	"dup2", "chdir /", "setgroups", "setresgid", "setresuid", "dropped ids check", "execve"
+	"dup2", "setsid", "chdir /", "setgroups", "setresgid", "setresuid", "dropped ids check", "execve"
 };
 
 static void __attribute__((noreturn))
-child(int report, int msgfd, const struct runas *r, const struct mo_exec *x, const char *path)
+child(int report, int out, int msgfd, const struct runas *r, const struct mo_exec *x,
+    const char *path)
 {
 	struct child_error e = { 0, 0 };
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 
-	if (dup2(msgfd, 0) == -1 || dup2(2, 1) == -1)
+	/* the MTA runs as the held message's uid, which may ptrace it once
+	 * it runs: it gets no fd of the administrator's terminal and no
+	 * controlling terminal (TIOCSTI, escape sequences), only a pipe */
+	if (dup2(msgfd, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
+		goto fail;
+	e.step++;
+	if (setsid() == -1)
 		goto fail;
 	e.step++;
 	if (chdir("/") == -1)
@@ -155,6 +165,8 @@ child(int report, int msgfd, const struct runas *r, const struct mo_exec *x, con
 	e.step++;
 	umask(022);
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	execve(path, x->argv, x->envp);
 fail:
 	e.err = errno;
@@ -163,43 +175,156 @@ fail:
 	_exit(EX_OSERR);
 }
 
-/* Run the MTA as r with the message on stdin; returns its wait status,
- * or -1 with err when it could not be run. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read what fd has now (non-blocking) into buf (at most cap, the rest is
+ * read and dropped); 0 at its end, 1 when there may be more. */
 static int
-run_mta(const struct ctl *c, const struct runas *r, const struct mo_exec *x, int msgfd,
-    char *err, size_t errlen)
+take(int fd, char *buf, size_t cap, size_t *len)
+{
+	char tmp[4096];
+	ssize_t n;
+
+	for (;;) {
+		if ((n = read(fd, tmp, sizeof(tmp))) == -1)
+			return errno == EINTR ? 1 : errno == EAGAIN ? 1 : 0;
+		if (n == 0)
+			return 0;
+		if (*len < cap) {
+			size_t k = (size_t)n < cap - *len ? (size_t)n : cap - *len;
+			memcpy(buf + *len, tmp, k);
+			*len += k;
+		}
+	}
+}
+
+/* Show what the MTA said, escaped: it ran as the sender's uid. */
+static void
+show_output(const char *id, const char *out, size_t len)
+{
+	const char *p = out, *end = out + len, *nl;
+	size_t n;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl ? nl : end) - p);
+		fprintf(stderr, "mailoriginctl: hold %s: mta: ", id);
+		ctl_put_safe(stderr, p, n);
+		fputc('\n', stderr);
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* Run the MTA as r with the message on stdin, for at most c->mta_timeout
+ * seconds (then it is killed); returns its wait status, or -1 with err
+ * when it could not be run or did not finish. */
+static int
+run_mta(const struct ctl *c, const char *id, const struct runas *r, const struct mo_exec *x,
+    int msgfd, char *err, size_t errlen)
 {
 	struct child_error e;
-	int p[2], status;
-	ssize_t n;
+	struct pollfd pf[2];
+	char out[CTL_MTA_OUTPUT_MAX];
+	size_t elen = 0, olen = 0;
+	int rep[2], op[2], status = 0, reaped = 0, timed_out = 0, nfd;
+	int64_t deadline;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) == -1) {
+	if (pipe2(rep, O_CLOEXEC) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(op, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		close(rep[0]);
+		close(rep[1]);
 		return -1;
 	}
 	fflush(stdout);
 	fflush(stderr);
 	if ((pid = fork()) == -1) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
+		close(rep[0]);
+		close(rep[1]);
+		close(op[0]);
+		close(op[1]);
 		return -1;
 	}
 	if (pid == 0) {
-		close(p[0]);
-		child(p[1], msgfd, r, x, c->cfg.mta_path);
+		close(rep[0]);
+		close(op[0]);
+		child(rep[1], op[1], msgfd, r, x, c->cfg.mta_path);
 	}
-	close(p[1]);
-	while ((n = read(p[0], &e, sizeof(e))) == -1 && errno == EINTR)
-		;
-	close(p[0]);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
+	close(rep[1]);
+	close(op[1]);
+	fcntl(rep[0], F_SETFL, O_NONBLOCK);
+	fcntl(op[0], F_SETFL, O_NONBLOCK);
+	memset(&e, 0, sizeof(e));
+	deadline = now_ms() + (int64_t)c->mta_timeout * 1000;
+	/* the child may be stopped (SIGSTOP from its uid) or hang: never
+	 * wait for it without an end */
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			reaped = 1;
+		else if (w == -1 && errno != EINTR) {
 			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+				;
+			close(rep[0]);
+			close(op[0]);
 			return -1;
 		}
-	if (n == (ssize_t)sizeof(e)) {
+		nfd = 0;
+		if (rep[0] != -1)
+			pf[nfd++] = (struct pollfd){ .fd = rep[0], .events = POLLIN };
+		if (op[0] != -1)
+			pf[nfd++] = (struct pollfd){ .fd = op[0], .events = POLLIN };
+		if (!reaped && now_ms() < deadline)
+			poll(pf, (nfds_t)nfd, 100);
+		if (rep[0] != -1 && take(rep[0], (char *)&e, sizeof(e), &elen) == 0) {
+			close(rep[0]);
+			rep[0] = -1;
+		}
+		if (op[0] != -1 && take(op[0], out, sizeof(out), &olen) == 0) {
+			close(op[0]);
+			op[0] = -1;
+		}
+		/* a child of the MTA may keep the output pipe open: the MTA's
+		 * own exit is the end */
+		if (reaped)
+			break;
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);     /* our own child, not yet reaped: that pid */
+			while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+				;
+			timed_out = 1;
+			break;
+		}
+	}
+	if (rep[0] != -1)
+		close(rep[0]);
+	if (op[0] != -1)
+		close(op[0]);
+	if (olen > 0)
+		show_output(id, out, olen);
+	if (timed_out) {
+		if (snprintf(err, errlen, "%s did not finish within %d s: killed", c->cfg.mta_path,
+		    c->mta_timeout) >= (int)errlen)
+			strlcpy(err + errlen - 4, "...", 4);
+		return -2;
+	}
+	if (elen == sizeof(e)) {
+		if (e.step < 0 || e.step >= (int)(sizeof(steps) / sizeof(steps[0])))
+			e.step = (int)(sizeof(steps) / sizeof(steps[0])) - 1;
 		if (snprintf(err, errlen, "cannot run %s as uid %lu: %s: %s", c->cfg.mta_path,
 		    (unsigned long)r->uid, steps[e.step], strerror(e.err)) >= (int)errlen)
 			strlcpy(err + errlen - 4, "...", 4);
@@ -223,17 +348,47 @@ status_text(char *buf, size_t len, int status)
 static int
 check_args(const struct held *h, struct mo_args *a, char *err, size_t errlen)
 {
+	char *q;
+
+	/* both quote the held argv, the sender's: escaped */
 	if (mo_args_classify(h->meta.nargs, h->meta.args, a) == -1) {
-		snprintf(err, errlen, "held argv: %s", a->error);
+		q = ctl_safe(a->error, strlen(a->error));
+		snprintf(err, errlen, "held argv: %s", q != NULL ? q : "?");
+		free(q);
 		return -1;
 	}
 	if (!a->submission) {
-		snprintf(err, errlen, "held argv is not a submission (%s)", a->mode ? a->mode : "?");
+		q = a->mode ? ctl_safe(a->mode, strnlen(a->mode, 64)) : NULL;
+		snprintf(err, errlen, "held argv is not a submission (%s)", q != NULL ? q : "?");
+		free(q);
 		return -1;
 	}
 	if (a->file_option != NULL && h->meta.uid != 0) {
 		snprintf(err, errlen, "held argv has %s, which names a file, for uid %lu",
 		    a->file_option, (unsigned long)h->meta.uid);
+		return -1;
+	}
+	return 0;
+}
+
+/* The ids the MTA would run as: the hold dir is the uid's (the wrapper
+ * made it as that uid), and the gid is not the mailorigin group, which
+ * would give the MTA the state dir (the wrapper drops it before it runs
+ * the MTA, and records the real gid). */
+static int
+check_ids(int dirfd, const struct held *h, char *err, size_t errlen)
+{
+	struct group *g = getgrnam(MO_GROUP);
+	struct stat st;
+
+	if (fstat(dirfd, &st) == -1 || st.st_uid != h->meta.uid) {
+		snprintf(err, errlen, "the hold folder is not owned by uid %lu of the meta",
+		    (unsigned long)h->meta.uid);
+		return -1;
+	}
+	if (g != NULL && h->meta.gid == g->gr_gid) {
+		snprintf(err, errlen, "meta gid %lu is the %s group", (unsigned long)h->meta.gid,
+		    MO_GROUP);
 		return -1;
 	}
 	return 0;
@@ -256,7 +411,8 @@ ctl_release_one(struct ctl *c, const char *id)
 		ctl_fail(c, EX_DATAERR, "hold %s: %s; not released", id, h.err);
 		goto out;
 	}
-	if (check_args(&h, &a, err, sizeof(err)) == -1 ||
+	if (check_ids(fd, &h, err, sizeof(err)) == -1 ||
+	    check_args(&h, &a, err, sizeof(err)) == -1 ||
 	    runas_of(&h, &r, err, sizeof(err)) == -1 ||
 	    (msgfd = open_message(fd, &h, err, sizeof(err))) == -1) {
 		ctl_fail(c, EX_DATAERR, "hold %s: %s; not released", id, err);
@@ -271,8 +427,14 @@ ctl_release_one(struct ctl *c, const char *id)
 		ctl_fail(c, EX_OSERR, "out of memory");
 		goto out;
 	}
-	status = run_mta(c, &r, &x, msgfd, err, sizeof(err));
+	status = run_mta(c, id, &r, &x, msgfd, err, sizeof(err));
 	mo_exec_free(&x);
+	if (status == -2) {
+		ctl_held_log(c, LOG_ERR, &h, "release-failed", "timeout");
+		ctl_fail(c, EX_TEMPFAIL, "hold %s: %s; kept (it may have been sent: look before "
+		    "releasing it again)", id, err);
+		goto out;
+	}
 	if (status == -1) {
 		ctl_held_log(c, LOG_ERR, &h, "release-failed", "not-run");
 		ctl_fail(c, EX_UNAVAILABLE, "hold %s: %s; kept", id, err);

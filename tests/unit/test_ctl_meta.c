@@ -143,6 +143,29 @@ test_ids(void **state)
 	assert_false(ctl_is_id("."));
 }
 
+/* An error that quotes a value of the meta quotes it escaped: it goes to
+ * the administrator's terminal. */
+static void
+test_errors_escaped(void **state)
+{
+	static const char *const metas[] = {
+		"version=\"\\x1b]0;owned\\x07\"\ntime=1\ngid=1\nargc=1\nid=0123456789abcdef uid=1\narg=x\n",
+		"version=1\ntime=1\ngid=1\nargc=\"\\x1b[2J\"\nid=0123456789abcdef uid=1\narg=x\n",
+	};
+	struct ctl_meta m;
+	char err[256];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(metas) / sizeof(metas[0]); i++) {
+		assert_int_equal(ctl_meta_parse(&m, metas[i], strlen(metas[i]), err, sizeof(err)), -1);
+		for (j = 0; err[j]; j++)
+			assert_true(err[j] >= 0x20 && err[j] < 0x7f);
+		assert_non_null(strstr(err, "\\x1b"));
+		ctl_meta_free(&m);
+	}
+}
+
 int
 main(void)
 {
@@ -150,6 +173,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_errors_escaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
