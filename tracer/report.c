@@ -1,6 +1,7 @@
 /*
  * report: the one-shot table and JSON lines.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <bsd/string.h>
@@ -25,24 +26,78 @@ json_escape(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void
-table_clean(char *out, size_t outsz, const char *s, size_t width)
+/*
+ * Length of the UTF-8 sequence at S when it is one a terminal prints (no
+ * C1 control U+0080-U+009F, no overlong form, no surrogate); 0 otherwise.
+ */
+static size_t
+utf8_printable(const unsigned char *s)
 {
-	size_t n = 0, len = strlen(s);
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;               /* also stops at the NUL */
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < 0xa0 || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* table_clean(), keeping spaces when SPACES is set (messages). */
+static void
+clean_text(char *out, size_t outsz, const char *s, size_t width, int spaces)
+{
+	size_t n = 0, len = strlen(s), u;
 
 	if (outsz == 0)
 		return;
-	if (width > 0 && len > width && width > 3) {
+	if (width > 0 && len > width && width > 3 && outsz > 3) {
 		/* keep the end of a long path: the file name matters most */
 		out[n++] = '.';
 		out[n++] = '.';
 		s += len - (width - 2);
+		/* not in the middle of a character */
+		while ((*s & 0xc0) == 0x80)
+			s++;
 	}
-	for (; *s != '\0' && n + 1 < outsz; s++) {
+	while (*s != '\0' && n + 1 < outsz) {
 		unsigned char c = (unsigned char)*s;
-		out[n++] = (c < 0x20 || c == 0x7f || c == ' ') ? (c == ' ' ? '_' : '?') : (char)c;
+		if (c >= 0x80) {
+			/* a whole printable character, or '?' for each byte */
+			if ((u = utf8_printable((const unsigned char *)s)) > 0 &&
+			    n + u < outsz) {
+				memcpy(out + n, s, u);
+				n += u;
+				s += u;
+			} else {
+				out[n++] = '?';
+				s++;
+			}
+			continue;
+		}
+		out[n++] = (c < 0x20 || c == 0x7f) ? '?' :
+		           (c == ' ' && !spaces) ? '_' : (char)c;
+		s++;
 	}
 	out[n] = '\0';
+}
+
+void
+table_clean(char *out, size_t outsz, const char *s, size_t width)
+{
+	clean_text(out, outsz, s, width, 0);
 }
 
 void
@@ -301,6 +356,11 @@ report_denied(FILE *f, const struct scan_result *res)
 		        "environment of %u, exe of %u processes; what is shown comes "
 		        "from what could be read (run as root for all signals)\n",
 		        d->memory, d->maps, d->cwd, d->fds, d->env, d->exe);
-	for (i = 0; i < res->nnotes; i++)
-		fprintf(f, "mailorigin-tracer: %s\n", res->notes[i]);
+	/* notes quote names users chose (binaries, config paths): cleaned */
+	for (i = 0; i < res->nnotes; i++) {
+		char clean[sizeof(res->notes[0]) * 3];
+
+		clean_text(clean, sizeof(clean), res->notes[i], 0, 1);
+		fprintf(f, "mailorigin-tracer: %s\n", clean);
+	}
 }

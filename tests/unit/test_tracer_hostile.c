@@ -21,6 +21,7 @@
 #include "elfsym.h"
 #include "fcgi.h"
 #include "fpm.h"
+#include "report.h"
 
 /* A minimal ELF file with its tables at an odd offset: 1 + headers. */
 static size_t
@@ -251,6 +252,26 @@ test_fpm_conf_untrusted(void **state)
 	rmdir(dir);
 }
 
+static void
+test_table_clean_terminal(void **state)
+{
+	char out[64];
+
+	(void)state;
+	/* C1 controls (8-bit CSI, and U+009B as UTF-8) never reach a terminal */
+	table_clean(out, sizeof(out), "/a\x9b" "2J/\xc2\x9b" "2J.php", 0);
+	assert_string_equal(out, "/a?2J/??2J.php");
+	/* printable UTF-8 is kept whole, broken or overlong UTF-8 is not */
+	table_clean(out, sizeof(out), "/h\xc3\xa9/\xc3/\xc0\xaf/\xe2\x82", 0);
+	assert_string_equal(out, "/h\xc3\xa9/?/?" "?/?" "?");
+	/* a cut never splits a character */
+	table_clean(out, sizeof(out), "/long/long/long/\xc3\xa9\xc3\xa9.php", 9);
+	assert_string_equal(out, "..\xc3\xa9.php");
+	/* small buffers */
+	table_clean(out, 2, "\xc3\xa9", 0);
+	assert_string_equal(out, "?");
+}
+
 int
 main(void)
 {
@@ -261,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_fpm_status_hostile),
 		cmocka_unit_test(test_fcgi_reply_unbounded),
 		cmocka_unit_test(test_fpm_conf_untrusted),
+		cmocka_unit_test(test_table_clean_terminal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
