@@ -41,10 +41,18 @@ static const struct php_layout layouts[] = {
 #define ZEND_USER_FUNCTION 2
 #define ZEND_EVAL_CODE 4
 #define MAX_FRAMES 256
-#define MAX_BINARIES 16
+#define MAX_BINARIES 256                 /* an entry is small: no image kept */
+#define LOAD_BUDGET (1LL << 30)         /* bytes of new binaries read per scan */
 
 static struct php_binary *cache[MAX_BINARIES];
 static size_t ncache;
+static long long load_used;
+
+void
+phpmem_scan_begin(void)
+{
+	load_used = 0;
+}
 
 size_t
 php_layout_count(void)
@@ -197,9 +205,25 @@ binary_get(int dirfd, const struct map_entry *me)
 		    cache[i]->mtime.tv_sec == st.st_mtim.tv_sec &&
 		    cache[i]->mtime.tv_nsec == st.st_mtim.tv_nsec &&
 		    strcmp(cache[i]->path, me->path) == 0) {
+			/* most recently used last: hostile churn evicts itself */
+			b = cache[i];
+			memmove(cache + i, cache + i + 1, (ncache - i - 1) * sizeof(cache[0]));
+			cache[ncache - 1] = b;
 			close(fd);
-			return cache[i];
+			return b;
 		}
+	/*
+	 * Users may run many big files named php-fpm: what one scan reads of
+	 * new binaries is bounded; the rest wait for the next scan.
+	 */
+	if (st.st_size <= ELF_MAX_SIZE &&
+	    load_used + (long long)st.st_size > LOAD_BUDGET) {
+		close(fd);
+		errno = EAGAIN;
+		return NULL;
+	}
+	if (st.st_size <= ELF_MAX_SIZE)
+		load_used += (long long)st.st_size;
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
 		close(fd);
 		return NULL;
@@ -296,6 +320,9 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 		if (me.offset != 0)
 			continue;
 		b = binary_get(dirfd, &me);
+		if (b == NULL && errno == EAGAIN)
+			say(why, whysz, "%s: not read, this scan read enough binaries",
+			    me.path);
 		if (b == NULL)
 			continue;
 		seen = b;

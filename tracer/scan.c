@@ -664,6 +664,7 @@ scan_run(const struct scan_opts *o, struct scan_result *res)
 	res->now = (double)tv.tv_sec + tv.tv_usec / 1e6;
 	if ((d = opendir("/proc")) == NULL)
 		return -1;
+	phpmem_scan_begin();
 	while ((de = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
