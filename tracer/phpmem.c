@@ -171,15 +171,27 @@ static int
 open_mapped(int dirfd, const struct map_entry *me, struct stat *st)
 {
 	char name[64];
-	int fd;
+	int fd, pfd;
 
 	snprintf(name, sizeof(name), "map_files/%llx-%llx",
 	         (unsigned long long)me->start, (unsigned long long)me->end);
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd == -1)
-		fd = open(me->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd == -1)
-		return -1;
+	if (fd == -1) {
+		/* O_PATH first: a device in the file's place is never opened */
+		if ((pfd = open(me->path, O_PATH | O_CLOEXEC)) == -1)
+			return -1;
+		if (fstat(pfd, st) == -1 || !S_ISREG(st->st_mode) ||
+		    (unsigned long)st->st_ino != me->inode) {
+			close(pfd);
+			errno = ESTALE;
+			return -1;
+		}
+		snprintf(name, sizeof(name), "/proc/self/fd/%d", pfd);
+		fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		close(pfd);
+		if (fd == -1)
+			return -1;
+	}
 	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
 	    (unsigned long)st->st_ino != me->inode) {
 		close(fd);
