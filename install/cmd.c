@@ -63,6 +63,8 @@ ctx_open(struct ctx *c)
 		mo_config_defaults(&c->cfg);
 	}
 	rpath(c, c->state, sizeof(c->state), c->cfg.state_dir);
+	snprintf(lock, sizeof(lock), "%s/%s", c->state, MO_INSTALL_LOCK);
+	need_in_root(c, lock);          /* state_dir "/../x", or a symlink out */
 	g = getgrnam(MO_GROUP);
 	mkdirs(c->state, g ? 02770 : 0700, g ? g->gr_gid : (gid_t)-1);
 	snprintf(lock, sizeof(lock), "%s/%s", c->state, MO_INSTALL_LOCK);

@@ -239,6 +239,7 @@ swap_one(struct ctx *c, const struct mo_install_record *r, const struct mo_insta
 
 	rpath(c, rp, sizeof(rp), t->path);
 	rpath(c, rr, sizeof(rr), t->real);
+	need_in_root(c, rp);
 	tmp_name(tmp, sizeof(tmp), rp);
 	(void)unlink(tmp);
 	if (!exists(rr)) {
@@ -286,6 +287,7 @@ restore_one(struct ctx *c, const struct mo_install_record *r, const struct mo_in
 
 	rpath(c, rp, sizeof(rp), t->path);
 	rpath(c, rr, sizeof(rr), t->real);
+	need_in_root(c, rp);
 	tmp_name(tmp, sizeof(tmp), rp);
 	(void)unlink(tmp);
 	if (is_our_link(c, r, t->path) || !exists(rp)) {
@@ -313,6 +315,7 @@ forget_real(struct ctx *c, const struct mo_install_target *t)
 
 	rpath(c, rp, sizeof(rp), t->path);
 	rpath(c, rr, sizeof(rr), t->real);
+	need_in_root(c, rp);
 	if (!exists(rr))
 		return 0;
 	if (!same_file(rp, rr)) {

@@ -52,6 +52,8 @@ int find_tool(const char *name, char *out, size_t outlen);
 int run_tool(char *const argv[], char *out, size_t outlen);
 int write_file_atomic(const char *path, const char *text, size_t len, mode_t mode);
 int same_file(const char *a, const char *b);
+int parent_in_root(const struct ctx *c, const char *rp);
+void need_in_root(const struct ctx *c, const char *rp);
 int exists(const char *path);
 int fsync_parent(const char *path);
 void new_id(char id[17]);

@@ -5,12 +5,14 @@
  * that version running in this root is told to reload (SIGUSR2).
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <bsd/string.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <signal.h>
 #include <stdio.h>
@@ -222,6 +224,7 @@ php_swap(struct ctx *c, const struct mo_install_record *r)
 		err(EX_UNAVAILABLE, "the wrapper %s", w);
 	for (i = 0; i < r->ndropins; i++) {
 		rpath(c, path, sizeof(path), r->dropins[i]);
+		need_in_root(c, path);
 		strlcpy(sapidir, path, sizeof(sapidir));
 		*strstr(sapidir, "/conf.d/") = '\0';
 		effective_value(sapidir, value, sizeof(value));
@@ -237,6 +240,31 @@ php_swap(struct ctx *c, const struct mo_install_record *r)
 	return php_fpm_reload(c, r);
 }
 
+/* Is path a drop-in we wrote: a regular file (not a link) that starts
+ * with our first line?  Anything else at that name is not ours to remove. */
+static int
+is_our_dropin(const char *path)
+{
+	static const char mark[] = "; Written by mailorigin-install swap --mode php";
+	char buf[sizeof(mark)];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			warnx("%s: %s: not removed", path, errno == ELOOP ? "a symlink" : strerror(errno));
+		return 0;
+	}
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof(mark) - 1) : -1;
+	close(fd);
+	if (n != (ssize_t)sizeof(mark) - 1 || memcmp(buf, mark, sizeof(mark) - 1) != 0) {
+		warnx("%s is not a drop-in written by mailorigin-install: not removed", path);
+		return 0;
+	}
+	return 1;
+}
+
 int
 php_revert(struct ctx *c, const struct mo_install_record *r)
 {
@@ -245,6 +273,9 @@ php_revert(struct ctx *c, const struct mo_install_record *r)
 
 	for (i = 0; i < r->ndropins; i++) {
 		rpath(c, path, sizeof(path), r->dropins[i]);
+		need_in_root(c, path);
+		if (!is_our_dropin(path))
+			continue;
 		if (unlink(path) == -1) {
 			if (errno == ENOENT)
 				continue;
@@ -256,11 +287,16 @@ php_revert(struct ctx *c, const struct mo_install_record *r)
 	return php_fpm_reload(c, r);
 }
 
-/* Is pid a php-fpm master of version ver in our mount namespace and root? */
+/* Is pid a php-fpm master of version ver in our mount namespace and root:
+ * run by root, from this root's /usr/sbin/php-fpmVER itself (the same
+ * file), not a process whose command line or executable's name says so
+ * (any user can name a copy "php-fpm8.2" and write its argv). */
 static int
 fpm_master(const struct ctx *c, pid_t pid, const char *ver)
 {
-	char path[64], buf[PATH_MAX], mine[PATH_MAX], want[64];
+	char path[64], buf[PATH_MAX], mine[PATH_MAX], bin[PATH_MAX], inside[64];
+	struct stat exe, want;
+	unsigned long ruid = 1;
 	ssize_t n;
 	FILE *f;
 	size_t k;
@@ -273,12 +309,19 @@ fpm_master(const struct ctx *c, pid_t pid, const char *ver)
 	buf[k] = '\0';
 	if (strncmp(buf, "php-fpm: master process", 23) != 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	if ((n = readlink(path, buf, sizeof(buf) - 1)) == -1)
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
 		return 0;
-	buf[n] = '\0';
-	snprintf(want, sizeof(want), "/php-fpm%s", ver);
-	if (strlen(buf) < strlen(want) || strcmp(buf + strlen(buf) - strlen(want), want) != 0)
+	while (fgets(buf, sizeof(buf), f) != NULL)
+		if (sscanf(buf, "Uid: %lu", &ruid) == 1)
+			break;
+	fclose(f);
+	if (ruid != 0)
+		return 0;
+	snprintf(inside, sizeof(inside), "/usr/sbin/php-fpm%s", ver);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (rpath(c, bin, sizeof(bin), inside) == -1 || stat(bin, &want) == -1 ||
+	    stat(path, &exe) == -1 || exe.st_dev != want.st_dev || exe.st_ino != want.st_ino)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
 	if ((n = readlink(path, buf, sizeof(buf) - 1)) == -1)
@@ -293,6 +336,13 @@ fpm_master(const struct ctx *c, pid_t pid, const char *ver)
 	return realpath(path, buf) != NULL && strcmp(buf, c->root) == 0;
 }
 
+/* A version as the drop-in's path holds it: digits and dots only. */
+static int
+plain_version(const char *v)
+{
+	return v[0] != '\0' && v[0] != '.' && strspn(v, "0123456789.") == strlen(v);
+}
+
 int
 php_fpm_reload(struct ctx *c, const struct mo_install_record *r)
 {
@@ -303,7 +353,8 @@ php_fpm_reload(struct ctx *c, const struct mo_install_record *r)
 
 	for (i = 0; i < r->ndropins; i++) {
 		char ver[32];
-		if (sscanf(r->dropins[i], "/etc/php/%31[^/]/fpm/conf.d/", ver) != 1)
+		if (sscanf(r->dropins[i], "/etc/php/%31[^/]/fpm/conf.d/", ver) != 1 ||
+		    !plain_version(ver))
 			continue;
 		for (j = 0; j < nv && strcmp(vers[j], ver) != 0; j++)
 			;
@@ -314,15 +365,24 @@ php_fpm_reload(struct ctx *c, const struct mo_install_record *r)
 		return 0;
 	while ((d = readdir(dir)) != NULL) {
 		pid_t pid = (pid_t)atoi(d->d_name);
+		int pidfd;
+
 		if (pid <= 0)
+			continue;
+		/* the process is pinned before it is looked at: if it goes and
+		 * its pid is reused meanwhile, the signal fails (ESRCH) instead
+		 * of reaching the newcomer */
+		if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
 			continue;
 		for (j = 0; j < nv; j++)
 			if (fpm_master(c, pid, vers[j])) {
-				if (kill(pid, SIGUSR2) == 0)
+				if (syscall(SYS_pidfd_send_signal, pidfd, SIGUSR2, NULL, 0) == 0)
 					say(c, "told php-fpm%s (pid %d) to reload", vers[j], (int)pid);
 				else
 					warn("cannot signal php-fpm%s (pid %d)", vers[j], (int)pid);
+				break;
 			}
+		close(pidfd);
 	}
 	closedir(dir);
 	return 0;

@@ -182,6 +182,39 @@ write_file_atomic(const char *path, const char *text, size_t len, mode_t mode)
 	return fsync_parent(path);
 }
 
+/* Does the folder of rp (a path under the root, as rpath made it) resolve
+ * inside the root?  A tree under --root may hold symlinks ("usr/sbin" ->
+ * "/usr/sbin", "conf.d" -> "/etc") that would make us change the host's
+ * files instead.  Always true without --root. */
+int
+parent_in_root(const struct ctx *c, const char *rp)
+{
+	char dir[PATH_MAX], real[PATH_MAX], *slash;
+	size_t n = strlen(c->root);
+
+	if (strcmp(c->root, "/") == 0)
+		return 1;
+	strlcpy(dir, rp, sizeof(dir));
+	/* the deepest folder that exists: what is made below it follows it */
+	do {
+		if ((slash = strrchr(dir, '/')) == NULL)
+			return 0;
+		*slash = '\0';
+	} while (realpath(dir[0] ? dir : "/", real) == NULL && errno == ENOENT);
+	if (realpath(dir[0] ? dir : "/", real) == NULL)
+		return 0;
+	return strncmp(real, c->root, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
+/* The same, or die naming the path. */
+void
+need_in_root(const struct ctx *c, const char *rp)
+{
+	if (!parent_in_root(c, rp))
+		errx(EX_CANTCREAT, "%s: its folder resolves outside --root %s (a symlink?): "
+		    "not touching it", rp, c->root);
+}
+
 int
 same_file(const char *a, const char *b)
 {

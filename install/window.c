@@ -197,6 +197,8 @@ unit_paths(const struct ctx *c, char *svc, char *tmr)
 {
 	rpath(c, svc, PATH_MAX, "/etc/systemd/system/" UNIT_NAME ".service");
 	rpath(c, tmr, PATH_MAX, "/etc/systemd/system/" UNIT_NAME ".timer");
+	need_in_root(c, svc);
+	need_in_root(c, tmr);
 }
 
 static void
@@ -320,6 +322,7 @@ schedule_none(struct ctx *c, struct mo_install_record *r)
 
 	rpath(c, dir, sizeof(dir), "/etc/cron.d");
 	rpath(c, file, sizeof(file), "/etc/cron.d/" CRON_NAME);
+	need_in_root(c, file);
 	if (exists(dir)) {
 		if (cron_text(text, sizeof(text), c->self, "/") == -1 ||
 		    write_file_atomic(file, text, strlen(text), 0644) == -1)
@@ -357,6 +360,15 @@ scheduled(const struct ctx *c, const struct mo_install_record *r)
 	return strstr(buf, "mailorigin-install") != NULL;
 }
 
+/* Can path go into a shell command line (the at job, the cron.d entry)
+ * and a unit's ExecStart as it is: no quoting needed, no "%"? */
+static int
+plain_path(const char *path)
+{
+	return path[0] == '/' && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/._+-,:@") == strlen(path);
+}
+
 /* Before anything is recorded: can the chosen way end the window here? */
 int
 window_preflight(const struct ctx *c, time_t until)
@@ -366,6 +378,13 @@ window_preflight(const struct ctx *c, time_t until)
 
 	if (until == 0)
 		return 0;
+	/* at runs its job with /bin/sh and cron its line: a --root or a
+	 * program path with a space, quote, ";" or "$(...)" would be cut or
+	 * run as a command by root */
+	if (!plain_path(c->root) || !plain_path(c->self))
+		errx(EX_USAGE, "--for: %s holds characters that cannot go into the revert's "
+		    "command line (only letters, digits and / . _ + - , : @)",
+		    !plain_path(c->root) ? "--root" : "this program's path");
 	if (strcmp(how, "systemd") == 0 && find_tool("systemctl", tool, sizeof(tool)) == -1)
 		errx(EX_UNAVAILABLE, "--timer systemd: systemctl not found");
 	if (strcmp(how, "at") == 0 && find_tool("at", tool, sizeof(tool)) == -1)
@@ -417,7 +436,7 @@ window_cancel(struct ctx *c, const struct mo_install_record *r)
 		step(c, "atrm %s", r->timer_ref);
 	}
 	rpath(c, a, sizeof(a), "/etc/cron.d/" CRON_NAME);
-	if (unlink(a) == 0) {
+	if (parent_in_root(c, a) && unlink(a) == 0) {
 		fsync_parent(a);
 		step(c, "remove cron.d entry");
 	}

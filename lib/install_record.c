@@ -70,7 +70,10 @@ bad(char *err, size_t errlen, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(err, errlen, "%s line %d: %s", MO_INSTALL_RECORD, line, msg);
+	if (line > 0)
+		snprintf(err, errlen, "%s line %d: %s", MO_INSTALL_RECORD, line, msg);
+	else
+		snprintf(err, errlen, "%s: %s", MO_INSTALL_RECORD, msg);
 	errno = EINVAL;
 	return -1;
 }
@@ -188,6 +191,83 @@ mo_install_record_parse(struct mo_install_record *r, const char *buf, size_t len
 	for (i = 0; i < r->ntargets; i++)
 		if (r->targets[i].path[0] != '/' || r->targets[i].real[0] != '/')
 			return bad(err, errlen, lineno, "target %zu lacks an absolute path or real", i + 1);
+	return mo_install_record_check(r, err, errlen);
+}
+
+/* The files a swap may touch, by mode (install/files.c swaps these). */
+static const char *const system_targets[] = { "/usr/sbin/sendmail", "/usr/lib/sendmail", NULL };
+static const char *const qmail_targets[] = { "/var/qmail/bin/sendmail", NULL };
+static const char *const dropin_sapis[] = { "apache2", "cgi", "cli", "fpm", NULL };
+
+static int
+listed(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* /etc/php/VERSION/SAPI/conf.d/zz-mailorigin.ini, VERSION one plain name */
+static int
+dropin_ok(const char *p)
+{
+	static const char head[] = "/etc/php/", tail[] = "/conf.d/zz-mailorigin.ini";
+	const char *ver = p + sizeof(head) - 1, *slash, *sapi_end;
+	char sapi[16];
+	size_t n;
+
+	if (strncmp(p, head, sizeof(head) - 1) != 0 || (slash = strchr(ver, '/')) == NULL ||
+	    slash == ver || strspn(ver, "0123456789.") != (size_t)(slash - ver) ||
+	    (slash - ver == 1 && ver[0] == '.') || (slash - ver == 2 && strncmp(ver, "..", 2) == 0))
+		return 0;
+	if ((sapi_end = strchr(slash + 1, '/')) == NULL ||
+	    (n = (size_t)(sapi_end - slash - 1)) >= sizeof(sapi))
+		return 0;
+	memcpy(sapi, slash + 1, n);
+	sapi[n] = '\0';
+	return listed(sapi, dropin_sapis) && strcmp(sapi_end, tail) == 0;
+}
+
+static int
+no_dots(const char *p)
+{
+	return strstr(p, "/../") == NULL && strstr(p, "/./") == NULL &&
+	    (strlen(p) < 3 || strcmp(p + strlen(p) - 3, "/..") != 0);
+}
+
+int
+mo_install_record_check(const struct mo_install_record *r, char *err, size_t errlen)
+{
+	const char *const *allowed = r->mode == MO_SWAP_SYSTEM ? system_targets :
+	    r->mode == MO_SWAP_QMAIL ? qmail_targets : NULL;
+	char real[PATH_MAX];
+	size_t i;
+
+	/* a revert renames and unlinks what the record names: only the
+	 * names a swap makes are believed, whatever the file says */
+	for (i = 0; i < r->ntargets; i++) {
+		const struct mo_install_target *t = &r->targets[i];
+		if (allowed == NULL || !listed(t->path, allowed))
+			return bad(err, errlen, 0, "target %s is not a file a %s swap changes", t->path,
+			    mo_swap_mode_name(r->mode));
+		snprintf(real, sizeof(real), "%s%s", t->path, MO_REAL_SUFFIX);
+		if (strcmp(t->real, real) != 0)
+			return bad(err, errlen, 0, "real %s of target %s is not %s", t->real, t->path, real);
+	}
+	for (i = 0; i < r->ndropins; i++)
+		if (!dropin_ok(r->dropins[i]))
+			return bad(err, errlen, 0, "dropin %s is not a PHP conf.d drop-in of ours",
+			    r->dropins[i]);
+	if (r->root[0] != '/' || !no_dots(r->root) ||
+	    (r->wrapper[0] != '\0' && (r->wrapper[0] != '/' || !no_dots(r->wrapper))))
+		return bad(err, errlen, 0, "root and wrapper must be absolute paths without . or ..");
+	if (r->timer[0] != '\0' && strcmp(r->timer, "none") != 0 && strcmp(r->timer, "systemd") != 0 &&
+	    strcmp(r->timer, "at") != 0)
+		return bad(err, errlen, 0, "unknown timer \"%s\"", r->timer);
+	if (r->timer_ref[0] != '\0' && strcmp(r->timer, "systemd") != 0 &&
+	    strspn(r->timer_ref, "0123456789") != strlen(r->timer_ref))
+		return bad(err, errlen, 0, "timer_ref \"%s\" is not a number", r->timer_ref);
 	return 0;
 }
 

@@ -68,6 +68,13 @@ const char *mo_swap_phase_name(enum mo_swap_phase p);
 /* Parse a record held in buf[0..len).  On error -1 with err filled. */
 int mo_install_record_parse(struct mo_install_record *r, const char *buf, size_t len,
     char *err, size_t errlen);
+/* Is r a record that a swap can have written: targets only the sendmail
+ * files of its mode, each real one beside it (PATH.mailorigin-real),
+ * drop-ins only /etc/php/VERSION/SAPI/conf.d/zz-mailorigin.ini, absolute
+ * root and wrapper without "." or "..", a known timer.  A damaged or
+ * edited record must never make a revert rename or unlink another file.
+ * mo_install_record_parse() calls it; 0, or -1 with err. */
+int mo_install_record_check(const struct mo_install_record *r, char *err, size_t errlen);
 /* Format r into buf; returns the length, or -1 when it does not fit or a
  * value holds a newline. */
 int mo_install_record_format(const struct mo_install_record *r, char *buf, size_t cap);

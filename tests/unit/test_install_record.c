@@ -85,6 +85,24 @@ test_refused(void **state)
 		"version=1\nmode=system\nphase=swapped\nuntil=soon\n",
 		"version=1\nmode=system\nphase=swapped\ngarbage\n",
 		"version=1\nmode=system\nphase=swapped\ntarget=relative\nreal=/x\n",
+		/* damaged: a revert would unlink /etc/passwd (real = target) */
+		"version=1\nmode=system\nphase=swapped\ntarget=/etc/passwd\nreal=/etc/passwd\n",
+		"version=1\nmode=system\nphase=swapped\ntarget=/usr/sbin/sendmail\nreal=/etc/shadow\n",
+		"version=1\nmode=system\nphase=swapped\ntarget=/usr/sbin/sendmail\nreal=/usr/sbin/sendmail\n",
+		"version=1\nmode=qmail\nphase=swapped\ntarget=/usr/sbin/sendmail\n"
+		    "real=/usr/sbin/sendmail.mailorigin-real\n",
+		"version=1\nmode=system\nphase=swapped\ntarget=/usr/sbin/../../etc/passwd\n"
+		    "real=/usr/sbin/../../etc/passwd.mailorigin-real\n",
+		/* drop-ins: only ours, in a PHP conf.d */
+		"version=1\nmode=php\nphase=swapped\ndropin=/etc/passwd\n",
+		"version=1\nmode=php\nphase=swapped\ndropin=/etc/php/8.2/fpm/conf.d/10-opcache.ini\n",
+		"version=1\nmode=php\nphase=swapped\ndropin=/etc/php/../../etc/fpm/conf.d/zz-mailorigin.ini\n",
+		"version=1\nmode=php\nphase=swapped\ndropin=/etc/php/8.2/x/../fpm/conf.d/zz-mailorigin.ini\n",
+		"version=1\nmode=php\nphase=swapped\ndropin=/etc/php/8.2/fpm/pool.d/zz-mailorigin.ini\n",
+		"version=1\nmode=php\nphase=swapped\nroot=/srv/../etc\n",
+		"version=1\nmode=php\nphase=swapped\nroot=relative\n",
+		"version=1\nmode=php\nphase=swapped\ntimer=cron\n",
+		"version=1\nmode=php\nphase=swapped\ntimer=at\ntimer_ref=-q\n",
 	};
 	struct mo_install_record r;
 	char err[256];
@@ -95,6 +113,30 @@ test_refused(void **state)
 		err[0] = '\0';
 		assert_int_equal(-1, mo_install_record_parse(&r, bad[i], strlen(bad[i]), err, sizeof(err)));
 		assert_non_null(strstr(err, MO_INSTALL_RECORD));
+	}
+}
+
+static void
+test_accepted(void **state)
+{
+	static const char *const good[] = {
+		"version=1\nmode=system\nphase=swapped\ntarget=/usr/sbin/sendmail\n"
+		    "real=/usr/sbin/sendmail.mailorigin-real\ndpkg=1\ntarget=/usr/lib/sendmail\n"
+		    "real=/usr/lib/sendmail.mailorigin-real\ndpkg=0\ntimer=at\ntimer_ref=12\n",
+		"version=1\nmode=qmail\nphase=swapping\ntarget=/var/qmail/bin/sendmail\n"
+		    "real=/var/qmail/bin/sendmail.mailorigin-real\nroot=/srv/r\n",
+		"version=1\nmode=php\nphase=reverting\ndropin=/etc/php/8.2/fpm/conf.d/zz-mailorigin.ini\n"
+		    "dropin=/etc/php/7.4/apache2/conf.d/zz-mailorigin.ini\ntimer=systemd\n"
+		    "timer_ref=mailorigin-revert.timer\n",
+	};
+	struct mo_install_record r;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(0, mo_install_record_parse(&r, good[i], strlen(good[i]), err, sizeof(err)));
 	}
 }
 
@@ -279,6 +321,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_apply),
