@@ -40,6 +40,29 @@ file_size(uint32_t nslots)
 	return HEADER + (size_t)nslots * sizeof(struct mo_limitdb_slot);
 }
 
+/* flock(), but never waiting more than LOCK_WAIT_NS: a caller may stop a
+ * wrapper (SIGSTOP) while it holds the lock, and must not freeze every
+ * other wrapper on the machine with it. */
+static int
+lock_bounded(int fd, int how)
+{
+	int64_t deadline = mo_now_ns() + LOCK_WAIT_NS;
+	struct timespec pause = { 0, 50000 };
+
+	while (flock(fd, how | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (mo_now_ns() > deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 10000000)
+			pause.tv_nsec *= 2;
+	}
+	return 0;
+}
+
 /* Under the exclusive lock: give an empty file its header. */
 static int
 init_file(int fd)
@@ -71,7 +94,7 @@ mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_
 		goto fail;
 	}
 	if (st.st_size == 0) {
-		if (flock(db->fd, LOCK_EX) == -1)
+		if (lock_bounded(db->fd, LOCK_EX) == -1)
 			goto fail_errno;
 		if (fstat(db->fd, &st) == 0 && st.st_size == 0 && init_file(db->fd) == -1) {
 			flock(db->fd, LOCK_UN);
@@ -203,29 +226,6 @@ rescale(struct mo_limitdb_slot *s, const struct mo_window *w, int64_t now)
 	s->n = w->n;
 }
 
-/* flock(), but never waiting more than LOCK_WAIT_NS: a caller may stop a
- * wrapper (SIGSTOP) while it holds the lock, and must not freeze every
- * other wrapper on the machine with it. */
-static int
-lock_bounded(int fd, int how)
-{
-	int64_t deadline = mo_now_ns() + LOCK_WAIT_NS;
-	struct timespec pause = { 0, 50000 };
-
-	while (flock(fd, how | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return -1;
-		if (mo_now_ns() > deadline) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 10000000)
-			pause.tv_nsec *= 2;
-	}
-	return 0;
-}
-
 int
 mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t n,
     int64_t now, struct mo_verdict *v)
@@ -278,7 +278,7 @@ mo_limitdb_each(struct mo_limitdb *db,
 	uint32_t i;
 	int rc = 0;
 
-	if (flock(db->fd, LOCK_SH) == -1)
+	if (lock_bounded(db->fd, LOCK_SH) == -1)
 		return -1;
 	for (i = 0; i < db->nslots && rc == 0; i++)
 		if (db->slots[i].hash != 0)
@@ -293,11 +293,13 @@ mo_limitdb_reset(struct mo_limitdb *db, const char *key)
 	uint32_t i;
 	int count = 0;
 
-	if (flock(db->fd, LOCK_EX) == -1)
+	if (lock_bounded(db->fd, LOCK_EX) == -1)
 		return -1;
 	for (i = 0; i < db->nslots; i++) {
 		struct mo_limitdb_slot *s = &db->slots[i];
-		if (s->hash != 0 && strcmp(s->key, key) == 0) {
+		/* the table is shared: a key need not hold its NUL */
+		if (s->hash != 0 && memchr(s->key, '\0', sizeof(s->key)) != NULL &&
+		    strcmp(s->key, key) == 0) {
 			s->tat = 0;
 			s->warned_until = 0;
 			count++;

@@ -55,7 +55,9 @@ int mo_limitdb_decide(struct mo_limitdb *db, const struct mo_cell *cells, size_t
     int64_t now, struct mo_verdict *v);
 
 /* Every cell in use, under a shared lock; fn returns non-zero to stop,
- * and that value is returned (-1 when the lock fails). */
+ * and that value is returned (-1 when the lock fails: ETIMEDOUT after a
+ * few seconds, as for every lock of the store).  A cell's key is the
+ * table's bytes: a reader must not trust it to hold its NUL. */
 int mo_limitdb_each(struct mo_limitdb *db,
     int (*fn)(const struct mo_limitdb_slot *s, void *ctx), void *ctx);
 /* Forget the counters of key (all units and windows); returns how many. */
