@@ -48,6 +48,7 @@ LIMITS_BENCH := $(BUILD)/bench/limits-bench
 all: programs
 
 include $(sort $(wildcard */module.mk))
+include tests/fuzz/module.mk
 
 programs: $(PROGRAMS)
 

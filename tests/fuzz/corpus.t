@@ -22,13 +22,14 @@ flags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
        $(pkg-config --cflags libbsd))
 libs=($(pkg-config --libs libbsd) -lm)
 srcs=(tracer/elfsym.c tracer/procfs.c tracer/fcgi.c tracer/fpm.c tracer/classify.c
-      tracer/vhost.c tracer/say.c tests/fuzz/driver.c)
+      tracer/vhost.c tracer/say.c lib/stamp.c lib/rcpt.c lib/escape.c lib/options.c
+      tests/fuzz/driver.c)
 
 # Objects, rebuilt when their source or any tracer header is newer.
 build_obj() {   # build_obj SRC -> prints nothing, exit status
 	local src=$1 obj=$out/$(basename "${1%.c}").o h
 	if [ -f "$obj" ] && [ "$obj" -nt "$src" ]; then
-		for h in tracer/*.h tracer/phpmem.c; do
+		for h in tracer/*.h lib/*.h tracer/phpmem.c; do
 			[ "$h" -nt "$obj" ] && break
 		done
 		[ "$h" -nt "$obj" ] || return 0

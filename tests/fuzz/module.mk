@@ -1,4 +1,5 @@
-# Fuzzing the tracer's parsers of what hostile local users control.
+# Fuzzing the parsers of what hostile local users control: the tracer's
+# (it runs as root) and the setgid wrapper's (fuzz_wrapper.c).
 # Not part of `make` or `make check`'s build (tests/fuzz/corpus.t replays the
 # corpora there); `make fuzz FUZZ_SECONDS=60` builds every harness with
 # libFuzzer, ASan and UBSan and runs each for that long on its seed corpus.
@@ -8,7 +9,8 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # phpmem.c is not listed: fuzz_phpmem.c includes it with its own reader.
-FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c classify.c vhost.c say.c)
+FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c classify.c vhost.c say.c) \
+                $(addprefix lib/,stamp.c rcpt.c escape.c options.c)
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -D_GNU_SOURCE -Ilib -Itracer $(PKG_CFLAGS)
