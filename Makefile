@@ -78,7 +78,7 @@ check: all unit
 check-unit: unit
 	tests/run --unit-only
 
-bench: all $(LIMITS_BENCH)
+bench: all $(LIMITS_BENCH) $(BENCHES)
 	bench/run
 
 deps:

@@ -4,6 +4,7 @@
  */
 #include <elf.h>
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 
 #include "elfsym.h"
 #include "report.h"
+#include "config.h"
 #include "scan.h"
 #include "watch.h"
 
@@ -152,6 +154,27 @@ parse_args(int argc, char **argv, struct options *o)
 	o->scan.fpm_confs = o->confs;
 }
 
+/* mailorigin.conf's vhost rules (MAILORIGIN_CONF names another file), so
+ * that the tracer names a site as the wrapper's log does.  A file that is
+ * missing is no matter; one that is refused or broken is said once. */
+static void
+load_vhost_rules(struct options *o)
+{
+	static struct mo_config conf;
+	const char *path = getenv("MAILORIGIN_CONF");
+	char err[512];
+
+	if (path == NULL || path[0] == '\0')
+		path = MO_CONF_PATH;
+	mo_config_defaults(&conf);
+	if (mo_config_load(&conf, path, 0, err, sizeof(err)) == -1) {
+		if (errno != ENOENT)
+			warnx("note: %s; its vhost rules are not used", err);
+		return;
+	}
+	o->scan.conf = &conf;
+}
+
 /* --symbols: the dynamic symbols as the tracer reads them. */
 static int
 print_symbols(const char *path)
@@ -279,6 +302,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (o.symbols != NULL)
 		return print_symbols(o.symbols);
+	load_vhost_rules(&o);
 	rc = o.watch ? watch_loop(&o) : one_shot(&o);
 	phpmem_cache_free();
 	return rc;

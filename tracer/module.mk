@@ -12,7 +12,7 @@ $(BUILD)/tracer/%.o: tracer/%.c $(wildcard tracer/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(TRACER): $(BUILD)/tracer/main.o $(TRACER_OBJS_NO_MAIN)
+$(TRACER): $(BUILD)/tracer/main.o $(TRACER_OBJS_NO_MAIN) $(LIBMO)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(TRACER_LIBS)
 
 # Unit tests of the tracer link its objects (main.c aside).
@@ -25,9 +25,9 @@ $(TRACER_UNIT): $(BUILD)/tests/%: tests/unit/%.c $(TRACER_OBJS_NO_MAIN) $(LIBMO)
 # and by tests/tracer/lib.sh.
 TRACER_FCGI_GET := $(BUILD)/tests/tracer-fcgi-get
 UNIT_TESTS += $(TRACER_FCGI_GET)
-$(TRACER_FCGI_GET): tests/tracer/fcgi-get.c $(TRACER_OBJS_NO_MAIN)
+$(TRACER_FCGI_GET): tests/tracer/fcgi-get.c $(TRACER_OBJS_NO_MAIN) $(LIBMO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itracer -o $@ $< $(TRACER_OBJS_NO_MAIN) $(ALL_LDFLAGS) $(TRACER_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itracer -o $@ $< $(TRACER_OBJS_NO_MAIN) $(LIBMO) $(ALL_LDFLAGS) $(TRACER_LIBS)
 
 install-tracer: install-common
 	install -m 0755 $(TRACER) $(DESTDIR)$(SBINDIR)/mailorigin-tracer
@@ -37,6 +37,6 @@ install-tracer: install-common
 # The memory signal's per-sample cost, for bench/tracer-bench.
 TRACER_SAMPLE := $(BUILD)/bench/tracer-sample
 BENCHES += $(TRACER_SAMPLE)
-$(TRACER_SAMPLE): bench/tracer-sample.c $(TRACER_OBJS_NO_MAIN)
+$(TRACER_SAMPLE): bench/tracer-sample.c $(TRACER_OBJS_NO_MAIN) $(LIBMO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itracer -o $@ $< $(TRACER_OBJS_NO_MAIN) $(ALL_LDFLAGS) $(TRACER_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itracer -o $@ $< $(TRACER_OBJS_NO_MAIN) $(LIBMO) $(ALL_LDFLAGS) $(TRACER_LIBS)

@@ -14,6 +14,7 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
+#include "config.h"
 #include "scan.h"
 #include "say.h"
 #include "vhost.h"
@@ -188,7 +189,8 @@ decide_signals(struct traced *t)
 }
 
 void
-trace_decide(struct traced *t, const char *const *roots, size_t nroots,
+trace_decide(struct traced *t, const struct mo_config *conf,
+    const char *const *roots, size_t nroots,
              double uptime, long clk_tck)
 {
 	const struct signals *s = &t->sig;
@@ -206,7 +208,9 @@ trace_decide(struct traced *t, const char *const *roots, size_t nroots,
 		return;
 	if (s->env_ok && s->env_host[0] != '\0' && t->sapi == SAPI_CGI)
 		strlcpy(t->vhost, s->env_host, sizeof(t->vhost));
-	else if (t->script[0] == '/')
+	else if (t->script[0] == '/' && (conf == NULL ||
+	    mo_vhost_match(conf, t->script, t->vhost, sizeof(t->vhost)) == NULL))
+		/* the wrapper's rules first, so that both name a site alike */
 		(void)vhost_from_path(t->script, roots, nroots, t->vhost, sizeof(t->vhost));
 	if (s->status_ok && s->status.duration_us > 0)
 		t->running_for = (double)s->status.duration_us / 1e6;
@@ -682,7 +686,7 @@ scan_run(const struct scan_opts *o, struct scan_result *res)
 	if (o->status)
 		status_pages(&w);
 	for (i = 0; i < res->nt; i++)
-		trace_decide(&res->t[i], o->vhost_roots, o->nvhost_roots, uptime, tck);
+		trace_decide(&res->t[i], o->conf, o->vhost_roots, o->nvhost_roots, uptime, tck);
 	mail_chains(&w, uptime, tck);
 	free(w.all);
 	free(w.masters);

@@ -85,8 +85,11 @@ struct mailproc {
 	double running_for;
 };
 
+struct mo_config;
+
 struct scan_opts {
 	int memory, status, cwd, fds, env;  /* signals enabled */
+	const struct mo_config *conf;       /* mailorigin.conf's vhost rules, or NULL */
 	int status_timeout_ms;
 	const char *const *vhost_roots;
 	size_t nvhost_roots;
@@ -112,7 +115,8 @@ struct scan_result {
 };
 
 /* Decide from T->sig (and T->sapi, T->pi) into T's decision fields. */
-void trace_decide(struct traced *t, const char *const *roots, size_t nroots,
+void trace_decide(struct traced *t, const struct mo_config *conf,
+    const char *const *roots, size_t nroots,
                   double uptime, long clk_tck);
 
 int scan_run(const struct scan_opts *opts, struct scan_result *res);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "phpmem.h"
+#include "config.h"
 #include "scan.h"
 #include "watch.h"
 
@@ -215,7 +216,42 @@ decide(struct traced *t)
 {
 	const char *roots[] = { "/srv" };
 
-	trace_decide(t, roots, 1, 10.0, 100);
+	trace_decide(t, NULL, roots, 1, 10.0, 100);
+}
+
+/* mailorigin.conf's vhost rules name the site as the wrapper does; the
+ * tracer's own roots only when no rule matches. */
+static void
+test_decide_vhost_rules(void **state)
+{
+	static const char text[] =
+	    "vhosts = ( { path = \"/srv/*/\"; },\n"
+	    "           { path = \"/var/www/shop/\"; name = \"shop.example\"; } );\n";
+	const char *roots[] = { "/srv" };
+	struct mo_config conf;
+	struct traced *t;
+	char err[256];
+	FILE *fp = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	(void)state;
+	mo_config_defaults(&conf);
+	assert_int_equal(mo_config_read(&conf, fp, "t", err, sizeof(err)), 0);
+	fclose(fp);
+	t = fresh(SAPI_FPM);
+	t->sig.status_ok = 1;
+	strcpy(t->sig.status.state, "Running");
+	strcpy(t->sig.status.script, "/var/www/shop/index.php");
+	trace_decide(t, &conf, roots, 1, 10.0, 100);
+	assert_string_equal(t->script, "/var/www/shop/index.php");
+	assert_string_equal(t->vhost, "shop.example");
+	/* no rule: the tracer's roots; with no config at all, the same */
+	t = fresh(SAPI_FPM);
+	t->sig.status_ok = 1;
+	strcpy(t->sig.status.state, "Running");
+	strcpy(t->sig.status.script, "/srv/site/index.php");
+	trace_decide(t, &conf, roots, 1, 10.0, 100);
+	assert_string_equal(t->vhost, "site");
+	mo_config_free(&conf);
 }
 
 static void
@@ -388,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_sample_insane),
 		cmocka_unit_test(test_sample_unreadable),
 		cmocka_unit_test(test_decide_order),
+		cmocka_unit_test(test_decide_vhost_rules),
 		cmocka_unit_test(test_decide_cgi_cli),
 		cmocka_unit_test(test_watch_counts),
 	};
