@@ -34,13 +34,22 @@ read_small(const char *path, char *buf, size_t cap)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
-	while ((size_t)total < cap &&
-	    ((n = read(fd, buf + total, cap - (size_t)total)) > 0 || (n == -1 && errno == EINTR)))
-		if (n > 0)
-			total += n;
+	/* a short read is the end: these files come out in one read */
+	while ((size_t)total < cap) {
+		n = read(fd, buf + total, cap - (size_t)total);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += n;
+		if ((size_t)n < cap - (size_t)(total - n))
+			break;
+	}
 	close(fd);
 	return total;
 }
+
+static int proc_read_stat(const char *procroot, pid_t pid, struct mo_proc *p);
 
 void
 mo_proc_read_exe(const char *procroot, struct mo_proc *p)
@@ -57,6 +66,31 @@ mo_proc_read_exe(const char *procroot, struct mo_proc *p)
 
 int
 mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p, int with_exe)
+{
+	if (proc_read_stat(procroot, pid, p) == -1)
+		return -1;
+	if (with_exe)
+		mo_proc_read_exe(procroot, p);
+	mo_proc_read_cmdline(procroot, p);
+	return 0;
+}
+
+void
+mo_proc_read_cmdline(const char *procroot, struct mo_proc *p)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/cmdline", procroot, (int)p->pid);
+	if ((n = read_small(path, p->cmdline, sizeof(p->cmdline) - 1)) < 0)
+		n = 0;
+	p->cmdline[n] = '\0';
+	p->cmdline_len = (size_t)n;
+}
+
+/* stat alone: comm and ppid. */
+static int
+proc_read_stat(const char *procroot, pid_t pid, struct mo_proc *p)
 {
 	char path[PATH_MAX], stat[1024];
 	const char *open_paren, *close_paren;
@@ -79,15 +113,6 @@ mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p, int with_exe)
 	if ((size_t)n >= sizeof(p->comm))
 		n = sizeof(p->comm) - 1;
 	memcpy(p->comm, open_paren + 1, (size_t)n);
-
-	if (with_exe)
-		mo_proc_read_exe(procroot, p);
-
-	snprintf(path, sizeof(path), "%s/%d/cmdline", procroot, (int)pid);
-	if ((n = read_small(path, p->cmdline, sizeof(p->cmdline) - 1)) < 0)
-		n = 0;
-	p->cmdline[n] = '\0';
-	p->cmdline_len = (size_t)n;
 	return 0;
 }
 
@@ -246,9 +271,14 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 	own_cwd(o->cwd, sizeof(o->cwd));
 
 	for (depth = 0; depth < CHAIN_DEPTH && pid > 1; depth++) {
-		if (mo_proc_read(procroot, pid, &p, 0) == -1)
+		if (proc_read_stat(procroot, pid, &p) == -1)
 			break;
 		chain_add(o, &p);
+		if (is_shell(&p)) {     /* by its name: nothing more to read */
+			pid = p.ppid;
+			continue;
+		}
+		mo_proc_read_cmdline(procroot, &p);
 		/* classified by its command line and name; the exe is read only
 		 * for the process that is kept */
 		if ((o->sapi = mo_sapi_of(&p, o->pool, sizeof(o->pool))) != MO_SAPI_UNKNOWN) {
@@ -260,13 +290,10 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 			break;
 		}
 		/* the first program that is neither PHP nor a shell sent it */
-		if (!is_shell(&p)) {
-			mo_proc_read_exe(procroot, &p);
-			first_other = p;
-			have_other = 1;
-			break;
-		}
-		pid = p.ppid;
+		mo_proc_read_exe(procroot, &p);
+		first_other = p;
+		have_other = 1;
+		break;
 	}
 
 	switch (o->sapi) {

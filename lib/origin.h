@@ -45,6 +45,7 @@ const char *mo_sapi_name(enum mo_sapi s);
  * (a readlink the chain walk saves for the processes it keeps). */
 int mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p, int with_exe);
 void mo_proc_read_exe(const char *procroot, struct mo_proc *p);
+void mo_proc_read_cmdline(const char *procroot, struct mo_proc *p);
 /* The SAPI a process runs, and its FPM pool name into pool. */
 enum mo_sapi mo_sapi_of(const struct mo_proc *p, char *pool, size_t poollen);
 /* The script on a PHP CLI command line, absolute (joined to cwd); -1 if none. */
