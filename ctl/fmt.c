@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "hygiene.h"
 #include "ratelimit.h"
 
 #define NS 1000000000LL
@@ -54,35 +55,6 @@ ctl_safe(const char *s, size_t len)
 	return out;
 }
 
-/* The length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t len)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* no overlong forms, no surrogates, nothing past U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 void
 ctl_put_json(FILE *f, const char *s, size_t len)
 {
@@ -105,7 +77,7 @@ ctl_put_json(FILE *f, const char *s, size_t len)
 			fprintf(f, "\\u%04x", c);
 		else if (c < 0x80)
 			fputc(c, f);
-		else if ((n = utf8_len(p + i, len - i)) > 0) {
+		else if ((n = mo_utf8_len(p + i, len - i, 0)) > 0) {
 			fwrite(p + i, 1, n, f);
 			i += n;
 			continue;

@@ -63,33 +63,16 @@ by_key(const void *a, const void *b)
 	return x->seconds < y->seconds ? -1 : x->seconds > y->seconds;
 }
 
-/* flock(db, how) for at most LOCK_WAIT seconds: a wrapper, which runs as
- * its caller, can be stopped (SIGSTOP) while it holds the lock; ctl says
- * so (EX_TEMPFAIL) instead of waiting for ever.  limitdb's own flock of
- * the same open file then finds the lock taken by us, at once. */
-#define LOCK_WAIT 5
-static int
-lock_store(struct ctl *c, struct mo_limitdb *db, int how)
+/* A failure of the store: a lock held for seconds (a wrapper, which runs
+ * as its caller, stopped while it holds it) is worth a retry. */
+static void
+store_fail(struct ctl *c)
 {
-	struct timespec pause = { 0, 1000000 }, t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (flock(db->fd, how | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			ctl_fail(c, EX_IOERR, "%s: lock: %s", MO_LIMITDB_NAME, strerror(errno));
-			return -1;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec >= LOCK_WAIT) {
-			ctl_fail(c, EX_TEMPFAIL, "%s/%s: locked for %d s by a wrapper (stopped?): "
-			    "try again", c->cfg.state_dir, MO_LIMITDB_NAME, LOCK_WAIT);
-			return -1;
-		}
-		nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 50000000)
-			pause.tv_nsec *= 2;
-	}
-	return 0;
+	if (errno == ETIMEDOUT)
+		ctl_fail(c, EX_TEMPFAIL, "%s/%s: locked for seconds by a wrapper (stopped?): "
+		    "try again", c->cfg.state_dir, MO_LIMITDB_NAME);
+	else
+		ctl_fail(c, EX_IOERR, "%s: %s", MO_LIMITDB_NAME, strerror(errno));
 }
 
 /* Open the store; 0 when there is none yet (nothing counted so far). */
@@ -167,14 +150,10 @@ limits_show(struct ctl *c, int json, int all, const char *key)
 			    MO_LIMITDB_NAME);
 		return c->rc;
 	}
-	if (lock_store(c, &db, LOCK_SH) == -1) {
-		mo_limitdb_close(&db);
-		return c->rc;
-	}
 	now = mo_now_ns();
 	if (mo_limitdb_each(&db, collect, &l) == -1 || (l.n > 0 && l.v == NULL)) {
+		store_fail(c);
 		mo_limitdb_close(&db);
-		ctl_fail(c, EX_IOERR, "%s: %s", MO_LIMITDB_NAME, strerror(errno));
 		return c->rc;
 	}
 	mo_limitdb_close(&db);
@@ -247,17 +226,13 @@ limits_reset(struct ctl *c, const char *key)
 		errx(EX_USAGE, "\"%s\" is not a key: uid:N, user:NAME, vhost:NAME or all", key);
 	if ((rc = open_db(c, &db)) < 0)
 		return c->rc;
-	if (rc > 0 && lock_store(c, &db, LOCK_EX) == -1) {
-		mo_limitdb_close(&db);
-		return c->rc;
-	}
 	n = rc == 0 ? 0 : mo_limitdb_reset(&db, key);
+	if (n < 0)
+		store_fail(c);
 	if (rc > 0)
 		mo_limitdb_close(&db);
-	if (n < 0) {
-		ctl_fail(c, EX_IOERR, "%s: %s", MO_LIMITDB_NAME, strerror(errno));
+	if (n < 0)
 		return c->rc;
-	}
 	mo_line_init(&l);
 	mo_line_kv(&l, "action", "limits-reset");
 	mo_line_kv(&l, "key", key);

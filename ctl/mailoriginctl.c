@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hygiene.h"
 #include "ctl.h"
 #include "escape.h"
 
@@ -61,10 +62,7 @@ ctl_fail(struct ctl *c, int rc, const char *fmt, ...)
 void
 ctl_log(struct ctl *c, int prio, const struct mo_line *l)
 {
-	char line[128 + sizeof(l->buf)], stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int fd, n;
+	int fd;
 
 	if (c->cfg.log_syslog)
 		syslog(prio, "%s", l->buf);
@@ -72,28 +70,16 @@ ctl_log(struct ctl *c, int prio, const struct mo_line *l)
 		return;
 	/* never create it: the wrapper's install makes it, with its group */
 	fd = open(c->cfg.log_file, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1) {
+	if (fd == -1 || mo_line_write(fd, "mailoriginctl", l) == -1)
 		syslog(LOG_ERR, "fault: log file %s: %m", c->cfg.log_file);
-		return;
-	}
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "%s mailoriginctl[%d]: %s\n", stamp, (int)getpid(), l->buf);
-	if (n < 0 || write(fd, line, (size_t)n) != n)
-		syslog(LOG_ERR, "fault: log file %s: %m", c->cfg.log_file);
-	close(fd);
+	if (fd != -1)
+		close(fd);
 }
 
 static void
 startup(void)
 {
-	int fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
-		    open("/dev/null", O_RDWR) != fd)
-			_exit(EX_OSERR);
-	closefrom(3);
+	mo_std_fds();
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	openlog("mailorigin", LOG_PID, LOG_MAIL);

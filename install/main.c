@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hygiene.h"
 #include "install.h"
 
 static const char usage[] =
@@ -35,12 +36,7 @@ static const char usage[] =
 static void
 startup(void)
 {
-	int fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
-			_exit(EX_OSERR);
-	closefrom(3);
+	mo_std_fds();
 	umask(022);
 	signal(SIGPIPE, SIG_IGN);
 }

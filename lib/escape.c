@@ -1,6 +1,9 @@
 /* escape: bounded, clean header values and key=value log fields. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "escape.h"
 
@@ -154,4 +157,25 @@ mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value)
 
 	snprintf(v, sizeof(v), "%llu", value);
 	return mo_line_kv(l, key, v);
+}
+
+int
+mo_line_write(int fd, const char *ident, const struct mo_line *l)
+{
+	char line[128 + sizeof(l->buf)], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, sizeof(line), "%s %s[%d]: %s\n", stamp, ident, (int)getpid(), l->buf);
+	if (n < 0)
+		return -1;
+	if (write(fd, line, (size_t)n) != n) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }

@@ -31,6 +31,11 @@ int mo_line_kv(struct mo_line *l, const char *key, const char *value);
 int mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len);
 int mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value);
 
+/* Append l to the log file fd as one line, "TIME IDENT[PID]: l\n" (UTC),
+ * in one write so that the lines of concurrent writers never mix.
+ * Returns 0, or -1 (errno). */
+int mo_line_write(int fd, const char *ident, const struct mo_line *l);
+
 /* "key=value\n" with value quoted and escaped as mo_line_kvn() does, but
  * never cut: for records that must read back whole (a held message's
  * argv).  dst needs 4 * len + strlen(key) + 5 bytes; returns the length. */

@@ -19,6 +19,7 @@
 #include <bsd/stdlib.h>
 #include <bsd/unistd.h>
 
+#include "hygiene.h"
 #include "elfsym.h"
 #include "report.h"
 #include "config.h"
@@ -54,14 +55,7 @@ usage(FILE *f)
 static void
 startup(void)
 {
-	int fd;
-
-	/* fds 0-2 open, nothing else inherited */
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-	closefrom(3);
+	mo_std_fds();
 	umask(022);
 	signal(SIGPIPE, SIG_DFL);
 }

@@ -6,6 +6,7 @@
 
 #include <bsd/string.h>
 
+#include "hygiene.h"
 #include "report.h"
 #include "say.h"
 
@@ -24,35 +25,6 @@ json_escape(FILE *f, const char *s)
 			fputc(*p, f);
 	}
 	fputc('"', f);
-}
-
-/*
- * Length of the UTF-8 sequence at S when it is one a terminal prints (no
- * C1 control U+0080-U+009F, no overlong form, no surrogate); 0 otherwise.
- */
-static size_t
-utf8_printable(const unsigned char *s)
-{
-	uint32_t cp;
-	size_t n, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;               /* also stops at the NUL */
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < 0xa0 || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
 }
 
 /* table_clean(), keeping spaces when SPACES is set (messages). */
@@ -76,7 +48,7 @@ clean_text(char *out, size_t outsz, const char *s, size_t width, int spaces)
 		unsigned char c = (unsigned char)*s;
 		if (c >= 0x80) {
 			/* a whole printable character, or '?' for each byte */
-			if ((u = utf8_printable((const unsigned char *)s)) > 0 &&
+			if ((u = mo_utf8_len((const unsigned char *)s, strnlen(s, 4), 1)) > 0 &&
 			    n + u < outsz) {
 				memcpy(out + n, s, u);
 				n += u;

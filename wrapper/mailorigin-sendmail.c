@@ -37,6 +37,7 @@
 
 #include "config.h"
 #include "escape.h"
+#include "hygiene.h"
 #include "install_record.h"
 #include "limitdb.h"
 #include "mta.h"
@@ -133,13 +134,7 @@ resource_floor(void)
 static void
 startup(struct wrapper *w)
 {
-	int fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
-		    open("/dev/null", O_RDWR) != fd)
-			_exit(EX_OSERR);
-	closefrom(3);
+	mo_std_fds();
 	memset(w, 0, sizeof(*w));
 	w->caller_umask = umask(007);   /* the state is the group's, never others' */
 	signal(SIGPIPE, SIG_IGN);
@@ -156,20 +151,9 @@ startup(struct wrapper *w)
 static void
 log_line(struct wrapper *w, int prio, const struct mo_line *l)
 {
-	char line[128 + sizeof(l->buf)], stamp[32];
-	struct tm tm;
-	time_t now = time(NULL);
-	int n;
-
 	if (w->cfg.log_syslog)
 		syslog(prio, "%s", l->buf);
-	if (w->logfd == -1)
-		return;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "%s mailorigin[%d]: %s\n", stamp, (int)getpid(), l->buf);
-	/* one write, so that lines of concurrent wrappers never interleave */
-	if (n < 0 || write(w->logfd, line, (size_t)n) != n)
+	if (w->logfd != -1 && mo_line_write(w->logfd, "mailorigin", l) == -1)
 		syslog(LOG_ERR, "fault: log file %s: %m", w->cfg.log_file);
 }
 
