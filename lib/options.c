@@ -12,7 +12,7 @@ const char mo_sendmail_usage[] =
     "usage: mailorigin-sendmail [-Gimntvx] [-B type] [-F name] [-f sender]\n"
     "           [-N dsn] [-R ret] [-r sender] [-V envid] [-o opt] [-p proto]\n"
     "           [-t] [--] [recipient ...]\n"
-    "       mailorigin-sendmail -bp | -bi | -I | -bs | -bv | -q[interval]\n"
+    "       mailorigin-sendmail -bp | -bi | -I | -q[interval]   (-bs, -bd: root only)\n"
     "A drop-in sendmail: stamps the message with its origin, logs it and hands\n"
     "it to the real MTA named in mailorigin.conf.  See mailorigin-sendmail(8).\n";
 
