@@ -105,8 +105,8 @@ resource_floor(void)
 	static const struct { int res; const char *name; rlim_t floor; } need[] = {
 		{ RLIMIT_NOFILE, "RLIMIT_NOFILE (open files)", 64 },
 		{ RLIMIT_FSIZE, "RLIMIT_FSIZE (file size)", RLIM_INFINITY },
-		{ RLIMIT_AS, "RLIMIT_AS (address space)", (rlim_t)256 << 20 },
-		{ RLIMIT_DATA, "RLIMIT_DATA (data)", (rlim_t)256 << 20 },
+		{ RLIMIT_AS, "RLIMIT_AS (address space)", (rlim_t)64 << 20 },
+		{ RLIMIT_DATA, "RLIMIT_DATA (data)", (rlim_t)64 << 20 },
 	};
 	struct rlimit rl;
 	size_t i;

@@ -177,7 +177,7 @@ kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
 
 # ---- resource limits set by the caller: refused, never a fault that passes --------------
 msg rlimit
-for lim in "--nofile=8:8" "--fsize=100000:100000" "--as=100000000:100000000"; do
+for lim in "--nofile=8:8" "--fsize=100000:100000" "--as=50000000:50000000"; do
 	n0=$(mo_log_count)
 	(cd "$MO_WWW/site-b" && mo_as mo-site-b prlimit "$lim" "$W" -t -i <"$T/msg/rlimit.eml" >/dev/null 2>"$T/err"); rc=$?
 	t_is "$rc" 75 "prlimit $lim: not accepted (EX_TEMPFAIL)"
