@@ -176,6 +176,8 @@ report_table(FILE *f, const struct scan_result *res, int all)
 			const struct traced *t = &res->t[m->php];
 			table_clean(script, sizeof(script), t->script[0] ? t->script : "?", 50);
 			line_label(t, line, sizeof(line));
+			if (t->line == 0)
+				line[0] = '\0';        /* no " line -" */
 		} else {
 			strlcpy(script, "(no PHP parent)", sizeof(script));
 			line[0] = '\0';

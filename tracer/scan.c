@@ -415,7 +415,7 @@ visit(struct walk *w, pid_t pid)
 	struct proc_info pi;
 	struct lite *l;
 	enum sapi sapi;
-	int dirfd;
+	int dirfd, unreadable_httpd = 0;
 
 	if ((dirfd = proc_open(pid)) == -1)
 		return;
@@ -444,11 +444,20 @@ visit(struct walk *w, pid_t pid)
 		int has = phpmem_maps_libphp(dirfd);
 		if (has == 1)
 			sapi = SAPI_APACHE;
-		else {
-			if (has == -1 && is_denied(errno))
-				res->denied.maps++;
+		else if (has == -1 && is_denied(errno)) {
+			res->denied.maps++;
+			/*
+			 * A child that is not root's and whose maps we may not
+			 * read may run mod_php: keep it, known by its account
+			 * only, so that a mail program it started is traced to
+			 * it instead of to nothing.  No signal is read: all of
+			 * them would be denied too.
+			 */
+			if (pi.uid == 0)
+				goto out;
+			unreadable_httpd = 1;
+		} else
 			goto out;
-		}
 	}
 	if (sapi == SAPI_FPM_MASTER) {
 		struct master *m;
@@ -498,7 +507,8 @@ visit(struct walk *w, pid_t pid)
 		if (sapi == SAPI_FPM)
 			strlcpy(t->pool, extra, sizeof(t->pool));
 		user_name(pi.uid, t->user, sizeof(t->user));
-		read_signals(dirfd, w->o, t, res);
+		if (!unreadable_httpd)
+			read_signals(dirfd, w->o, t, res);
 	}
 out:
 	close(dirfd);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The tracer against Apache prefork with mod_php 8.2: memory signal on an
 # opcache hit, cwd against the idle "/", idle workers (which still hold the
-# last request in sapi_globals) report nothing, sendmail traced back.
+# last request in sapi_globals) report nothing, sendmail traced back; an
+# unprivileged run degrades, says so once, and claims no script it cannot see.
 . "$(dirname "$0")/lib.sh"
 need /usr/sbin/apache2 /usr/lib/apache2/modules/libphp8.2.so curl php
 PORT=18080
@@ -59,5 +60,44 @@ is "$(json_pick "$T/mail.json" type=mail script):$(json_pick "$T/mail.json" type
 is "$(json_pick "$T/mail.json" type=mail sapi)" mod_php "through a mod_php worker"
 wait "$REQ"
 check "mail() returned true" grep -q sent "$T/mail.out"
+
+# --- unprivileged (as nobody, the workers' own uid) ---------------------------
+# Apache's children changed uid from root: not dumpable, so their maps, cwd,
+# fds and memory are closed to nobody.  What is left: the account, and the
+# process tree (sendmail's parents are readable).
+install -m 0755 "$TRACER" "$T/mailorigin-tracer"
+unpriv() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$T/mailorigin-tracer" --vhost-root "$VROOT" "$@"; }
+get mail.php >"$T/mail2.out" &
+REQ=$!
+# the stand-in itself, not the "sh -c" mail() runs it through
+wait_until 5 pgrep -f "^/bin/sh $T/sendmail"
+SM=$(pgrep -n -f "^/bin/sh $T/sendmail")
+W=$(ps -o ppid= -p "$(ps -o ppid= -p "$SM" | tr -d ' ')" | tr -d ' ')
+diag "sendmail $SM, started by worker $W (through sh)"
+unpriv --json >"$T/unpriv.json" 2>"$T/unpriv.err"
+ok $? "unprivileged run exits 0"
+check "it says what it could not read" grep -Eq "without CAP_SYS_PTRACE could not read: .*maps of [1-9]" "$T/unpriv.err"
+is "$(grep -c 'without CAP_SYS_PTRACE' "$T/unpriv.err")" 1 "and says it once"
+diag "$(cat "$T/unpriv.err")"
+is "$(json_pick "$T/unpriv.json" type=php pid="$W" sapi)/$(json_pick "$T/unpriv.json" type=php pid="$W" signal)" \
+	httpd/account "the worker (maps unreadable): an Apache process, known by its account"
+is "$(json_pick "$T/unpriv.json" type=php pid="$W" user)" nobody "its user"
+is "$(json_pick "$T/unpriv.json" type=php pid="$W" state):$(json_pick "$T/unpriv.json" type=php pid="$W" script)" \
+	"unknown:" "no state and no script claimed for it"
+is "$(json_count "$T/unpriv.json" type=php state=busy)" 0 "no process claimed busy, no script made up"
+is "$(json_count "$T/unpriv.json" type=php pid="$HTTPD_PID")" 0 "root's parent process not listed"
+is "$(json_pick "$T/unpriv.json" type=mail pid)" "$SM" "the sendmail process is seen"
+is "$(json_pick "$T/unpriv.json" type=mail php_pid)/$(json_pick "$T/unpriv.json" type=mail sapi)" \
+	"$W/httpd" "sendmail traced back to the Apache worker that started it"
+is "$(json_pick "$T/unpriv.json" type=mail script)/$(json_pick "$T/unpriv.json" type=mail confidence)" \
+	"/account" "no script named for it: account only"
+unpriv >"$T/unpriv.table" 2>&1
+check "table: the mail row ends at the worker" \
+	grep -E "^$SM +sendmail +nobody .*<sh:[0-9]+<apache2:$W +\?\$" "$T/unpriv.table"
+check "table: does not claim that no PHP is executing" \
+	sh -c "! grep -q 'no PHP script executing' '$T/unpriv.table'"
+wait "$REQ"
+check "mail() returned true" grep -q sent "$T/mail2.out"
 
 done_testing
