@@ -5,6 +5,7 @@
 PREFIX      ?= /usr/local
 SBINDIR     ?= $(PREFIX)/sbin
 MANDIR      ?= $(PREFIX)/share/man
+DATADIR     ?= $(PREFIX)/share
 SYSCONFDIR  ?= /etc
 STATEDIR    ?= /var/lib/mailorigin
 GROUP       ?= mailorigin
@@ -99,6 +100,11 @@ install-common: all
 	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/limits.db
 	test -e $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf || \
 	  install -m 0644 -o root -g root conf/mailorigin.conf $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(DATADIR)/mailorigin
+	test -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailorigin || \
+	  install -m 0644 conf/logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailorigin
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|' conf/php/mailorigin.ini >$(DESTDIR)$(DATADIR)/mailorigin/php-mailorigin.ini
+	chmod 0644 $(DESTDIR)$(DATADIR)/mailorigin/php-mailorigin.ini
 	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 

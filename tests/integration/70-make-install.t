@@ -17,6 +17,10 @@ t_is "$(m /var/lib/mailorigin/tmp)/$(m /var/lib/mailorigin/hold)" \
 	"drwxrws--- root:mailorigin/drwxrws--- root:mailorigin" "state dir: tmp/ and hold/"
 t_is "$(m /var/lib/mailorigin/limits.db)" "-rw-rw---- root:mailorigin" "state dir: limits.db"
 t_is "$(m /etc/mailorigin/mailorigin.conf)" "-rw-r--r-- root:root" "config: root-owned, 0644"
+t_is "$(m /etc/logrotate.d/mailorigin)" "-rw-r--r-- root:root" "logrotate file installed"
+t_like "$(cat "$D/etc/logrotate.d/mailorigin" 2>/dev/null)" 'create 0660 root mailorigin' "logrotate: new files for the group"
+t_like "$(cat "$D/opt/mo/share/mailorigin/php-mailorigin.ini" 2>/dev/null)" \
+	'^sendmail_path = "/opt/mo/sbin/mailorigin-sendmail -t -i"' "PHP drop-in example names the installed wrapper"
 for p in man5/mailorigin.conf.5 man8/mailorigin-sendmail.8 man8/mailoriginctl.8 man8/mailorigin-tracer.8 man8/mailorigin-install.8; do
 	[ -f "$D/opt/mo/share/man/$p" ]; t_ok $? "man page $p"
 done
