@@ -14,9 +14,18 @@ DESTDIR     ?=
 BUILD       ?= build
 CC          ?= cc
 PKGS         = libconfig libbsd
-PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS    := $(shell pkg-config --libs $(PKGS))
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# Nothing evaluated while this file is parsed may depend on a package that
+# `make deps` installs: `make deps demo` parses before deps runs.  These
+# are recursively expanded and run pkg-config the first time a recipe needs
+# them (after deps), once: each caches its value with $(eval).  A failing
+# pkg-config stops the build with the reason instead of a link error.
+pkgconf      = $(strip $(shell pkg-config $(1) $(2))$(if $(filter-out 0,$(.SHELLSTATUS)),\
+               $(error pkg-config $(1) $(2) failed (run: make deps))))
+PKG_CFLAGS   = $(eval PKG_CFLAGS := $(call pkgconf,--cflags,$(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS     = $(eval PKG_LIBS := $(call pkgconf,--libs,$(PKGS)))$(PKG_LIBS)
+CMOCKA_LIBS  = $(eval CMOCKA_LIBS := $(call pkgconf,--libs,cmocka))$(CMOCKA_LIBS)
+# `make deps all` (or demo, check, ...): with -j, deps must still come first.
+DEPS_FIRST   = $(filter deps,$(MAKECMDGOALS))
 
 HARDEN      = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE -fstack-clash-protection
 HARDEN_LD   = -pie -Wl,-z,relro,-z,now
@@ -53,7 +62,7 @@ include tests/fuzz/module.mk
 
 programs: $(PROGRAMS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h)
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) | $(DEPS_FIRST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

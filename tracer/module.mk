@@ -6,9 +6,9 @@ INSTALL_TARGETS += install-tracer
 
 TRACER_SRCS := $(filter-out tracer/main.c,$(wildcard tracer/*.c))
 TRACER_OBJS_NO_MAIN := $(TRACER_SRCS:%.c=$(BUILD)/%.o)
-TRACER_LIBS := $(PKG_LIBS) -lm
+TRACER_LIBS = $(PKG_LIBS) -lm
 
-$(BUILD)/tracer/%.o: tracer/%.c $(wildcard tracer/*.h)
+$(BUILD)/tracer/%.o: tracer/%.c $(wildcard tracer/*.h) | $(DEPS_FIRST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -11,7 +11,7 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # phpmem.c is not listed: fuzz_phpmem.c includes it with its own reader.
 FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c classify.c vhost.c say.c) \
                 $(addprefix lib/,stamp.c rcpt.c escape.c options.c)
-FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+FUZZ_CFLAGS   = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -D_GNU_SOURCE -Ilib -Itracer $(PKG_CFLAGS)
 
