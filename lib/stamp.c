@@ -5,7 +5,7 @@
 #include "stamp.h"
 
 enum { S_LINE_START, S_CR_AT_START, S_NAME, S_NAME_LONG, S_VALUE, S_BODY };
-enum { K_PLAIN, K_FORGED, K_RCPT, K_XPHP };
+enum { K_PLAIN, K_FORGED, K_RCPT, K_XPHP, K_MSGID };
 
 void
 mo_stamp_init(struct mo_stamp *st, const char *prefix, int count_header_rcpts,
@@ -62,6 +62,8 @@ classify(const struct mo_stamp *st)
 		return K_RCPT;
 	if (n == 24 && strncasecmp(st->name, "X-PHP-Originating-Script", 24) == 0)
 		return K_XPHP;
+	if (n == 10 && strncasecmp(st->name, "Message-ID", 10) == 0 && !st->msgid_seen)
+		return K_MSGID;
 	return K_PLAIN;
 }
 
@@ -126,6 +128,8 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 		case S_NAME:
 			if (c == ':' && st->name_len > 0) {
 				st->kind = classify(st);
+				if (st->kind == K_MSGID)
+					st->msgid_seen = 1;
 				if (st->kind == K_FORGED)
 					st->forged++;
 				else if (emit(st, st->name, st->name_len) == -1 ||
@@ -186,6 +190,12 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 			memcpy(st->xphp + st->xphp_len, buf + i, take);
 			st->xphp_len += take;
 			st->xphp[st->xphp_len] = '\0';
+		} else if (st->kind == K_MSGID) {
+			size_t room = MO_MSGID_MAX - st->msgid_len;
+			size_t take = n < room ? n : room;
+			memcpy(st->msgid + st->msgid_len, buf + i, take);
+			st->msgid_len += take;
+			st->msgid[st->msgid_len] = '\0';
 		}
 		if (st->kind != K_FORGED && emit(st, buf + i, n) == -1)
 			return -1;
@@ -194,6 +204,30 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 			st->state = S_LINE_START;
 	}
 	return 0;
+}
+
+size_t
+mo_stamp_msgid(const struct mo_stamp *st, char *buf, size_t cap)
+{
+	size_t i, n = 0;
+	int ws = 0;
+
+	if (cap == 0)
+		return 0;
+	/* unfold: every run of CR, LF, SP, HT becomes one space */
+	for (i = 0; i < st->msgid_len && n + 1 < cap; i++) {
+		char c = st->msgid[i];
+		if (c == '\r' || c == '\n' || c == ' ' || c == '\t') {
+			ws = n > 0;
+			continue;
+		}
+		if (ws && n + 2 < cap)
+			buf[n++] = ' ';
+		ws = 0;
+		buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return n;
 }
 
 int

@@ -23,6 +23,7 @@
 
 #define MO_FIELD_NAME_MAX 998
 #define MO_XPHP_MAX 256
+#define MO_MSGID_MAX 256
 
 /* Where output goes: returns 0, or -1 on a write error (errno set). */
 typedef int (*mo_sink_fn)(void *ctx, const void *buf, size_t len);
@@ -40,6 +41,9 @@ struct mo_stamp {
 	unsigned long	 header_rcpts;  /* addresses in To, Cc, Bcc (with -t) */
 	char		 xphp[MO_XPHP_MAX + 1]; /* X-PHP-Originating-Script, raw, cut */
 	size_t		 xphp_len;
+	char		 msgid[MO_MSGID_MAX + 1];      /* first Message-ID, raw, cut */
+	size_t		 msgid_len;
+	int		 msgid_seen;    /* a Message-ID field was read */
 	int		 saw_body;      /* the header block ended */
 
 	/* parser state */
@@ -55,6 +59,11 @@ void mo_stamp_init(struct mo_stamp *st, const char *prefix,
     int count_header_rcpts, mo_sink_fn sink, void *sink_ctx);
 int mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len);
 int mo_stamp_finish(struct mo_stamp *st);
+
+/* The first Message-ID field's value, unfolded, white space at either end
+ * removed, cut at MO_MSGID_MAX bytes, into buf (size cap): what Postfix's
+ * cleanup logs as message-id=.  Returns its length (0: none). */
+size_t mo_stamp_msgid(const struct mo_stamp *st, char *buf, size_t cap);
 
 /* The line ending our headers should use: "\r\n" when the first line of
  * buf (the start of the message) ends in CRLF, else "\n". */

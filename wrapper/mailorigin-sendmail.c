@@ -435,7 +435,7 @@ static void
 message_line(struct wrapper *w, struct mo_line *l, const char *action, const char *status)
 {
 	const struct mo_origin *g = &w->origin;
-	char xphp[MO_XPHP_MAX + 1];
+	char xphp[MO_XPHP_MAX + 1], msgid[MO_MSGID_MAX + 1];
 	size_t n;
 
 	mo_line_init(l);
@@ -463,6 +463,10 @@ message_line(struct wrapper *w, struct mo_line *l, const char *action, const cha
 		xphp[--n] = '\0';
 	if (n > 0)
 		mo_line_kv(l, "x_php_script", xphp + strspn(xphp, " \t"));
+	/* what Postfix's cleanup logs as message-id=: mailoriginctl report
+	 * joins the two logs by it */
+	if (mo_stamp_msgid(&w->st, msgid, sizeof(msgid)) > 0)
+		mo_line_kv(l, "msgid", msgid);
 	mo_line_kv(l, "mta", w->cfg.mta_path);
 	mo_line_kv(l, "mta_status", status);
 	if (w->faults[0])

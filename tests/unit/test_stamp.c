@@ -39,48 +39,55 @@ struct scase {
 	unsigned	 forged;
 	unsigned long	 rcpts;         /* with -t */
 	const char	*xphp;
+	const char	*msgid;         /* NULL: none */
 };
 
 static const struct scase cases[] = {
 	/* plain, LF */
-	{ S("Subject: hi\nTo: a@x\n\nbody\n"), S("Subject: hi\nTo: a@x\n\nbody\n"), 0, 1, "" },
+	{ S("Subject: hi\nTo: a@x\n\nbody\n"), S("Subject: hi\nTo: a@x\n\nbody\n"), 0, 1, "", NULL },
 	/* CRLF untouched */
-	{ S("Subject: hi\r\nTo: a@x, b@y\r\n\r\nbody\r\n.\r\n"), S("Subject: hi\r\nTo: a@x, b@y\r\n\r\nbody\r\n.\r\n"), 0, 2, "" },
+	{ S("Subject: hi\r\nTo: a@x, b@y\r\n\r\nbody\r\n.\r\n"), S("Subject: hi\r\nTo: a@x, b@y\r\n\r\nbody\r\n.\r\n"), 0, 2, "", NULL },
 	/* forged headers removed, any case, folded, anywhere in the block */
 	{ S("X-Mailorigin-Uid: 0\nSubject: s\nx-mailorigin-script: /a\n\t/b\nX-MAILORIGIN-ID: 1\nTo: a@x\n\nX-Mailorigin-Uid: body stays\n"),
-	  S("Subject: s\nTo: a@x\n\nX-Mailorigin-Uid: body stays\n"), 3, 1, "" },
-	{ S("X-Mailorigin-Uid: 0\r\n folded\r\n\r\nb"), S("\r\nb"), 1, 0, "" },
+	  S("Subject: s\nTo: a@x\n\nX-Mailorigin-Uid: body stays\n"), 3, 1, "", NULL },
+	{ S("X-Mailorigin-Uid: 0\r\n folded\r\n\r\nb"), S("\r\nb"), 1, 0, "", NULL },
 	/* a similar but different name is not ours */
-	{ S("X-Mailorigin: x\nX-Mailoriginal-Uid: y\n\n"), S("X-Mailorigin: x\nX-Mailoriginal-Uid: y\n\n"), 0, 0, "" },
+	{ S("X-Mailorigin: x\nX-Mailoriginal-Uid: y\n\n"), S("X-Mailorigin: x\nX-Mailoriginal-Uid: y\n\n"), 0, 0, "", NULL },
 	/* obsolete "Name :" syntax is still a header */
-	{ S("X-Mailorigin-Cwd : /x\nTo : a@x\n\n"), S("To : a@x\n\n"), 1, 1, "" },
+	{ S("X-Mailorigin-Cwd : /x\nTo : a@x\n\n"), S("To : a@x\n\n"), 1, 1, "", NULL },
 	/* recipients: To, Cc, Bcc, folded, groups, quoted names */
 	{ S("To: \"Doe, J\" <j@x>,\n k@y\nCc: team: a@x, b@x;\nBcc: undisclosed-recipients:;\nReply-To: r@x\n\n"),
-	  S("To: \"Doe, J\" <j@x>,\n k@y\nCc: team: a@x, b@x;\nBcc: undisclosed-recipients:;\nReply-To: r@x\n\n"), 0, 4, "" },
+	  S("To: \"Doe, J\" <j@x>,\n k@y\nCc: team: a@x, b@x;\nBcc: undisclosed-recipients:;\nReply-To: r@x\n\n"), 0, 4, "", NULL },
 	/* PHP's header noted */
-	{ S("X-PHP-Originating-Script: 1000:send.php\nTo: a@x\n\n"), S("X-PHP-Originating-Script: 1000:send.php\nTo: a@x\n\n"), 0, 1, " 1000:send.php\n" },
+	{ S("X-PHP-Originating-Script: 1000:send.php\nTo: a@x\n\n"), S("X-PHP-Originating-Script: 1000:send.php\nTo: a@x\n\n"), 0, 1, " 1000:send.php\n", NULL },
 	/* no blank line after the headers, no final newline */
-	{ S("Subject: x\nTo: a@x"), S("Subject: x\nTo: a@x"), 0, 1, "" },
+	{ S("Subject: x\nTo: a@x"), S("Subject: x\nTo: a@x"), 0, 1, "", NULL },
 	/* a line without a colon ends the headers: all after it is body */
-	{ S("Subject: x\nnot a header\nX-Mailorigin-Uid: 0\n"), S("Subject: x\nnot a header\nX-Mailorigin-Uid: 0\n"), 0, 0, "" },
-	{ S("Hello world\nX-Mailorigin-Uid: 0\n"), S("Hello world\nX-Mailorigin-Uid: 0\n"), 0, 0, "" },
-	{ S("From sender@x Mon Jan  1 00:00:00 2026\nTo: a@x\n"), S("From sender@x Mon Jan  1 00:00:00 2026\nTo: a@x\n"), 0, 0, "" },
+	{ S("Subject: x\nnot a header\nX-Mailorigin-Uid: 0\n"), S("Subject: x\nnot a header\nX-Mailorigin-Uid: 0\n"), 0, 0, "", NULL },
+	{ S("Hello world\nX-Mailorigin-Uid: 0\n"), S("Hello world\nX-Mailorigin-Uid: 0\n"), 0, 0, "", NULL },
+	{ S("From sender@x Mon Jan  1 00:00:00 2026\nTo: a@x\n"), S("From sender@x Mon Jan  1 00:00:00 2026\nTo: a@x\n"), 0, 0, "", NULL },
 	/* last line without a colon, at EOF */
-	{ S("Subject: x\nnocolon"), S("Subject: x\nnocolon"), 0, 0, "" },
+	{ S("Subject: x\nnocolon"), S("Subject: x\nnocolon"), 0, 0, "", NULL },
 	/* NUL bytes: in a header name it is body; in a value it passes */
-	{ S("Sub\0ject: x\nX-Mailorigin-Uid: 0\n"), S("Sub\0ject: x\nX-Mailorigin-Uid: 0\n"), 0, 0, "" },
-	{ S("Subject: a\0b\nX-Mailorigin-Id: 1\n\nbo\0dy"), S("Subject: a\0b\n\nbo\0dy"), 1, 0, "" },
+	{ S("Sub\0ject: x\nX-Mailorigin-Uid: 0\n"), S("Sub\0ject: x\nX-Mailorigin-Uid: 0\n"), 0, 0, "", NULL },
+	{ S("Subject: a\0b\nX-Mailorigin-Id: 1\n\nbo\0dy"), S("Subject: a\0b\n\nbo\0dy"), 1, 0, "", NULL },
 	/* 8-bit in a name: body */
-	{ S("Subj\xc3\xa9: x\n\n"), S("Subj\xc3\xa9: x\n\n"), 0, 0, "" },
+	{ S("Subj\xc3\xa9: x\n\n"), S("Subj\xc3\xa9: x\n\n"), 0, 0, "", NULL },
 	/* empty message, lone CR, CR at start */
-	{ S(""), S(""), 0, 0, "" },
-	{ S("\r"), S("\r"), 0, 0, "" },
-	{ S("\rX: y\n"), S("\rX: y\n"), 0, 0, "" },
-	{ S("\n"), S("\n"), 0, 0, "" },
+	{ S(""), S(""), 0, 0, "", NULL },
+	{ S("\r"), S("\r"), 0, 0, "", NULL },
+	{ S("\rX: y\n"), S("\rX: y\n"), 0, 0, "", NULL },
+	{ S("\n"), S("\n"), 0, 0, "", NULL },
 	/* empty name */
-	{ S(": x\nX-Mailorigin-Uid: 1\n"), S(": x\nX-Mailorigin-Uid: 1\n"), 0, 0, "" },
+	{ S(": x\nX-Mailorigin-Uid: 1\n"), S(": x\nX-Mailorigin-Uid: 1\n"), 0, 0, "", NULL },
+	/* Message-ID noted: the first one, unfolded, trimmed; in the body it is not one */
+	{ S("Message-ID: <a.1@x>\nTo: a@x\n\n"), S("Message-ID: <a.1@x>\nTo: a@x\n\n"), 0, 1, "", "<a.1@x>" },
+	{ S("message-id:\r\n  <b@x>  \r\nMessage-Id: <c@x>\r\n\r\n"), S("message-id:\r\n  <b@x>  \r\nMessage-Id: <c@x>\r\n\r\n"), 0, 0, "", "<b@x>" },
+	{ S("Message-ID: <a\n b@x>\n\n"), S("Message-ID: <a\n b@x>\n\n"), 0, 0, "", "<a b@x>" },
+	{ S("Subject: x\n\nMessage-ID: <d@x>\n"), S("Subject: x\n\nMessage-ID: <d@x>\n"), 0, 0, "", NULL },
+	{ S("Message-IDs: <e@x>\n\n"), S("Message-IDs: <e@x>\n\n"), 0, 0, "", NULL },
 	/* leading white space on the first line is a (strange) continuation */
-	{ S(" x: y\nX-Mailorigin-Uid: 1\n\n"), S(" x: y\n\n"), 1, 0, "" },
+	{ S(" x: y\nX-Mailorigin-Uid: 1\n\n"), S(" x: y\n\n"), 1, 0, "", NULL },
 };
 
 static void
@@ -102,6 +109,13 @@ run_case(const struct scase *c, size_t piece, int extract)
 	assert_int_equal(c->forged, st.forged);
 	assert_int_equal(extract ? c->rcpts : 0, st.header_rcpts);
 	assert_string_equal(c->xphp, st.xphp);
+	{
+		char id[MO_MSGID_MAX + 1];
+		size_t n = mo_stamp_msgid(&st, id, sizeof(id));
+		assert_int_equal(c->msgid ? strlen(c->msgid) : 0, n);
+		if (c->msgid)
+			assert_string_equal(c->msgid, id);
+	}
 	free(b.p);
 }
 
