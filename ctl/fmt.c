@@ -1,91 +1,34 @@
-/* fmt: safe text, JSON strings, durations, and a limit cell now. */
+/* fmt: safe text, durations, and a limit cell now. */
 #include <bsd/string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
-#include "hygiene.h"
+#include "escape.h"
 #include "ratelimit.h"
 
 #define NS 1000000000LL
 
-/* The escape of byte c into e (size >= 5); returns its length. */
-static size_t
-safe_byte(char *e, unsigned char c)
-{
-	switch (c) {
-	case '\n': memcpy(e, "\\n", 2); return 2;
-	case '\r': memcpy(e, "\\r", 2); return 2;
-	case '\t': memcpy(e, "\\t", 2); return 2;
-	case '\\': memcpy(e, "\\\\", 2); return 2;
-	}
-	if (c < 0x20 || c > 0x7e) {
-		snprintf(e, 5, "\\x%02x", c);
-		return 4;
-	}
-	e[0] = (char)c;
-	return 1;
-}
-
 void
 ctl_put_safe(FILE *f, const char *s, size_t len)
 {
-	char e[5];
+	char e[MO_ESCAPE_BYTE_MAX];
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		fwrite(e, 1, safe_byte(e, (unsigned char)s[i]), f);
+		fwrite(e, 1, mo_escape_byte(e, (unsigned char)s[i]), f);
 }
 
 char *
 ctl_safe(const char *s, size_t len)
 {
-	char e[5], *out, *o;
-	size_t i;
+	char *out;
 
 	if ((out = malloc(len * 4 + 1)) == NULL)
 		return NULL;
-	for (i = 0, o = out; i < len; i++) {
-		size_t n = safe_byte(e, (unsigned char)s[i]);
-		memcpy(o, e, n);
-		o += n;
-	}
-	*o = '\0';
+	mo_escape_all(out, s, len);
 	return out;
-}
-
-void
-ctl_put_json(FILE *f, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
-
-	fputc('"', f);
-	while (i < len) {
-		unsigned char c = p[i];
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc(c, f);
-		} else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\r')
-			fputs("\\r", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else if (c < 0x80)
-			fputc(c, f);
-		else if ((n = mo_utf8_len(p + i, len - i, 0)) > 0) {
-			fwrite(p + i, 1, n, f);
-			i += n;
-			continue;
-		} else
-			fprintf(f, "\\u%04x", c);
-		i++;
-	}
-	fputc('"', f);
 }
 
 void

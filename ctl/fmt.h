@@ -1,6 +1,5 @@
 /*
- * fmt: how mailoriginctl shows things: terminal-safe text, JSON strings,
- * durations, windows, and the state of one limit cell now.
+ * fmt: how mailoriginctl shows things: terminal-safe text (lib/escape.h), durations, windows, and the state of one limit cell now.
  */
 #ifndef CTL_FMT_H
 #define CTL_FMT_H
@@ -12,16 +11,11 @@
 #include "limitdb.h"
 
 /* Write s[0..len) with every byte that is not printable ASCII as a C
- * escape (\n \r \t \\ \xHH): a value can never move the cursor or forge
- * a line. */
+ * escape (\n \r \t \\ \xHH, mo_escape_byte()): a value can never move
+ * the cursor or forge a line.  JSON goes through lib/json.h. */
 void ctl_put_safe(FILE *f, const char *s, size_t len);
 /* The same into a new string (malloc'd), or NULL when out of memory. */
 char *ctl_safe(const char *s, size_t len);
-/* A JSON string with its quotes.  Valid UTF-8 passes as is; every byte
- * that is not part of a valid UTF-8 sequence becomes \u00HH (its Latin-1
- * reading), so that the output is always valid JSON. */
-void ctl_put_json(FILE *f, const char *s, size_t len);
-
 /* ns as a short duration, rounded up to whole seconds: "0s", "45s",
  * "1m30s", "2h5m", "3d4h". */
 void ctl_duration(char *buf, size_t len, int64_t ns);

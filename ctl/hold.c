@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "ctl.h"
 #include "escape.h"
 #include "fmt.h"
@@ -234,50 +235,40 @@ is_number(const char *s)
 	return s[0] != '\0' && strspn(s, "0123456789") == strlen(s) && strlen(s) < 20;
 }
 
+/* One hold as one JSON object, left open for the caller's members. */
 static void
-json_kv(FILE *f, const char *key, const char *v, size_t len, int *first)
-{
-	fprintf(f, "%s\"%s\":", *first ? "" : ",", key);
-	ctl_put_json(f, v, len);
-	*first = 0;
-}
-
-/* One hold as one JSON object, without its closing brace. */
-static void
-json_open(FILE *f, const struct held *h)
+json_open(struct mo_json *j, FILE *f, const struct held *h)
 {
 	static const char *const numbers[] = { "uid", "rcpts", "size", "first", NULL };
 	const struct ctl_meta *m = &h->meta;
 	const char *const *k;
-	int first = 1, i;
-	size_t j;
+	int i;
+	size_t n;
 
-	fputc('{', f);
-	json_kv(f, "id", h->id, strlen(h->id), &first);
+	mo_json_begin(j, f);
+	mo_json_str(j, "id", h->id);
 	if (!h->ok) {
-		json_kv(f, "error", h->err, strlen(h->err), &first);
+		mo_json_str(j, "error", h->err);
 		return;
 	}
-	fprintf(f, ",\"time\":%lld,\"gid\":%lu", m->time, (unsigned long)m->gid);
+	mo_json_int(j, "time", m->time);
+	mo_json_uint(j, "gid", (unsigned long)m->gid);
 	for (k = numbers; *k; k++)
 		if (is_number(ctl_meta_get(m, *k)))
-			fprintf(f, ",\"%s\":%s", *k, ctl_meta_get(m, *k));
-	for (j = 0; j < m->kv.n; j++) {
-		const struct mo_kv *kv = &m->kv.kv[j];
+			mo_json_uint(j, *k, strtoull(ctl_meta_get(m, *k), NULL, 10));
+	for (n = 0; n < m->kv.n; n++) {
+		const struct mo_kv *kv = &m->kv.kv[n];
 		int skip = strcmp(kv->key, "id") == 0 || strcmp(kv->key, "time") == 0 ||
 		    strcmp(kv->key, "gid") == 0 || mo_kv_get(&m->kv, kv->key) != kv;
 		for (k = numbers; *k && !skip; k++)
 			skip = strcmp(kv->key, *k) == 0 && is_number(ctl_meta_get(m, *k));
 		if (!skip)
-			json_kv(f, kv->key, kv->value, kv->len, &first);
+			mo_json_strn(j, kv->key, kv->value, kv->len);
 	}
-	fputs(",\"args\":[", f);
-	for (i = 0; i < m->nargs; i++) {
-		if (i > 0)
-			fputc(',', f);
-		ctl_put_json(f, m->args[i], strlen(m->args[i]));
-	}
-	fputc(']', f);
+	mo_json_array(j, "args");
+	for (i = 0; i < m->nargs; i++)
+		mo_json_str(j, NULL, m->args[i]);
+	mo_json_close(j);
 }
 
 enum { COL_ID, COL_TIME, COL_UID, COL_USER, COL_VHOST, COL_REASON, COL_RULE, COL_FROM,
@@ -378,8 +369,9 @@ hold_list(struct ctl *c, const struct select *s)
 	if (s->json) {
 		for (i = 0; i < l.n; i++)
 			if (selected(s, &l.v[i])) {
-				json_open(stdout, &l.v[i]);
-				fputs("}\n", stdout);
+				struct mo_json j;
+				json_open(&j, stdout, &l.v[i]);
+				mo_json_end(&j);
 			}
 	} else
 		print_table(&l, s);
@@ -469,12 +461,13 @@ hold_show(struct ctl *c, const struct select *s)
 	if (hdr == NULL)
 		ctl_fail(c, EX_DATAERR, "hold %s: %s", h.id, err);
 	if (s->json) {
-		json_open(stdout, &h);
+		struct mo_json jw;
+		json_open(&jw, stdout, &h);
 		if (hdr != NULL) {
-			printf(",\"message_size\":%lld,\"headers\":", (long long)size);
-			ctl_put_json(stdout, hdr, len);
+			mo_json_int(&jw, "message_size", (long long)size);
+			mo_json_strn(&jw, "headers", hdr, len);
 		}
-		fputs("}\n", stdout);
+		mo_json_end(&jw);
 		free(hdr);
 		ctl_meta_free(&h.meta);
 		return c->rc;

@@ -19,6 +19,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "ctl.h"
 #include "escape.h"
 #include "fmt.h"
@@ -118,19 +119,24 @@ when(char *buf, size_t len, int64_t t, int64_t now)
 static void
 show_json(const struct mo_limitdb_slot *s, const struct ctl_cell *cell, int64_t now)
 {
-	char win[16];
+	char win[16], lim[32];
+	struct mo_json j;
 
 	ctl_window(win, sizeof(win), s->seconds);
-	fputs("{\"key\":", stdout);
-	ctl_put_json(stdout, s->key, strlen(s->key));
-	printf(",\"unit\":\"%s\",\"limit\":\"%lu/%s\",\"n\":%lu,\"seconds\":%lu,\"used\":%lu,"
-	    "\"next_fits\":%lld,\"next_fits_in\":%lld,\"empty_at\":%lld,\"empty_in\":%lld,"
-	    "\"warned\":%s}\n", unit_name(s->unit), (unsigned long)s->n, win, (unsigned long)s->n,
-	    (unsigned long)s->seconds, (unsigned long)cell->used,
-	    (long long)((cell->next_fits > now ? cell->next_fits : now) + NS - 1) / NS,
-	    secs_until(cell->next_fits, now),
-	    (long long)((cell->empty_at > now ? cell->empty_at : now) + NS - 1) / NS,
-	    secs_until(cell->empty_at, now), cell->warned ? "true" : "false");
+	snprintf(lim, sizeof(lim), "%lu/%s", (unsigned long)s->n, win);
+	mo_json_begin(&j, stdout);
+	mo_json_str(&j, "key", s->key);
+	mo_json_str(&j, "unit", unit_name(s->unit));
+	mo_json_str(&j, "limit", lim);
+	mo_json_uint(&j, "n", s->n);
+	mo_json_uint(&j, "seconds", s->seconds);
+	mo_json_uint(&j, "used", cell->used);
+	mo_json_int(&j, "next_fits", ((cell->next_fits > now ? cell->next_fits : now) + NS - 1) / NS);
+	mo_json_int(&j, "next_fits_in", secs_until(cell->next_fits, now));
+	mo_json_int(&j, "empty_at", ((cell->empty_at > now ? cell->empty_at : now) + NS - 1) / NS);
+	mo_json_int(&j, "empty_in", secs_until(cell->empty_at, now));
+	mo_json_bool(&j, "warned", cell->warned);
+	mo_json_end(&j);
 }
 
 static int

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "install.h"
 
 /* The log file's lines of messages stamped between since and until
@@ -56,64 +57,55 @@ count_log(const char *path, time_t since, time_t until, struct log_counts *n)
 }
 
 static void
-json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-static void
 show_json(const struct ctx *c, const struct mo_install_record *r, const struct log_counts *n,
     const char *log)
 {
+	struct mo_json j;
 	size_t i;
 
+	mo_json_begin(&j, stdout);
 	if (r == NULL) {
-		printf("{\"swapped\":false,\"root\":");
-		json_str(c->root);
-		printf("}\n");
+		mo_json_bool(&j, "swapped", 0);
+		mo_json_str(&j, "root", c->root);
+		mo_json_end(&j);
 		return;
 	}
-	printf("{\"swapped\":%s,\"mode\":\"%s\",\"phase\":\"%s\",\"id\":\"%s\",\"root\":",
-	    r->phase == MO_PHASE_SWAPPED ? "true" : "false", mo_swap_mode_name(r->mode),
-	    mo_swap_phase_name(r->phase), r->id);
-	json_str(r->root);
-	printf(",\"since\":%lld,\"until\":%lld,\"remaining\":%lld,\"timer\":\"%s\",\"timer_ref\":",
-	    (long long)r->since, (long long)r->until,
-	    r->until ? (long long)(r->until > c->now ? r->until - c->now : 0) : -1LL,
-	    r->timer[0] ? r->timer : "none");
-	json_str(r->timer_ref);
-	printf(",\"wrapper\":");
-	json_str(r->wrapper);
-	printf(",\"targets\":[");
+	mo_json_bool(&j, "swapped", r->phase == MO_PHASE_SWAPPED);
+	mo_json_str(&j, "mode", mo_swap_mode_name(r->mode));
+	mo_json_str(&j, "phase", mo_swap_phase_name(r->phase));
+	mo_json_str(&j, "id", r->id);
+	mo_json_str(&j, "root", r->root);
+	mo_json_int(&j, "since", (long long)r->since);
+	mo_json_int(&j, "until", (long long)r->until);
+	mo_json_int(&j, "remaining",
+	    r->until ? (long long)(r->until > c->now ? r->until - c->now : 0) : -1LL);
+	mo_json_str(&j, "timer", r->timer[0] ? r->timer : "none");
+	mo_json_str(&j, "timer_ref", r->timer_ref);
+	mo_json_str(&j, "wrapper", r->wrapper);
+	mo_json_array(&j, "targets");
 	for (i = 0; i < r->ntargets; i++) {
-		printf("%s{\"path\":", i ? "," : "");
-		json_str(r->targets[i].path);
-		printf(",\"real\":");
-		json_str(r->targets[i].real);
-		printf(",\"dpkg\":%s}", r->targets[i].dpkg ? "true" : "false");
+		mo_json_object(&j, NULL);
+		mo_json_str(&j, "path", r->targets[i].path);
+		mo_json_str(&j, "real", r->targets[i].real);
+		mo_json_bool(&j, "dpkg", r->targets[i].dpkg);
+		mo_json_close(&j);
 	}
-	printf("],\"dropins\":[");
-	for (i = 0; i < r->ndropins; i++) {
-		printf("%s", i ? "," : "");
-		json_str(r->dropins[i]);
-	}
-	printf("],\"log\":");
-	json_str(log);
-	if (n->readable)
-		printf(",\"messages\":{\"total\":%lu,\"pass\":%lu,\"hold\":%lu,\"other\":%lu}}\n",
-		    n->total, n->pass, n->hold, n->other);
-	else
-		printf(",\"messages\":null}\n");
+	mo_json_close(&j);
+	mo_json_array(&j, "dropins");
+	for (i = 0; i < r->ndropins; i++)
+		mo_json_str(&j, NULL, r->dropins[i]);
+	mo_json_close(&j);
+	mo_json_str(&j, "log", log);
+	if (n->readable) {
+		mo_json_object(&j, "messages");
+		mo_json_uint(&j, "total", n->total);
+		mo_json_uint(&j, "pass", n->pass);
+		mo_json_uint(&j, "hold", n->hold);
+		mo_json_uint(&j, "other", n->other);
+		mo_json_close(&j);
+	} else
+		mo_json_null(&j, "messages");
+	mo_json_end(&j);
 }
 
 static void

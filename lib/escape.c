@@ -9,6 +9,8 @@
 
 #define LOG_VALUE_MAX 512
 
+static size_t escape_into(char *, size_t, const unsigned char *, size_t, int);
+
 /* The escape of byte c, written to e (size >= 5); returns its length. */
 static size_t
 escape_byte(char *e, unsigned char c, int quoted)
@@ -31,6 +33,21 @@ escape_byte(char *e, unsigned char c, int quoted)
 	}
 	e[0] = (char)c;
 	return 1;
+}
+
+size_t
+mo_escape_byte(char *e, unsigned char c)
+{
+	return escape_byte(e, c, 0);
+}
+
+size_t
+mo_escape_all(char *dst, const void *src, size_t len)
+{
+	size_t o = escape_into(dst, 4 * len, src, len, 0);
+
+	dst[o] = '\0';
+	return o;
 }
 
 static size_t

@@ -17,6 +17,14 @@
  * max output bytes (max < cap).  Returns the output length. */
 size_t mo_escape(char *dst, size_t cap, size_t max, const void *src, size_t len);
 
+/* The escape of one byte (as mo_escape() writes it) into e, not
+ * terminated; returns its length (at most MO_ESCAPE_BYTE_MAX - 1). */
+#define MO_ESCAPE_BYTE_MAX 5
+size_t mo_escape_byte(char *e, unsigned char c);
+/* Escape all of src[0..len) into dst (4 * len + 1 bytes), never cut,
+ * NUL-terminated; returns the output length. */
+size_t mo_escape_all(char *dst, const void *src, size_t len);
+
 /* Append `key=value` to a log line, quoting value ("...", with \" and C
  * escapes) when it is empty or holds anything but [A-Za-z0-9._/@:+,%-].
  * Values are cut at 512 bytes.  Returns 0, or -1 when line is full (the

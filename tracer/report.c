@@ -7,25 +7,9 @@
 #include <bsd/string.h>
 
 #include "hygiene.h"
+#include "json.h"
 #include "report.h"
 #include "say.h"
-
-void
-json_escape(FILE *f, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', f);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
 
 /* table_clean(), keeping spaces when SPACES is set (messages). */
 static void
@@ -189,133 +173,136 @@ report_table(FILE *f, const struct scan_result *res, int all)
 }
 
 static void
-json_kv(FILE *f, const char *k, const char *v)
-{
-	fprintf(f, ",\"%s\":", k);
-	json_escape(f, v);
-}
-
-static void
 json_traced(FILE *f, const struct traced *t)
 {
 	const struct signals *s = &t->sig;
 	static const char *const states[] = { "unknown", "idle", "busy" };
+	struct mo_json j;
 
-	fprintf(f, "{\"type\":\"php\",\"pid\":%d,\"ppid\":%d,\"uid\":%u",
-	        (int)t->pi.pid, (int)t->pi.ppid, (unsigned)t->pi.uid);
-	json_kv(f, "sapi", sapi_name(t->sapi));
-	json_kv(f, "pool", t->pool);
-	json_kv(f, "user", t->user);
-	json_kv(f, "state", states[t->state]);
-	json_kv(f, "vhost", t->vhost);
-	json_kv(f, "script", t->script);
-	json_kv(f, "file", t->file);
-	fprintf(f, ",\"line\":%u", t->line);
-	json_kv(f, "function", t->function);
-	json_kv(f, "uri", t->uri);
+	mo_json_begin(&j, f);
+	mo_json_str(&j, "type", "php");
+	mo_json_int(&j, "pid", (int)t->pi.pid);
+	mo_json_int(&j, "ppid", (int)t->pi.ppid);
+	mo_json_uint(&j, "uid", (unsigned)t->pi.uid);
+	mo_json_str(&j, "sapi", sapi_name(t->sapi));
+	mo_json_str(&j, "pool", t->pool);
+	mo_json_str(&j, "user", t->user);
+	mo_json_str(&j, "state", states[t->state]);
+	mo_json_str(&j, "vhost", t->vhost);
+	mo_json_str(&j, "script", t->script);
+	mo_json_str(&j, "file", t->file);
+	mo_json_uint(&j, "line", t->line);
+	mo_json_str(&j, "function", t->function);
+	mo_json_str(&j, "uri", t->uri);
 	if (t->running_for >= 0)
-		fprintf(f, ",\"running_for\":%.3f", t->running_for);
+		mo_json_real(&j, "running_for", t->running_for, 3);
 	else
-		fprintf(f, ",\"running_for\":null");
-	json_kv(f, "signal", signal_name(t->by));
-	json_kv(f, "refined_by", t->refined_by ? signal_name(t->refined_by) : "");
-	json_kv(f, "confidence", confidence_name(t->conf));
-	fprintf(f, ",\"mails\":%d,\"signals\":{", t->mails);
-	fprintf(f, "\"memory\":");
+		mo_json_null(&j, "running_for");
+	mo_json_str(&j, "signal", signal_name(t->by));
+	mo_json_str(&j, "refined_by", t->refined_by ? signal_name(t->refined_by) : "");
+	mo_json_str(&j, "confidence", confidence_name(t->conf));
+	mo_json_int(&j, "mails", t->mails);
+	mo_json_object(&j, "signals");
+	mo_json_object(&j, "memory");
 	if (s->mem_ok) {
-		fprintf(f, "{\"busy\":%s", s->mem.busy ? "true" : "false");
-		json_kv(f, "file", s->mem.file);
-		fprintf(f, ",\"line\":%u", s->mem.line);
-		json_kv(f, "function", s->mem.function);
-		json_kv(f, "main_script", s->mem.main_script);
-		json_kv(f, "path_translated", s->mem.path_translated);
-		json_kv(f, "request_uri", s->mem.request_uri);
-		json_kv(f, "query_string", s->mem.query_string);
-		json_kv(f, "request_method", s->mem.request_method);
-		fprintf(f, "}");
-	} else {
-		fprintf(f, "{\"error\":");
-		json_escape(f, s->mem_why[0] ? s->mem_why :
+		mo_json_bool(&j, "busy", s->mem.busy);
+		mo_json_str(&j, "file", s->mem.file);
+		mo_json_uint(&j, "line", s->mem.line);
+		mo_json_str(&j, "function", s->mem.function);
+		mo_json_str(&j, "main_script", s->mem.main_script);
+		mo_json_str(&j, "path_translated", s->mem.path_translated);
+		mo_json_str(&j, "request_uri", s->mem.request_uri);
+		mo_json_str(&j, "query_string", s->mem.query_string);
+		mo_json_str(&j, "request_method", s->mem.request_method);
+	} else
+		mo_json_str(&j, "error", s->mem_why[0] ? s->mem_why :
 		            s->mem_errno ? strerror(s->mem_errno) : "not read");
-		fprintf(f, "}");
-	}
-	fprintf(f, ",\"status\":");
+	mo_json_close(&j);
 	if (s->status_ok) {
-		fprintf(f, "{\"state\":");
-		json_escape(f, s->status.state);
-		json_kv(f, "script", s->status.script);
-		json_kv(f, "uri", s->status.uri);
-		fprintf(f, ",\"duration_us\":%llu}", s->status.duration_us);
+		mo_json_object(&j, "status");
+		mo_json_str(&j, "state", s->status.state);
+		mo_json_str(&j, "script", s->status.script);
+		mo_json_str(&j, "uri", s->status.uri);
+		mo_json_uint(&j, "duration_us", s->status.duration_us);
+		mo_json_close(&j);
 	} else
-		fprintf(f, "null");
-	fprintf(f, ",\"cwd\":");
+		mo_json_null(&j, "status");
 	if (s->cwd_ok) {
-		fprintf(f, "{\"cwd\":");
-		json_escape(f, s->cwd);
-		json_kv(f, "idle_cwd", s->idle_cwd_ok ? s->idle_cwd : "");
-		fprintf(f, "}");
+		mo_json_object(&j, "cwd");
+		mo_json_str(&j, "cwd", s->cwd);
+		mo_json_str(&j, "idle_cwd", s->idle_cwd_ok ? s->idle_cwd : "");
+		mo_json_close(&j);
 	} else
-		fprintf(f, "null");
-	fprintf(f, ",\"fd\":");
+		mo_json_null(&j, "cwd");
 	if (s->fd_ok) {
-		fprintf(f, "{\"count\":%d", s->fd_count);
-		json_kv(f, "file", s->fd_file);
-		fprintf(f, "}");
+		mo_json_object(&j, "fd");
+		mo_json_int(&j, "count", s->fd_count);
+		mo_json_str(&j, "file", s->fd_file);
+		mo_json_close(&j);
 	} else
-		fprintf(f, "null");
-	fprintf(f, ",\"env\":");
+		mo_json_null(&j, "fd");
 	if (s->env_ok) {
-		fprintf(f, "{\"SCRIPT_FILENAME\":");
-		json_escape(f, s->env_script);
-		json_kv(f, "DOCUMENT_ROOT", s->env_docroot);
-		json_kv(f, "HTTP_HOST", s->env_host);
-		json_kv(f, "REQUEST_URI", s->env_uri);
-		fprintf(f, "}");
+		mo_json_object(&j, "env");
+		mo_json_str(&j, "SCRIPT_FILENAME", s->env_script);
+		mo_json_str(&j, "DOCUMENT_ROOT", s->env_docroot);
+		mo_json_str(&j, "HTTP_HOST", s->env_host);
+		mo_json_str(&j, "REQUEST_URI", s->env_uri);
+		mo_json_close(&j);
 	} else
-		fprintf(f, "null");
-	fprintf(f, ",\"cmdline\":");
+		mo_json_null(&j, "env");
 	if (s->cli_ok)
-		json_escape(f, s->cli_script);
+		mo_json_str(&j, "cmdline", s->cli_script);
 	else
-		fprintf(f, "null");
-	fprintf(f, "}}\n");
+		mo_json_null(&j, "cmdline");
+	mo_json_end(&j);
+}
+
+static void
+json_mail(FILE *f, const struct scan_result *res, const struct mailproc *m)
+{
+	struct mo_json j;
+	size_t i;
+
+	mo_json_begin(&j, f);
+	mo_json_str(&j, "type", "mail");
+	mo_json_int(&j, "pid", (int)m->pi.pid);
+	mo_json_uint(&j, "uid", (unsigned)m->pi.uid);
+	mo_json_str(&j, "program", m->prog);
+	mo_json_str(&j, "user", m->user);
+	mo_json_real(&j, "running_for", m->running_for, 3);
+	mo_json_bool(&j, "nested", m->nested);
+	mo_json_array(&j, "chain");
+	for (i = 0; i < m->nchain; i++) {
+		mo_json_object(&j, NULL);
+		mo_json_int(&j, "pid", (int)m->chain[i]);
+		mo_json_str(&j, "comm", m->chain_comm[i]);
+		mo_json_close(&j);
+	}
+	mo_json_close(&j);
+	if (m->php >= 0) {
+		const struct traced *t = &res->t[m->php];
+		mo_json_int(&j, "php_pid", (int)t->pi.pid);
+		mo_json_str(&j, "sapi", sapi_name(t->sapi));
+		mo_json_str(&j, "script", t->script);
+		mo_json_str(&j, "file", t->file);
+		mo_json_uint(&j, "line", t->line);
+		mo_json_str(&j, "signal", signal_name(t->by));
+		mo_json_str(&j, "confidence", confidence_name(t->conf));
+	} else
+		mo_json_null(&j, "php_pid");
+	mo_json_end(&j);
 }
 
 void
 report_json(FILE *f, const struct scan_result *res, int all)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < res->nt; i++)
 		if (shown(&res->t[i], all))
 			json_traced(f, &res->t[i]);
-	for (i = 0; i < res->nm; i++) {
-		const struct mailproc *m = &res->m[i];
-		fprintf(f, "{\"type\":\"mail\",\"pid\":%d,\"uid\":%u", (int)m->pi.pid,
-		        (unsigned)m->pi.uid);
-		json_kv(f, "program", m->prog);
-		json_kv(f, "user", m->user);
-		fprintf(f, ",\"running_for\":%.3f,\"nested\":%s,\"chain\":[",
-		        m->running_for, m->nested ? "true" : "false");
-		for (j = 0; j < m->nchain; j++) {
-			fprintf(f, "%s{\"pid\":%d,\"comm\":", j ? "," : "", (int)m->chain[j]);
-			json_escape(f, m->chain_comm[j]);
-			fprintf(f, "}");
-		}
-		fprintf(f, "]");
-		if (m->php >= 0) {
-			const struct traced *t = &res->t[m->php];
-			fprintf(f, ",\"php_pid\":%d", (int)t->pi.pid);
-			json_kv(f, "sapi", sapi_name(t->sapi));
-			json_kv(f, "script", t->script);
-			json_kv(f, "file", t->file);
-			fprintf(f, ",\"line\":%u", t->line);
-			json_kv(f, "signal", signal_name(t->by));
-			json_kv(f, "confidence", confidence_name(t->conf));
-		} else
-			fprintf(f, ",\"php_pid\":null");
-		fprintf(f, "}\n");
-	}
+	for (i = 0; i < res->nm; i++)
+		json_mail(f, res, &res->m[i]);
 }
 
 void

@@ -1,7 +1,7 @@
 /*
  * report: print a scan as a table or as JSON lines.
  *
- * Promises: every value printed passes through json_escape() or
+ * Promises: every value printed passes through lib/json.h or
  * table_clean(), so a file name holding a newline or an escape sequence
  * cannot forge a line or a column; the JSON output is one object per line.
  */
@@ -12,8 +12,6 @@
 
 #include "scan.h"
 
-/* Write S as a JSON string (with the quotes). */
-void json_escape(FILE *f, const char *s);
 /* Copy S into OUT with control characters as '?', cut to WIDTH columns. */
 void table_clean(char *out, size_t outsz, const char *s, size_t width);
 /* "3.2s", "4m05s", "-" */

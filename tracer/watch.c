@@ -12,6 +12,7 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
+#include "json.h"
 #include "report.h"
 #include "watch.h"
 
@@ -236,29 +237,32 @@ watch_json(FILE *f, const struct watch *w, size_t top)
 {
 	static const char *const kinds[] = { "script", "vhost", "uid" };
 	size_t i, shown[3] = { 0, 0, 0 };
+	struct mo_json j;
 
 	for (i = 0; i < w->n; i++) {
 		const struct agg *a = &w->a[i];
 		if (shown[a->kind]++ >= top)
 			continue;
-		fprintf(f, "{\"type\":\"%s\",\"key\":", kinds[a->kind]);
-		json_escape(f, a->key);
+		mo_json_begin(&j, f);
+		mo_json_str(&j, "type", kinds[a->kind]);
+		mo_json_str(&j, "key", a->key);
 		if (a->kind != AGG_VHOST)
-			fprintf(f, ",\"uid\":%u", (unsigned)a->uid);
-		fprintf(f, ",\"user\":");
-		json_escape(f, a->user);
-		fprintf(f, ",\"vhost\":");
-		json_escape(f, a->vhost);
-		fprintf(f, ",\"samples\":%lu,\"busy\":%.3f,\"mails\":%lu,"
-		        "\"first_seen\":%.3f,\"last_seen\":%.3f,\"signal\":\"%s\","
-		        "\"confidence\":\"%s\"", a->samples, a->busy, a->mails, a->first,
-		        a->last, signal_name(a->best), confidence_name(a->conf));
+			mo_json_uint(&j, "uid", (unsigned)a->uid);
+		mo_json_str(&j, "user", a->user);
+		mo_json_str(&j, "vhost", a->vhost);
+		mo_json_uint(&j, "samples", a->samples);
+		mo_json_real(&j, "busy", a->busy, 3);
+		mo_json_uint(&j, "mails", a->mails);
+		mo_json_real(&j, "first_seen", a->first, 3);
+		mo_json_real(&j, "last_seen", a->last, 3);
+		mo_json_str(&j, "signal", signal_name(a->best));
+		mo_json_str(&j, "confidence", confidence_name(a->conf));
 		if (a->stat_ok) {
-			fprintf(f, ",\"owner_uid\":%u,\"owner\":", (unsigned)a->owner);
-			json_escape(f, a->owner_name);
-			fprintf(f, ",\"mtime\":%.3f", a->mtime);
+			mo_json_uint(&j, "owner_uid", (unsigned)a->owner);
+			mo_json_str(&j, "owner", a->owner_name);
+			mo_json_real(&j, "mtime", a->mtime, 3);
 		}
-		fprintf(f, "}\n");
+		mo_json_end(&j);
 	}
 }
 

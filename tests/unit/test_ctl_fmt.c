@@ -1,4 +1,4 @@
-/* ctl/fmt: safe text, JSON strings, durations, windows, and a limit cell
+/* ctl/fmt: safe text, durations, windows, and a limit cell
  * read back exactly as the GCRA of ratelimit.c decides. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,44 +15,6 @@
 #define NS 1000000000LL
 
 #define S(s) s, sizeof(s) - 1
-
-static char *
-json_of(const char *s, size_t len)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-
-	assert_non_null(f);
-	ctl_put_json(f, s, len);
-	fclose(f);
-	return buf;
-}
-
-static void
-test_json(void **state)
-{
-	static const struct { const char *in; size_t len; const char *out; } cases[] = {
-		{ S("plain"), "\"plain\"" },
-		{ S(""), "\"\"" },
-		{ S("q\"b\\s/"), "\"q\\\"b\\\\s/\"" },
-		{ S("l\nr\rt\t"), "\"l\\nr\\rt\\t\"" },
-		{ S("nul\0\x1b\x7f"), "\"nul\\u0000\\u001b\\u007f\"" },
-		{ S("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7\"" },
-		{ S("latin1 \xe9t\xe9"), "\"latin1 \\u00e9t\\u00e9\"" },
-		{ S("overlong \xc0\xaf"), "\"overlong \\u00c0\\u00af\"" },
-		{ S("surrogate \xed\xa0\x80"), "\"surrogate \\u00ed\\u00a0\\u0080\"" },
-		{ S("cut \xe2\x82"), "\"cut \\u00e2\\u0082\"" },
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *got = json_of(cases[i].in, cases[i].len);
-		assert_string_equal(cases[i].out, got);
-		free(got);
-	}
-}
 
 static void
 test_safe(void **state)
@@ -180,7 +142,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_safe),
 		cmocka_unit_test(test_duration_window),
 		cmocka_unit_test(test_cell),

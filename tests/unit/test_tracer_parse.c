@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "json.h"
 #include "classify.h"
 #include "elfsym.h"
 #include "fcgi.h"
@@ -429,9 +430,9 @@ test_escaping(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	json_escape(f, "a\"b\\c\nd\x1b");
+	mo_json_string(f, "a\"b\\c\nd\x1b", 8);
 	fclose(f);
-	assert_string_equal(buf, "\"a\\\"b\\\\c\\u000ad\\u001b\"");
+	assert_string_equal(buf, "\"a\\\"b\\\\c\\nd\\u001b\"");
 	free(buf);
 	table_clean(out, sizeof(out), "/x/new\nline b.php", 0);
 	assert_string_equal(out, "/x/new?line_b.php");
