@@ -6,13 +6,14 @@
 #include "rcpt.h"
 
 /* Postfix's sendmail option string. */
-static const char optstring[] = "A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:p:r:q:tvx";
+const char mo_sendmail_optstring[] = "A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:p:r:q:tvx";
 
 const char mo_sendmail_usage[] =
     "usage: mailorigin-sendmail [-Gimntvx] [-B type] [-F name] [-f sender]\n"
     "           [-N dsn] [-R ret] [-r sender] [-V envid] [-o opt] [-p proto]\n"
     "           [-t] [--] [recipient ...]\n"
-    "       mailorigin-sendmail -bp | -bi | -I | -q[interval]   (-bs, -bd: root only)\n"
+    "       mailorigin-sendmail -bp | -bi | -I | -q[interval]   (-bd: root only)\n"
+    "       mailorigin-sendmail -bs [-i] [-F name] ...   (SMTP on standard input)\n"
     "A drop-in sendmail: stamps the message with its origin, logs it and hands\n"
     "it to the real MTA named in mailorigin.conf.  See mailorigin-sendmail(8).\n";
 
@@ -123,7 +124,7 @@ mo_args_classify(int argc, char *const argv[], struct mo_args *a)
 		    strcmp(w, "-XV") == 0)
 			continue;
 		for (j = 1; w[j] != '\0'; j++) {
-			const char *o = strchr(optstring, w[j]);
+			const char *o = strchr(mo_sendmail_optstring, w[j]);
 			const char *arg;
 
 			if (w[j] == ':' || o == NULL) {
@@ -154,6 +155,6 @@ mo_args_classify(int argc, char *const argv[], struct mo_args *a)
 	if (a->kind == MO_MODE_ENQUEUE && a->queue_action != NULL && a->mode == NULL)
 		a->mode = a->queue_action;
 	a->submission = a->kind == MO_MODE_ENQUEUE && a->queue_action == NULL;
-	a->bypass = a->kind == MO_MODE_USER || a->kind == MO_MODE_DAEMON;
+	a->bypass = a->kind == MO_MODE_DAEMON;
 	return 0;
 }

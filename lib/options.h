@@ -19,14 +19,14 @@ enum mo_mode {
 	MO_MODE_FLUSHQ,         /* -q */
 	MO_MODE_NEWALIAS,       /* -bi, -I, newaliases */
 	MO_MODE_DAEMON,         /* -bd */
-	MO_MODE_USER,           /* -bs: SMTP on stdin, a submission we cannot stamp */
+	MO_MODE_USER,           /* -bs: SMTP on stdin, one submission per transaction */
 	MO_MODE_IGNORE,         /* -bh, -bH */
 };
 
 struct mo_args {
 	enum mo_mode	 kind;
 	int		 submission;    /* 1: a message on stdin to stamp */
-	int		 bypass;        /* 1: would submit mail past the wrapper (-bs, -bd) */
+	int		 bypass;        /* 1: would submit mail past the wrapper (-bd) */
 	int		 extract;       /* -t */
 	const char	*sender;        /* last -f / -r, or NULL */
 	const char	*fullname;      /* last -F, or NULL */
@@ -41,6 +41,9 @@ struct mo_args {
 
 /* Returns 0, or -1 on a usage error (args->error says which). */
 int mo_args_classify(int argc, char *const argv[], struct mo_args *args);
+
+/* Postfix's sendmail option string. */
+extern const char mo_sendmail_optstring[];
 
 /* The usage text for --help and usage errors. */
 extern const char mo_sendmail_usage[];

@@ -18,6 +18,7 @@
 #include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <bsd/unistd.h>
 #include <bsd/string.h>
@@ -43,6 +44,7 @@
 #include "mta.h"
 #include "options.h"
 #include "origin.h"
+#include "smtpd.h"
 #include "spool.h"
 #include "stamp.h"
 
@@ -50,6 +52,21 @@
 #define CHUNK 65536
 
 extern char **environ;
+
+/* Under -bs: the pipe on which a transaction's child says what became of
+ * its message (one of the REPORT_ bytes; the last one counts). */
+static int bs_report = -1;
+#define REPORT_PASS 'P'         /* the real MTA is being executed */
+#define REPORT_HOLD 'H'         /* held */
+#define REPORT_TEMPFAIL 'T'     /* over a limit, on_limit = tempfail */
+#define REPORT_REJECT 'R'       /* over a limit, on_limit = reject */
+
+static void
+report(char what)
+{
+	if (bs_report != -1 && write(bs_report, &what, 1) != 1)
+		syslog(LOG_ERR, "fault: cannot report to the SMTP session: %m");
+}
 
 struct wrapper {
 	int			 privileged;    /* running setgid/setuid */
@@ -472,6 +489,8 @@ message_line(struct wrapper *w, struct mo_line *l, const char *action, const cha
 	if (w->faults[0])
 		mo_line_kv(l, "fault", w->faults);
 	mo_line_kv(l, "chain", g->chain);
+	if (w->args.kind == MO_MODE_USER || bs_report != -1)
+		mo_line_kv(l, "path", "bs");
 }
 
 /* The meta file of a held message: key=value lines, argv in order and
@@ -530,10 +549,12 @@ hold_and_exit(struct wrapper *w, int msgfd, const char *why, int argc, char *arg
 		message_line(w, &l, "tempfail", why);
 		mo_line_kv(&l, "hold_error", strerror(errno));
 		log_line(w, LOG_ERR, &l);
+		report(REPORT_TEMPFAIL);
 		errx(EX_TEMPFAIL, "cannot run %s (%s) and cannot hold the message: not accepted",
 		    w->cfg.mta_path, why);
 	}
 	log_line(w, LOG_ERR, &l);
+	report(REPORT_HOLD);
 	errx(EX_UNAVAILABLE, "cannot run %s (%s); message %s held", w->cfg.mta_path, why, w->id);
 }
 
@@ -621,6 +642,7 @@ enforce(struct wrapper *w, const struct decision *d, int msgfd, int argc, char *
 	if (how == MO_ON_LIMIT_HOLD) {
 		if (hold(w, msgfd, "limit", &l, argc, argv) == 0) {
 			log_line(w, prio, &l);
+			report(REPORT_HOLD);
 			exit(EX_OK);
 		}
 		mo_line_kv(&l, "hold_error", strerror(errno));
@@ -629,6 +651,7 @@ enforce(struct wrapper *w, const struct decision *d, int msgfd, int argc, char *
 		    d->rule, d->window);
 	}
 	log_line(w, prio, &l);
+	report(how == MO_ON_LIMIT_TEMPFAIL ? REPORT_TEMPFAIL : REPORT_REJECT);
 	if (how == MO_ON_LIMIT_TEMPFAIL)
 		errx(EX_TEMPFAIL, "limit %s %s reached: try again later", d->rule, d->window);
 	errx(EX_NOPERM, "limit %s %s reached: message refused", d->rule, d->window);
@@ -655,6 +678,7 @@ hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 	message_line(w, &l, "pass", "exec");
 	log_line(w, LOG_INFO, &l);
 	drop_group(w, 1);
+	report(REPORT_PASS);
 	signal(SIGPIPE, SIG_DFL);
 	umask(w->caller_umask);
 	execve(w->cfg.mta_path, x.argv, x.envp);
@@ -666,13 +690,167 @@ hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 	hold_and_exit(w, 0, strerror(saved), argc, argv);
 }
 
+static struct spool_out *
+new_spool_out(struct wrapper *w)
+{
+	struct spool_out *o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		errx(EX_TEMPFAIL, "out of memory");
+	o->w = w;
+	o->fd = -1;
+	return o;
+}
+
+/* One message from stdin: stamped, limited, logged, handed over. */
+static void __attribute__((noreturn))
+submit(struct wrapper *w, struct spool_out *o, int argc, char *argv[])
+{
+	struct decision d;
+	int fd;
+
+	fd = copy_message(w, o, &w->st);
+	w->size = o->total;
+	check_limits(w, &d);
+	if (d.over)
+		enforce(w, &d, fd, argc, argv);
+	hand_over(w, fd, argc, argv);
+}
+
+/* --- sendmail -bs: each transaction a submission, in a child --- */
+
+struct bs {
+	struct wrapper	*w;
+	int		 argc;
+	char		**argv;
+};
+
+static int
+bs_spool(void *ctx)
+{
+	struct bs *b = ctx;
+	int fd = -1;
+
+	if (b->w->statefd != -1)
+		fd = mo_spool_create(b->w->statefd);
+	return fd != -1 ? fd : mo_spool_memory();
+}
+
+/* The child: the transaction's message on fd 0, nothing on fd 1 (the
+ * SMTP stream is the session's), then the path of every submission with
+ * the argv `sendmail -i -f SENDER -- RECIPIENTS`. */
+static void __attribute__((noreturn))
+bs_child(struct wrapper *w, const struct mo_smtpd_txn *t, int argc, char *argv[])
+{
+	int ac, null;
+	char **av;
+
+	if ((av = mo_smtpd_argv(argc, argv, t, &ac)) == NULL)
+		errx(EX_TEMPFAIL, "out of memory");
+	if (mo_args_classify(ac, av, &w->args) == -1)
+		errx(EX_SOFTWARE, "the transaction's command line: %s", w->args.error);
+	if (lseek(t->fd, 0, SEEK_SET) == -1 || dup2(t->fd, 0) == -1 ||
+	    (null = open("/dev/null", O_WRONLY)) == -1 || dup2(null, 1) == -1)
+		errx(EX_OSERR, "cannot set up the transaction's fds: %s", strerror(errno));
+	close(null);
+	close(t->fd);
+	submit(w, new_spool_out(w), ac, av);
+}
+
+/* What the client hears at the end of DATA, from the child's report and
+ * exit status. */
+static void
+bs_reply(const char *id, char last, int status, char *r, size_t len)
+{
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+
+	if (last == REPORT_HOLD || (last == REPORT_PASS && code == EX_OK))
+		snprintf(r, len, "250 2.0.0 Ok: queued as %s", id);
+	else if (last == REPORT_TEMPFAIL)
+		snprintf(r, len, "451 4.7.1 %s: sending limit reached, try again later", id);
+	else if (last == REPORT_REJECT)
+		snprintf(r, len, "550 5.7.1 %s: sending limit reached, message refused", id);
+	else if (last == REPORT_PASS && code != EX_TEMPFAIL && code != -1)
+		snprintf(r, len, "554 5.3.0 %s: the mail system refused the message (exit %d)",
+		    id, code);
+	else if (last == REPORT_PASS)
+		snprintf(r, len, "451 4.3.0 %s: the mail system failed temporarily, try again later",
+		    id);
+	else
+		snprintf(r, len, "451 4.3.0 %s: local error, message not accepted, try again later",
+		    id);
+}
+
+static void
+bs_submit(void *ctx, const struct mo_smtpd_txn *t, char *reply, size_t len)
+{
+	struct bs *b = ctx;
+	struct wrapper *w = b->w;
+	char c, last = 0;
+	int p[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	mo_new_id(w->id);
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		snprintf(reply, len, "451 4.3.0 Error: cannot start the hand-over: %s",
+		    strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		bs_report = p[1];
+		bs_child(w, t, b->argc, b->argv);
+	}
+	close(p[1]);
+	while ((n = read(p[0], &c, 1)) != 0)
+		if (n == 1)
+			last = c;
+		else if (errno != EINTR)
+			break;
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	bs_reply(w->id, last, status, reply, len);
+}
+
+/* sendmail -bs: SMTP on stdin and stdout, as the caller, for any caller.
+ * The origin is the session's (collected once: the children's parent is
+ * this process). */
+static void __attribute__((noreturn))
+bs_session(struct wrapper *w, int argc, char *argv[])
+{
+	struct bs b = { w, argc, argv };
+	char host[256];
+	struct mo_smtpd s = {
+		.in = 0, .out = stdout, .hostname = host,
+		.size_max = MO_SMTPD_SIZE_MAX, .timeout = 300,
+		.spool = bs_spool, .submit = bs_submit, .ctx = &b,
+	};
+	enum mo_smtpd_end end;
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	host[strcspn(host, " \r\n")] = '\0';
+	end = mo_smtpd_serve(&s);
+	if (end == MO_SMTPD_LOST)
+		syslog(LOG_NOTICE, "uid=%lu -bs: the client went away in DATA; that message was "
+		    "not submitted", (unsigned long)getuid());
+	exit(end == MO_SMTPD_QUIT || end == MO_SMTPD_EOF ? EX_OK :
+	    end == MO_SMTPD_TIMEOUT ? EX_TEMPFAIL : EX_PROTOCOL);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct wrapper w;
 	struct spool_out *o;
-	struct decision d;
-	int fd;
 
 	startup(&w);
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -702,22 +880,16 @@ main(int argc, char *argv[])
 		    "for uid %lu (root only): submit the message on standard input (-t)",
 		    w.args.mode, (unsigned long)getuid());
 	}
-	if (!w.args.submission)
+	if (!w.args.submission && w.args.kind != MO_MODE_USER)
 		pass_through(&w, argc, argv);
 
 	open_log(&w);
 	mo_new_id(w.id);
-	if ((o = calloc(1, sizeof(*o))) == NULL)
-		errx(EX_TEMPFAIL, "out of memory");
-	o->w = &w;
-	o->fd = -1;
+	o = new_spool_out(&w);
 	if ((w.statefd = mo_state_open(w.cfg.state_dir, geteuid() == 0)) == -1)
 		fault(&w, "state dir %s: %s", w.cfg.state_dir, strerror(errno));
 	collect_origin(&w);
-	fd = copy_message(&w, o, &w.st);
-	w.size = o->total;
-	check_limits(&w, &d);
-	if (d.over)
-		enforce(&w, &d, fd, argc, argv);
-	hand_over(&w, fd, argc, argv);
+	if (w.args.kind == MO_MODE_USER)
+		bs_session(&w, argc, argv);
+	submit(&w, o, argc, argv);
 }

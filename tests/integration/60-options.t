@@ -109,7 +109,8 @@ passthrough "-I" -I
 passthrough "-bh" -bh
 
 # ---- what Postfix reads as a submission is never passed on unstamped -------------
-# -bs (SMTP on stdin) and -bd would submit past the wrapper: refused unless root
+# -bd would submit past the wrapper: refused unless root; -bs is served by
+# the wrapper itself (tests/integration/80-bs.t), for root too
 refused() {  # refused LABEL ARGS...
 	local l=$1 n0; shift
 	rec_reset "$REC"
@@ -118,12 +119,19 @@ refused() {  # refused LABEL ARGS...
 	[ ! -e "$REC/argv" ]; t_ok $? "$l: the MTA did not run"
 	t_like "$(cat "$T/err")" "refused for uid $(mo_uid mo-site-a)" "$l: says why"
 }
-refused "-bs" -bs
 refused "-bd" -bd
-refused "-V x -bs" -V envid -bs
-rec_reset "$REC"
-(cd "$SITE" && printf 'EHLO x\r\nQUIT\r\n' | "$W" -bs) >/dev/null 2>"$T/err"
-t_is "$(rec_args)" "[-bs]" "-bs as root: handed over unchanged"
+refused "-V x -bd" -V envid -bd
+served() {  # served LABEL USER ARGS...
+	local l=$1 u=$2; shift 2
+	rec_reset "$REC"
+	(cd "$SITE" && printf 'EHLO x\r\nQUIT\r\n' | setpriv --reuid="$u" --regid="$u" --init-groups "$W" "$@") >"$T/out" 2>"$T/err"
+	t_is "$?" 0 "$l: exit 0"
+	t_like "$(head -1 "$T/out")" '^220 .* ESMTP mailorigin' "$l: the wrapper speaks SMTP itself"
+	[ ! -e "$REC/argv" ]; t_ok $? "$l: no transaction, the MTA did not run"
+}
+served "-bs (site)" mo-site-a -bs
+served "-V x -bs (site)" mo-site-a -V envid -bs
+served "-bs (root)" root -bs
 # the last mode wins, as in Postfix: these are submissions, stamped and logged
 stamped() {  # stamped LABEL ARGS...
 	local l=$1 n0; shift

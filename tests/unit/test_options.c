@@ -123,8 +123,8 @@ test_table(void **state)
 		assert_str(c->file_option, a.file_option);
 		assert_str(c->mode, a.mode);
 		assert_int_equal(c->nrcpt_args, a.nrcpt_args);
-		assert_int_equal(c->mode != NULL && (strcmp(c->mode, "-bs") == 0 ||
-		    strcmp(c->mode, "-bd") == 0 || strcmp(c->mode, "smtpd") == 0), a.bypass);
+		assert_int_equal(c->mode != NULL && (strcmp(c->mode, "-bd") == 0 ||
+		    strcmp(c->mode, "smtpd") == 0), a.bypass);
 		assert_int_equal(c->argv_rcpts, a.argv_rcpts);
 	}
 }
