@@ -28,6 +28,7 @@ void ctl_log(struct ctl *c, int prio, const struct mo_line *l);
 
 int ctl_hold(struct ctl *c, int argc, char *argv[]);
 int ctl_limits(struct ctl *c, int argc, char *argv[]);
+int ctl_report(struct ctl *c, int argc, char *argv[]);
 
 extern const char ctl_usage[];
 

@@ -39,6 +39,8 @@ const char ctl_usage[] =
 "  hold delete ID...|--uid N|--all            remove from the hold spool\n"
 "  limits show [KEY] [--all] [--json]         limit cells in use: usage, when they free up\n"
 "  limits reset KEY                           forget the counters of KEY (uid:33, vhost:x, all)\n"
+"  report [--since T] [--until T] [--by KEY]... [--limit N] [--json] [FILE...]\n"
+"                                             who sent: the wrapper's and the MTA's logs\n"
 "options:\n"
 "  -c FILE   the config file (default " MO_CONF_PATH ", or $MAILORIGIN_CONF)\n"
 "  --help    this text\n"
@@ -83,6 +85,24 @@ startup(void)
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	openlog("mailorigin", LOG_PID, LOG_MAIL);
+}
+
+static void
+load_config_only(struct ctl *c, const char *path)
+{
+	const char *env = getenv("MAILORIGIN_CONF");
+	char err[512];
+
+	if (path == NULL)
+		path = env != NULL && env[0] != '\0' ? env : MO_CONF_PATH;
+	c->conf_path = path;
+	mo_config_defaults(&c->cfg);
+	if (mo_config_load(&c->cfg, path, 0, err, sizeof(err)) == -1) {
+		if (errno == ENOENT && strcmp(path, MO_CONF_PATH) == 0)
+			mo_config_defaults(&c->cfg);
+		else
+			errx(EX_CONFIG, "config %s", err);
+	}
 }
 
 static void
@@ -139,10 +159,20 @@ main(int argc, char *argv[])
 	}
 	if (argc == 0)
 		errx(EX_USAGE, "no command\n%s", ctl_usage);
-	if (strcmp(argv[0], "hold") != 0 && strcmp(argv[0], "limits") != 0)
+	if (strcmp(argv[0], "hold") != 0 && strcmp(argv[0], "limits") != 0 &&
+	    strcmp(argv[0], "report") != 0)
 		errx(EX_USAGE, "%s: unknown command\n%s", argv[0], ctl_usage);
 	if (getuid() != 0 || geteuid() != 0)
 		errx(EX_NOPERM, "must be run as root (held mail and limits belong to every user)");
+	if (strcmp(argv[0], "report") == 0) {
+		/* reads logs only: no state dir needed */
+		load_config_only(&c, conf);
+		rc = ctl_report(&c, argc, argv);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			return rc ? rc : EX_IOERR;
+		mo_config_free(&c.cfg);
+		return rc;
+	}
 	load_config(&c, conf);
 	rc = strcmp(argv[0], "hold") == 0 ? ctl_hold(&c, argc, argv) : ctl_limits(&c, argc, argv);
 	if (fflush(stdout) == EOF || ferror(stdout)) {

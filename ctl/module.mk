@@ -2,7 +2,7 @@
 CTL := $(BUILD)/mailoriginctl
 CTL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 # the plain modules (no verbs, no I/O on the state) that unit tests link
-CTL_UNIT_OBJS := $(BUILD)/ctl/meta.o $(BUILD)/ctl/fmt.o
+CTL_UNIT_OBJS := $(BUILD)/ctl/meta.o $(BUILD)/ctl/fmt.o $(BUILD)/ctl/report_parse.o $(BUILD)/ctl/report_core.o
 PROGRAMS += $(CTL)
 MAN8 += man/mailoriginctl.8
 INSTALL_TARGETS += install-ctl
@@ -10,7 +10,7 @@ INSTALL_TARGETS += install-ctl
 $(CTL_OBJS): $(wildcard ctl/*.h)
 
 $(CTL): $(CTL_OBJS) $(LIBMO)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -lz
 
 # Unit tests of ctl's own modules (tests/unit/test_ctl_*.c) link them too.
 $(BUILD)/tests/test_ctl_%: tests/unit/test_ctl_%.c $(CTL_UNIT_OBJS) $(LIBMO)
