@@ -21,7 +21,7 @@
 #include <zlib.h>
 
 #include "ctl.h"
-#include "report.h"
+#include "report_core.h"
 
 #define READ_CHUNK (1 << 20)
 #define LINE_MAX_LEN (64 * 1024)        /* longer lines are skipped, counted */
@@ -339,6 +339,12 @@ read_source(struct ctl *c, struct rpt *r, const char *path)
 	return rc;
 }
 
+static const char *
+vhost_of(void *ctx, const char *path, char *out, size_t len)
+{
+	return mo_vhost_match(ctx, path, out, len);
+}
+
 int
 ctl_report(struct ctl *c, int argc, char *argv[])
 {
@@ -416,7 +422,9 @@ ctl_report(struct ctl *c, int argc, char *argv[])
 			    "/var/log/maillog, Postfix's maillog_file): name the files");
 	}
 	src = sources_order(paths, nsrc);
-	r = rpt_new(&o, &c->cfg);
+	o.vhost_of = vhost_of;
+	o.vhost_ctx = &c->cfg;
+	r = rpt_new(&o);
 	for (i = 0; i < nsrc; i++)
 		read_source(c, r, src[i].path);
 	rpt_finish(r);

@@ -14,9 +14,10 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "fmt.h"
+#include "escape.h"
+#include "json.h"
 #include "kvparse.h"
-#include "report.h"
+#include "report_core.h"
 
 #define HIST_N 60
 
@@ -212,7 +213,6 @@ static const int64_t widths[] = {
 
 struct rpt {
 	struct rpt_opts		 o;
-	const struct mo_config	*cfg;
 	struct itab		 strs, ids;
 	/* open messages */
 	struct rmsg		**mb;
@@ -242,15 +242,14 @@ struct rpt {
 };
 
 struct rpt *
-rpt_new(const struct rpt_opts *o, const struct mo_config *cfg)
+rpt_new(const struct rpt_opts *o)
 {
 	struct rpt *r = xcalloc(1, sizeof(*r));
 
 	r->o = *o;
 	if (r->o.max_open == 0)
 		r->o.max_open = RPT_MAX_OPEN;
-	r->cfg = cfg;
-	r->nmb = 1 << 16;
+	r->nmb = 1 << 12;
 	r->mb = xcalloc(r->nmb, sizeof(*r->mb));
 	r->nwb = 1 << 12;
 	r->wb = xcalloc(r->nwb, sizeof(*r->wb));
@@ -300,10 +299,10 @@ account(struct rpt *r, long uid)
 	a->uid = uid;
 	if ((pw = getpwuid((uid_t)uid)) != NULL) {
 		a->user = intern(&r->strs, pw->pw_name, strlen(pw->pw_name));
-		if (r->cfg != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/') {
+		if (r->o.vhost_of != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/') {
 			char home[4096];
 			snprintf(home, sizeof(home), "%s/", pw->pw_dir);
-			if (mo_vhost_match(r->cfg, home, v, sizeof(v)) != NULL)
+			if (r->o.vhost_of(r->o.vhost_ctx, home, v, sizeof(v)) != NULL)
 				a->vhost = intern(&r->strs, v, strlen(v));
 		}
 	}
@@ -1023,16 +1022,13 @@ qmail_event(struct rpt *r, const struct rp_event *e, int64_t t)
 			return;
 		qmail_id(id, sizeof(id), d->msg, &n);
 		if ((m = msg_get(r, id, n, t, 0)) != NULL) {
-			struct rp_str to = { "", 0 };
-			/* the recipient is known by its hash only */
+			/* the recipient is known by its hash */
 			uint32_t i;
 			for (i = 0; i < m->nr; i++)
 				if (m->r[i].h == d->to_h)
 					m->r[i].st = (uint8_t)status_code(e->status);
-			(void)to;
 		}
-		if (e->status.n != 8)   /* deferral: the same number may be reused */
-			d->msg = 0;
+		d->msg = 0;     /* the delivery is over: qmail reuses its number */
 		return;
 	}
 	qmail_id(id, sizeof(id), e->msg, &n);
@@ -1149,29 +1145,44 @@ static int
 agg_cmp(const void *a, const void *b)
 {
 	const struct agg *x = *(const struct agg *const *)a, *y = *(const struct agg *const *)b;
+	int i, c;
 
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
+	/* a total order, so that the same log gives the same report */
+	for (i = 0; i < RPT_MAX_BY; i++) {
+		if (x->k[i] == y->k[i])
+			continue;
+		if (x->k[i] == NULL || y->k[i] == NULL)
+			return x->k[i] == NULL ? 1 : -1;
+		if ((c = strcmp(x->k[i], y->k[i])) != 0)
+			return c;
+	}
 	return 0;
 }
+
+static void fmt_time(char *b, size_t len, int64_t t, int iso);
 
 static void
 put_time(FILE *f, int64_t t, int iso)
 {
 	char b[40];
-	struct tm tm;
-	time_t tt = (time_t)t;
 
-	localtime_r(&tt, &tm);
-	strftime(b, sizeof(b), iso ? "%Y-%m-%dT%H:%M:%S%z" : "%Y-%m-%d %H:%M:%S", &tm);
-	if (iso) {      /* +0100 -> +01:00 */
-		size_t n = strlen(b);
-		memmove(b + n - 1, b + n - 2, 3);
-		b[n - 2] = ':';
-	}
+	fmt_time(b, sizeof(b), t, iso);
 	fputs(b, f);
+}
+
+/* hostile bytes as C escapes: a value never moves the cursor */
+static void
+put_safe(FILE *f, const char *s, size_t n)
+{
+	char e[8];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fwrite(e, 1, mo_escape_byte(e, (unsigned char)s[i]), f);
 }
 
 static void
@@ -1182,51 +1193,73 @@ put_key(FILE *f, enum rpt_key k, const char *v)
 	else if (v[0] == '\0' && (k == RK_SENDER))
 		fputs("<>", f);
 	else
-		ctl_put_safe(f, v, istr_len(v));
+		put_safe(f, v, istr_len(v));
 }
 
 static void
-json_key(FILE *f, enum rpt_key k, const char *v)
+fmt_time(char *b, size_t len, int64_t t, int iso)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	size_t n;
+
+	localtime_r(&tt, &tm);
+	n = strftime(b, len, iso ? "%Y-%m-%dT%H:%M:%S%z" : "%Y-%m-%d %H:%M:%S", &tm);
+	if (iso && n > 5 && n + 1 < len) {      /* +0100 -> +01:00 */
+		memmove(b + n - 1, b + n - 2, 3);
+		b[n - 2] = ':';
+	}
+}
+
+static void
+json_key(struct mo_json *j, enum rpt_key k, const char *v)
 {
 	if (v == NULL)
-		fputs("null", f);
+		mo_json_null(j, NULL);
 	else if (k == RK_UID)
-		fputs(v, f);
+		mo_json_int(j, NULL, strtoll(v, NULL, 10));
 	else
-		ctl_put_json(f, v, istr_len(v));
+		mo_json_strn(j, NULL, v, istr_len(v));
 }
 
 static void
 print_json(struct rpt *r, FILE *out, struct agg **v, size_t n)
 {
+	struct mo_json j;
+	char t[40];
 	size_t i;
-	int j;
+	int k;
 
 	for (i = 0; i < n; i++) {
 		struct agg *a = v[i];
-		fputs("{\"by\":", out);
-		if (r->o.nby == 1)
-			fprintf(out, "\"%s\"", key_names[r->o.by[0]]);
-		else
-			for (j = 0; j < r->o.nby; j++)
-				fprintf(out, "%s\"%s\"%s", j ? "," : "[", key_names[r->o.by[j]],
-				    j == r->o.nby - 1 ? "]" : "");
-		fputs(",\"key\":", out);
-		if (r->o.nby == 1)
-			json_key(out, r->o.by[0], a->k[0]);
-		else
-			for (j = 0; j < r->o.nby; j++) {
-				fputs(j ? "," : "[", out);
-				json_key(out, r->o.by[j], a->k[j]);
-				if (j == r->o.nby - 1)
-					fputc(']', out);
-			}
-		fprintf(out, ",\"count\":%lu,\"rcpts\":%lu,\"share\":%.4f,\"first\":\"", a->count,
-		    a->rcpts, r->total ? (double)a->count / (double)r->total : 0.0);
-		put_time(out, a->first, 1);
-		fputs("\",\"last\":\"", out);
-		put_time(out, a->last, 1);
-		fprintf(out, "\",\"before\":%lu}\n", a->before);
+		mo_json_begin(&j, out);
+		if (r->o.nby == 1) {
+			mo_json_str(&j, "by", key_names[r->o.by[0]]);
+			if (a->k[0] == NULL)
+				mo_json_null(&j, "key");
+			else if (r->o.by[0] == RK_UID)
+				mo_json_int(&j, "key", strtoll(a->k[0], NULL, 10));
+			else
+				mo_json_strn(&j, "key", a->k[0], istr_len(a->k[0]));
+		} else {
+			mo_json_array(&j, "by");
+			for (k = 0; k < r->o.nby; k++)
+				mo_json_str(&j, NULL, key_names[r->o.by[k]]);
+			mo_json_close(&j);
+			mo_json_array(&j, "key");
+			for (k = 0; k < r->o.nby; k++)
+				json_key(&j, r->o.by[k], a->k[k]);
+			mo_json_close(&j);
+		}
+		mo_json_uint(&j, "count", a->count);
+		mo_json_uint(&j, "rcpts", a->rcpts);
+		mo_json_real(&j, "share", r->total ? (double)a->count / (double)r->total : 0.0, 4);
+		fmt_time(t, sizeof(t), a->first, 1);
+		mo_json_str(&j, "first", t);
+		fmt_time(t, sizeof(t), a->last, 1);
+		mo_json_str(&j, "last", t);
+		mo_json_uint(&j, "before", a->before);
+		mo_json_end(&j);
 	}
 }
 
@@ -1297,7 +1330,12 @@ print_table(struct rpt *r, FILE *out, struct agg **v, size_t n)
 	}
 	if (shown == 0)
 		return;
-	ctl_window(w, sizeof(w), (uint32_t)widths[r->wi]);
+	if (widths[r->wi] % 86400 == 0)
+		snprintf(w, sizeof(w), "%lldd", (long long)(widths[r->wi] / 86400));
+	else if (widths[r->wi] % 3600 == 0)
+		snprintf(w, sizeof(w), "%lldh", (long long)(widths[r->wi] / 3600));
+	else
+		snprintf(w, sizeof(w), "%lldm", (long long)(widths[r->wi] / 60));
 	fprintf(out, "\nper %s from ", w);
 	put_time(out, wbase(r, r->wi), 0);
 	fputs(":\n", out);

@@ -10,12 +10,13 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # phpmem.c is not listed: fuzz_phpmem.c includes it with its own reader.
 FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c classify.c vhost.c say.c) \
-                $(addprefix lib/,stamp.c rcpt.c escape.c options.c)
+                $(addprefix lib/,stamp.c rcpt.c escape.c options.c kvparse.c json.c hygiene.c) \
+                ctl/report_parse.c ctl/report_core.c
 FUZZ_CFLAGS   = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-                -D_GNU_SOURCE -Ilib -Itracer $(PKG_CFLAGS)
+                -D_GNU_SOURCE -Ilib -Itracer -Ictl $(PKG_CFLAGS)
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_TRACER) $(wildcard tracer/*.h) tracer/phpmem.c
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_TRACER) $(wildcard tracer/*.h ctl/report*.h) tracer/phpmem.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_TRACER) $(PKG_LIBS) -lm
 

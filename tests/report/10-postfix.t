@@ -67,6 +67,83 @@ done
 sasl_send alice "$(pf_addr s1)"; sasl_send alice "$(pf_addr s2)"; sasl_send alice "$NOUSER"
 sasl_send bob "$(pf_addr s3)"; sasl_send bob "$(pf_addr s4),$(pf_addr s5)"
 for c in a1 a2 b1 b2 r1 r2 s1 s2 s3 s4 s5; do pf_wait "$c" >/dev/null || t_diag "$c not delivered"; done
-sleep 2
-cp "$PF/maillog" /tmp/rp-maillog; cp "$MO_LOG" /tmp/rp-wrapper.log
+# every message is in the log once it is removed (bounces made too)
+for i in $(seq 100); do
+	[ "$(grep -c ': removed$' "$PF/maillog")" -ge 14 ] && break; sleep 0.1
+done
+t_is "$(grep -c ': removed$' "$PF/maillog")" 14 "Postfix logged 12 messages and 2 bounces as removed"
+t_is "$(grep -c 'action=pass' "$MO_LOG")" 5 "the wrapper logged 5 messages"
+
+L=$T/logs; mkdir -p "$L"
+cp "$PF/maillog" "$L/maillog"; cp "$MO_LOG" "$L/wrapper.log"
+
+# rep BY... : the report as JSON lines over the wrapper's log and the maillog
+rep() { "$CTL" report --json --limit 1000 "$@" 2>"$T/rep.err"; }
+# cnt JSON-KEY FIELD < report: FIELD (count, rcpts) of the origin whose key is JSON-KEY
+cnt() { grep -F "\"key\":$1," | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+
+out=$(rep --by uid "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt "$uid_a" count <<<"$out")" 3 "uid $uid_a (site-a, through the wrapper): 3 messages"
+t_is "$(cnt "$uid_b" count <<<"$out")" 2 "uid $uid_b (site-b): 2"
+t_is "$(cnt "$uid_r" count <<<"$out")" 2 "uid $uid_r (the real sendmail): 2"
+t_is "$(cnt null count <<<"$out")" 7 "no uid: 5 over SMTP AUTH and 2 bounces"
+t_is "$(wc -l <<<"$out")" 4 "four origins by uid"
+t_like "$(cat "$T/rep.err")" " 0 unparsable" "every line parsed" || t_diag "$(cat "$T/rep.err")"
+
+out=$(rep --by user "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt '"mo-site-a"' count <<<"$out")" 3 "user mo-site-a: 3"
+t_is "$(cnt '"mo-rcpt"' count <<<"$out")" 2 "user mo-rcpt, named from the passwd file: 2"
+
+out=$(rep --by vhost "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt '"site-a"' count <<<"$out")" 3 "vhost site-a: 3 (joined with the wrapper's line)"
+t_is "$(cnt '"site-b"' count <<<"$out")" 2 "vhost site-b: 2"
+
+out=$(rep --by script "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt "\"$MO_WWW/site-a/send.php\"" count <<<"$out")" 3 "script site-a/send.php: 3"
+t_is "$(cnt "\"$MO_WWW/site-b/send.php\"" count <<<"$out")" 2 "script site-b/send.php: 2"
+
+out=$(rep --by sasl "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt '"alice@test.invalid"' count <<<"$out")" 3 "SASL alice: 3 messages"
+t_is "$(cnt '"bob@test.invalid"' count <<<"$out")" 2 "SASL bob: 2 messages"
+t_is "$(cnt '"bob@test.invalid"' rcpts <<<"$out")" 3 "SASL bob: 3 recipients"
+
+out=$(rep --by status "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt '"sent"' count <<<"$out")" 11 "status sent: 11 (10 sent and one bounce delivered)"
+t_is "$(cnt '"bounced"' count <<<"$out")" 3 "status bounced: 3 (2 sent to nosuchuser, alice's bounce)"
+
+out=$(rep --by sasl --by status "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt '["alice@test.invalid","bounced"]' count <<<"$out")" 1 "alice > bounced: 1"
+out=$(rep --by vhost,status "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt '["site-a","bounced"]' count <<<"$out")" 1 "site-a > bounced: 1"
+t_is "$(cnt '["site-a","sent"]' count <<<"$out")" 2 "site-a > sent: 2"
+
+out=$(rep --by action "$L/wrapper.log" "$L/maillog")
+t_is "$(cnt '"pass"' count <<<"$out")" 5 "action pass: 5"
+
+# the same log rotated and gzipped, named in any order, and on standard input
+base=$(rep --by uid --by sasl --by status "$L/wrapper.log" "$L/maillog")
+n=$(wc -l <"$L/maillog")
+mkdir -p "$L/rot"
+head -n $((n / 3)) "$L/maillog" | gzip >"$L/rot/mail.log.2.gz"
+sed -n "$((n / 3 + 1)),$((2 * n / 3))p" "$L/maillog" >"$L/rot/mail.log.1"
+tail -n +$((2 * n / 3 + 1)) "$L/maillog" >"$L/rot/mail.log"
+t_is "$(rep --by uid --by sasl --by status "$L/rot/mail.log" "$L/rot/mail.log.1" \
+	"$L/wrapper.log" "$L/rot/mail.log.2.gz")" "$base" "rotated and gzipped copies: the same report"
+t_is "$(rep --by uid --by sasl --by status - "$L/wrapper.log" <"$L/maillog")" "$base" \
+	"standard input: the same report"
+
+# syslog's mail.log holds the wrapper's lines too: counted once
+{
+	sed -E 's/^[0-9-]+T([0-9:]+)Z mailorigin/Dec 01 \1 test mailorigin/' "$L/wrapper.log"
+	cat "$L/maillog"
+} | sort -s -k3,3 >"$L/mail.log"
+t_is "$(rep --by uid --by sasl --by status "$L/mail.log")" "$base" "one syslog file with both"
+t_is "$(rep --by uid --by sasl --by status "$L/mail.log" "$L/wrapper.log")" "$base" \
+	"syslog and the wrapper's file: each message once"
+
+# the table
+tab=$("$CTL" report --by sasl "$L/wrapper.log" "$L/maillog")
+t_like "$tab" "14 messages, 15 recipients" "table: the totals"
+t_like "$tab" "      3       3  21\.4%  .*alice@test\.invalid" "table: count, rcpts, share, key"
+t_like "$tab" "per 1m from" "table: a per-minute histogram for a short log"
 t_done

@@ -12,13 +12,12 @@
  * by the Message-ID both logged, else by uid: the oldest unjoined wrapper
  * line of that uid no more than RPT_JOIN_WINDOW seconds before pickup.
  */
-#ifndef CTL_REPORT_H
-#define CTL_REPORT_H
+#ifndef CTL_REPORT_CORE_H
+#define CTL_REPORT_CORE_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config.h"
 #include "report_parse.h"
 
 enum rpt_key {
@@ -36,6 +35,9 @@ struct rpt_opts {
 	size_t		limit;
 	int		json;
 	size_t		max_open;
+	/* the vhost of a home folder ("/var/www/x/"), by the config's rules */
+	const char	*(*vhost_of)(void *ctx, const char *path, char *out, size_t len);
+	void		*vhost_ctx;
 };
 
 struct rpt;
@@ -44,7 +46,7 @@ struct rpt;
 const char *rpt_key_name(enum rpt_key k);
 int rpt_key_parse(const char *s);
 
-struct rpt *rpt_new(const struct rpt_opts *o, const struct mo_config *cfg);
+struct rpt *rpt_new(const struct rpt_opts *o);
 /* One line, without its newline; c gives year-less times their year. */
 void rpt_line(struct rpt *r, const char *line, size_t len, struct rp_clock *c);
 /* A line too long to be read whole (skipped, counted as unparsable). */
