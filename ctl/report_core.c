@@ -57,12 +57,23 @@ static uint64_t
 hash(const void *p, size_t n, uint64_t h)
 {
 	const unsigned char *s = p;
-	size_t i;
+	uint64_t w;
 
-	/* FNV-1a */
-	for (i = 0; i < n; i++)
-		h = (h ^ s[i]) * 0x100000001b3ULL;
-	return h;
+	/* eight bytes a step, multiply and fold */
+	h ^= n * 0x9e3779b97f4a7c15ULL;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
 }
 #define H0 0xcbf29ce484222325ULL
 
@@ -190,7 +201,7 @@ struct ufifo {
 struct account {
 	struct account	*next;
 	long		 uid;
-	const char	*user, *vhost;
+	const char	*user, *vhost, *uid_s;
 };
 
 /* ---- counts per origin -------------------------------------------------------- */
@@ -236,6 +247,8 @@ struct rpt {
 	size_t			 nab, nagg;
 	int64_t			 t0;
 	int			 t0_set, wi;
+	int			 need[RK_NKEYS];        /* keys asked for */
+	const char		*st_names[5];
 	unsigned long long	 total, total_rcpts, before_total;
 	int64_t			 first, last;
 	struct rpt_stats	 st;
@@ -261,6 +274,14 @@ rpt_new(const struct rpt_opts *o)
 	r->qd = xcalloc(r->nqd, sizeof(*r->qd));
 	r->first = INT64_MAX;
 	r->last = INT64_MIN;
+	{
+		static const char *const names[] = { NULL, "sent", "deferred", "bounced", "expired" };
+		int i;
+		for (i = 0; i < o->nby; i++)
+			r->need[o->by[i]] = 1;
+		for (i = 1; i < 5; i++)
+			r->st_names[i] = intern(&r->strs, names[i], strlen(names[i]));
+	}
 	if (o->since != INT64_MIN) {
 		r->t0 = o->since;
 		r->t0_set = 1;
@@ -297,6 +318,7 @@ account(struct rpt *r, long uid)
 			return a;
 	a = xcalloc(1, sizeof(*a));
 	a->uid = uid;
+	a->uid_s = uid_str(r, uid);
 	if ((pw = getpwuid((uid_t)uid)) != NULL) {
 		a->user = intern(&r->strs, pw->pw_name, strlen(pw->pw_name));
 		if (r->o.vhost_of != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/') {
@@ -402,7 +424,6 @@ agg_get(struct rpt *r, const char *const *k)
 static const char *
 status_of(struct rpt *r, const struct rmsg *m)
 {
-	static const char *const names[] = { NULL, "sent", "deferred", "bounced", "expired" };
 	int worst = ST_NONE, seen[5] = { 0 };
 	uint32_t i;
 
@@ -418,7 +439,7 @@ status_of(struct rpt *r, const struct rmsg *m)
 		worst = ST_DEFERRED;
 	else if (seen[ST_SENT])
 		worst = ST_SENT;
-	return worst ? intern(&r->strs, names[worst], strlen(names[worst])) : NULL;
+	return worst ? r->st_names[worst] : NULL;
 }
 
 static void
@@ -454,7 +475,7 @@ count_msg(struct rpt *r, const struct rmsg *m)
 	for (i = 0; i < r->o.nby; i++) {
 		const struct origin *o = &m->o;
 		switch (r->o.by[i]) {
-		case RK_UID: k[i] = uid_str(r, o->uid); break;
+		case RK_UID: k[i] = o->uid < 0 ? NULL : account(r, o->uid)->uid_s; break;
 		case RK_USER: k[i] = o->user; break;
 		case RK_VHOST: k[i] = o->vhost; break;
 		case RK_SCRIPT: k[i] = o->script; break;
@@ -619,7 +640,7 @@ static void
 add_rcpt(struct rpt *r, struct rmsg *m, struct rp_str to, int st)
 {
 	uint64_t h = hash(to.p, to.n, H0);
-	const char *at = memrchr(to.p, '@', to.n);
+	const char *at = r->need[RK_RCPT_DOMAIN] ? memrchr(to.p, '@', to.n) : NULL;
 	uint32_t i;
 
 	for (i = 0; i < m->nr; i++)
@@ -638,8 +659,11 @@ add_rcpt(struct rpt *r, struct rmsg *m, struct rp_str to, int st)
 	}
 	m->r[m->nr].h = h;
 	m->r[m->nr].st = (uint8_t)st;
-	m->r[m->nr].domain = at ? intern(&r->strs, at + 1, (size_t)(to.p + to.n - at - 1)) :
-	    intern(&r->strs, "", 0);
+	if (!r->need[RK_RCPT_DOMAIN])
+		m->r[m->nr].domain = NULL;      /* not asked for: not kept */
+	else
+		m->r[m->nr].domain = at ? intern(&r->strs, at + 1, (size_t)(to.p + to.n - at - 1)) :
+		    intern(&r->strs, "", 0);
 	m->nr++;
 }
 
@@ -954,8 +978,9 @@ postfix_event(struct rpt *r, const struct rp_event *e, int64_t t)
 		}
 		break;
 	case PF_CLIENT:
-		m->o.client = S(r, e->client);
-		if (e->sasl.n)
+		if (r->need[RK_CLIENT])
+			m->o.client = S(r, e->client);
+		if (e->sasl.n && r->need[RK_SASL])
 			m->o.sasl = S(r, e->sasl);
 		break;
 	case PF_MSGID:
@@ -963,7 +988,8 @@ postfix_event(struct rpt *r, const struct rp_event *e, int64_t t)
 			join(r, m, e->msgid, t);
 		break;
 	case PF_QMGR:
-		m->o.sender = S(r, e->from);
+		if (r->need[RK_SENDER])
+			m->o.sender = S(r, e->from);
 		m->nrcpt = (uint32_t)e->nrcpt;
 		break;
 	case PF_EXPIRED:

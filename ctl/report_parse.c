@@ -8,6 +8,18 @@
 
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
+/* 0..11 for "Jan".."Dec", or -1 */
+static int
+month(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 12; i++)
+		if (months[3 * i] == s[0] && months[3 * i + 1] == s[1] && months[3 * i + 2] == s[2])
+			return i;
+	return -1;
+}
+
 void
 rp_clock_init(struct rp_clock *c, time_t ref)
 {
@@ -222,11 +234,10 @@ rp_prefix(const char *s, size_t len, struct rp_clock *c, struct rp_prefix *p)
 
 	memset(p, 0, sizeof(*p));
 	if (len >= 16 && s[3] == ' ' && s[6] == ' ' && s[9] == ':') {
-		const char *m = memmem(months, 36, s, 3);
-		int day, secs;
+		int mon = month(s), day, secs;
 		size_t i = 15;
 
-		if (m == NULL || (m - months) % 3 != 0)
+		if (mon == -1)
 			return -1;
 		if (s[4] == ' ' && DIG(s[5]))
 			day = s[5] - '0';
@@ -239,7 +250,7 @@ rp_prefix(const char *s, size_t len, struct rp_clock *c, struct rp_prefix *p)
 				;
 		if (i >= len || s[i] != ' ')
 			return -1;
-		p->t = (int64_t)day_base(c, (int)((m - months) / 3), day) + secs;
+		p->t = (int64_t)day_base(c, mon, day) + secs;
 		return host_prog(s + i + 1, end, 0, p);
 	}
 	if (len >= 20 && DIG(s[0]) && s[4] == '-' && s[10] == 'T') {
@@ -257,12 +268,11 @@ rp_prefix(const char *s, size_t len, struct rp_clock *c, struct rp_prefix *p)
 /* ---- message helpers ---------------------------------------------------- */
 
 static int
-starts(const struct rp_str *s, const char *lit)
+starts_n(const struct rp_str *s, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
-
 	return s->n >= n && memcmp(s->p, lit, n) == 0;
 }
+#define starts(s, lit) starts_n((s), (lit), strlen(lit))
 
 static void
 skip(struct rp_str *s, size_t n)
@@ -276,12 +286,17 @@ skip(struct rp_str *s, size_t n)
 static int
 field(const struct rp_str *s, const char *key, struct rp_str *v)
 {
-	size_t kn = strlen(key), i = 0;
+	size_t kn = strlen(key);
+	const char *p = s->p, *e = s->p + s->n, *eqs;
 
-	while (i + kn < s->n) {
-		if ((i == 0 || s->p[i - 1] == ' ') && memcmp(s->p + i, key, kn) == 0 &&
-		    s->p[i + kn] == '=') {
-			const char *a = s->p + i + kn + 1, *e = s->p + s->n, *q;
+	/* each '=' whose key is `key`, at the start or after a space */
+	while (p < e && (eqs = memchr(p, '=', (size_t)(e - p))) != NULL) {
+		const char *k = eqs - kn;
+		p = eqs + 1;
+		if (k < s->p || memcmp(k, key, kn) != 0 || (k != s->p && k[-1] != ' '))
+			continue;
+		{
+			const char *a = eqs + 1, *q;
 
 			if (a < e && *a == '<') {
 				q = memchr(a, '>', (size_t)(e - a));
@@ -300,7 +315,6 @@ field(const struct rp_str *s, const char *key, struct rp_str *v)
 			v->n = (size_t)(q - a);
 			return 1;
 		}
-		i++;
 	}
 	return 0;
 }
@@ -335,11 +349,13 @@ queue_id(struct rp_str *s, struct rp_str *qid)
 {
 	size_t i;
 
-	for (i = 0; i < s->n && i < 32; i++) {
-		char c = s->p[i];
-		if (!(DIG(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
-			break;
-	}
+	static unsigned char alnum[256];
+
+	if (!alnum['0'])
+		for (i = 0; i < 256; i++)
+			alnum[i] = (unsigned char)(DIG(i) || (i >= 'A' && i <= 'Z') || (i >= 'a' && i <= 'z'));
+	for (i = 0; i < s->n && i < 32 && alnum[(unsigned char)s->p[i]]; i++)
+		;
 	if (i < 5 || i + 1 >= s->n || s->p[i] != ':' || s->p[i + 1] != ' ')
 		return -1;
 	qid->p = s->p;
@@ -365,10 +381,11 @@ is_delivery(const struct rp_str *d)
 }
 
 static int
-eq(const struct rp_str *s, const char *lit)
+eq_n(const struct rp_str *s, const char *lit, size_t n)
 {
-	return s->n == strlen(lit) && memcmp(s->p, lit, s->n) == 0;
+	return s->n == n && memcmp(s->p, lit, n) == 0;
 }
+#define eq(s, lit) eq_n((s), (lit), strlen(lit))
 
 static void
 postfix(const struct rp_str *daemon, struct rp_str m, struct rp_event *e)
