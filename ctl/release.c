@@ -31,6 +31,7 @@
 #include "escape.h"
 #include "fmt.h"
 #include "held.h"
+#include "install_record.h"
 #include "mta.h"
 #include "options.h"
 
@@ -226,8 +227,8 @@ show_output(const char *id, const char *out, size_t len)
  * seconds (then it is killed); returns its wait status, or -1 with err
  * when it could not be run or did not finish. */
 static int
-run_mta(const struct ctl *c, const char *id, const struct runas *r, const struct mo_exec *x,
-    int msgfd, char *err, size_t errlen)
+run_mta(const struct ctl *c, const char *path, const char *id, const struct runas *r,
+    const struct mo_exec *x, int msgfd, char *err, size_t errlen)
 {
 	struct child_error e;
 	struct pollfd pf[2];
@@ -260,7 +261,7 @@ run_mta(const struct ctl *c, const char *id, const struct runas *r, const struct
 	if (pid == 0) {
 		close(rep[0]);
 		close(op[0]);
-		child(rep[1], op[1], msgfd, r, x, c->cfg.mta_path);
+		child(rep[1], op[1], msgfd, r, x, path);
 	}
 	close(rep[1]);
 	close(op[1]);
@@ -317,7 +318,7 @@ run_mta(const struct ctl *c, const char *id, const struct runas *r, const struct
 	if (olen > 0)
 		show_output(id, out, olen);
 	if (timed_out) {
-		if (snprintf(err, errlen, "%s did not finish within %d s: killed", c->cfg.mta_path,
+		if (snprintf(err, errlen, "%s did not finish within %d s: killed", path,
 		    c->mta_timeout) >= (int)errlen)
 			strlcpy(err + errlen - 4, "...", 4);
 		return -2;
@@ -325,7 +326,7 @@ run_mta(const struct ctl *c, const char *id, const struct runas *r, const struct
 	if (elen == sizeof(e)) {
 		if (e.step < 0 || e.step >= (int)(sizeof(steps) / sizeof(steps[0])))
 			e.step = (int)(sizeof(steps) / sizeof(steps[0])) - 1;
-		if (snprintf(err, errlen, "cannot run %s as uid %lu: %s: %s", c->cfg.mta_path,
+		if (snprintf(err, errlen, "cannot run %s as uid %lu: %s: %s", path,
 		    (unsigned long)r->uid, steps[e.step], strerror(e.err)) >= (int)errlen)
 			strlcpy(err + errlen - 4, "...", 4);
 		return -1;
@@ -394,9 +395,27 @@ check_ids(int dirfd, const struct held *h, char *err, size_t errlen)
 	return 0;
 }
 
+/* The MTA to release through: mta.path, but during a swap by
+ * mailorigin-install (mta.path /usr/sbin/sendmail is then the wrapper)
+ * the real one the install record names, as the wrapper itself finds it. */
+static void
+release_mta(const struct ctl *c, struct mo_config *cfg)
+{
+	struct mo_install_record *rec;
+	char err[256];
+
+	*cfg = c->cfg;
+	if ((rec = malloc(sizeof(*rec))) == NULL)
+		return;
+	if (mo_install_record_read(cfg->state_dir, rec, err, sizeof(err)) == 1)
+		(void)mo_install_apply_record(cfg, rec, time(NULL), is_wrapper);
+	free(rec);
+}
+
 void
 ctl_release_one(struct ctl *c, const char *id)
 {
+	struct mo_config cfg;
 	char err[512], st[32];
 	struct mo_args a;
 	struct mo_exec x;
@@ -418,16 +437,17 @@ ctl_release_one(struct ctl *c, const char *id)
 		ctl_fail(c, EX_DATAERR, "hold %s: %s; not released", id, err);
 		goto out;
 	}
-	if (is_wrapper(c->cfg.mta_path)) {
+	release_mta(c, &cfg);
+	if (is_wrapper(cfg.mta_path)) {
 		ctl_fail(c, EX_CONFIG, "hold %s: mta.path %s is the setgid mailorigin wrapper, which "
-		    "would hold it again; not released", id, c->cfg.mta_path);
+		    "would hold it again; not released", id, cfg.mta_path);
 		goto out;
 	}
-	if (mo_exec_build(&x, &c->cfg, &a, h.meta.nargs, h.meta.args, r.env) == -1) {
+	if (mo_exec_build(&x, &cfg, &a, h.meta.nargs, h.meta.args, r.env, r.uid) == -1) {
 		ctl_fail(c, EX_OSERR, "out of memory");
 		goto out;
 	}
-	status = run_mta(c, id, &r, &x, msgfd, err, sizeof(err));
+	status = run_mta(c, cfg.mta_path, id, &r, &x, msgfd, err, sizeof(err));
 	mo_exec_free(&x);
 	if (status == -2) {
 		ctl_held_log(c, LOG_ERR, &h, "release-failed", "timeout");
@@ -444,7 +464,7 @@ ctl_release_one(struct ctl *c, const char *id)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		ctl_held_log(c, LOG_ERR, &h, "release-failed", st);
 		ctl_fail(c, WIFEXITED(status) && WEXITSTATUS(status) == EX_TEMPFAIL ? EX_TEMPFAIL :
-		    EX_UNAVAILABLE, "hold %s: %s exited %s; kept", id, c->cfg.mta_path, st);
+		    EX_UNAVAILABLE, "hold %s: %s exited %s; kept", id, cfg.mta_path, st);
 		goto out;
 	}
 	ctl_held_log(c, LOG_NOTICE, &h, "release", st);

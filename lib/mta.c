@@ -18,16 +18,21 @@ has_prefix(const char *s, const char *const *list)
 }
 
 char **
-mo_exec_env(const struct mo_config *c, char *const *environ_in, char *const *extra)
+mo_exec_env(const struct mo_config *c, char *const *environ_in, char *const *extra, uid_t uid)
 {
 	static const char *const keep[] = {
 		"HOME=", "USER=", "LOGNAME=", "TZ=", "LANG=", "LC_", NULL
 	};
-	static const char *const keep_postfix[] = { "MAIL_CONFIG=", NULL };
+	/* MAIL_CONFIG names Postfix's config directory: root's choice only */
+	static const char *const keep_postfix[] = { "NAME=", NULL };
+	static const char *const keep_postfix_root[] = { "NAME=", "MAIL_CONFIG=", NULL };
 	static const char *const keep_qmail[] = {
 		"QMAIL", "MAILNAME=", "NAME=", "MAILHOST=", "MAILUSER=", NULL
 	};
-	const char *const *mta_keep = c->mta_type == MO_MTA_QMAIL ? keep_qmail : keep_postfix;
+	/* QMAILQUEUE names the program qmail-inject runs instead of qmail-queue */
+	static const char *const drop_qmail[] = { "QMAILQUEUE=", NULL };
+	const char *const *mta_keep = c->mta_type == MO_MTA_QMAIL ? keep_qmail :
+	    uid == 0 ? keep_postfix_root : keep_postfix;
 	char *const *e;
 	size_t n = 0, cap = 2, i;
 	char **env;
@@ -41,7 +46,8 @@ mo_exec_env(const struct mo_config *c, char *const *environ_in, char *const *ext
 	env[n++] = (char *)SAFE_PATH;
 	for (e = environ_in; e && *e; e++) {
 		int ok = strchr(*e, '=') != NULL &&
-		    (has_prefix(*e, keep) || has_prefix(*e, mta_keep));
+		    (has_prefix(*e, keep) || has_prefix(*e, mta_keep)) &&
+		    !(c->mta_type == MO_MTA_QMAIL && has_prefix(*e, drop_qmail));
 		/* a value set from the command line wins over the caller's */
 		for (i = 0; ok && extra && extra[i]; i++)
 			ok = strncmp(*e, extra[i], strcspn(extra[i], "=") + 1) != 0;
@@ -89,18 +95,37 @@ qmail_argv(struct mo_exec *x, const struct mo_config *c, const struct mo_args *a
 	return qv;
 }
 
+const char *
+mo_exec_argv0(const char *caller)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-";
+	const char *b;
+	size_t n;
+
+	if (caller == NULL)
+		return "sendmail";
+	b = strrchr(caller, '/') != NULL ? strrchr(caller, '/') + 1 : caller;
+	n = strlen(b);
+	if (n == 0 || n > 64 || strspn(b, ok) != n)
+		return "sendmail";
+	if (strcmp(b, "mailq") == 0 || strcmp(b, "newaliases") == 0 || strstr(b, "sendmail") != NULL)
+		return b;
+	return "sendmail";
+}
+
 int
 mo_exec_build(struct mo_exec *x, const struct mo_config *c, const struct mo_args *a,
-    int argc, char *const argv[], char *const *environ_in)
+    int argc, char *const argv[], char *const *environ_in, uid_t uid)
 {
 	memset(x, 0, sizeof(*x));
 	if (c->mta_type == MO_MTA_QMAIL)
 		x->argv = qmail_argv(x, c, a, argc, argv);
-	else if ((x->argv = calloc((size_t)argc + 1, sizeof(*x->argv))) != NULL) {
-		memcpy(x->argv, argv, (size_t)argc * sizeof(*argv));
-		x->argv[0] = (char *)c->mta_path;
+	else if ((x->argv = calloc((size_t)argc + 2, sizeof(*x->argv))) != NULL) {
+		if (argc > 0)
+			memcpy(x->argv, argv, (size_t)argc * sizeof(*argv));
+		x->argv[0] = (char *)mo_exec_argv0(argc > 0 ? argv[0] : NULL);
 	}
-	if (x->argv == NULL || (x->envp = mo_exec_env(c, environ_in, x->extra)) == NULL) {
+	if (x->argv == NULL || (x->envp = mo_exec_env(c, environ_in, x->extra, uid)) == NULL) {
 		mo_exec_free(x);
 		return -1;
 	}

@@ -1,6 +1,8 @@
 /* options: the sendmail option table, read without changing argv. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "options.h"
 #include "rcpt.h"
@@ -62,18 +64,12 @@ take(struct mo_args *a, char c, const char *arg, const char *word)
 		}
 		a->queue_action = word;
 		break;
-	case 'C':
-		a->file_option = "-C";
+	case 'i':
+		a->dot_ends = 0;
 		break;
-	case 'X':
-		if (arg[0] != 'V')      /* -XV is VERP; anything else names a file */
-			a->file_option = "-X";
-		break;
-	case 'o':
-		if (arg[0] == 'Q')
-			a->file_option = "-oQ";
-		else if (arg[0] == 'A')
-			a->file_option = "-oA";
+	case 'o':               /* -oi, and -oi<anything>: Postfix reads one letter */
+		if (arg[0] == 'i')
+			a->dot_ends = 0;
 		break;
 	case 'f':
 	case 'r':
@@ -89,6 +85,118 @@ take(struct mo_args *a, char c, const char *arg, const char *word)
 	return 0;
 }
 
+/* --- options naming a file, as any parser may read them --- */
+
+/* Letters that take an argument in every parser the MTA may run (Postfix's
+ * two parses, Sendmail's getopt), and letters that take one in some only
+ * (Sendmail's -D -d -M -Q -T; "-V xy" in Postfix's main parse, "-q"). */
+static const char arg_always[] = "ABCFLNORXbefhopr";
+static const char arg_maybe[] = "DdMQTVq";
+/* -o letters (Sendmail's short options) that name a file or directory */
+static const char file_o[] = "AQHSEJU";
+/* Sendmail's long options (-O name=value) that name a file, a directory
+ * or relax the checks on them; matched case-insensitively, as a prefix */
+static const char *const file_long[] = {
+	"AliasFile", "QueueDirectory", "HelpFile", "StatusFile", "ErrorHeader",
+	"ForwardPath", "UserDatabaseSpec", "DeadLetterDrop", "ServiceSwitchFile",
+	"HostsFile", "PidFile", "ControlSocketName", "SafeFileEnvironment",
+	"DontBlameSendmail", "RunAsUser", "TrustedUser", "QueueFileMode", NULL
+};
+
+static int
+long_names_file(const char *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	v += strspn(v, " \t");
+	for (i = 0; file_long[i] != NULL; i++)
+		if (strncasecmp(v, file_long[i], strlen(file_long[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Look at option word w (next: the word after it, or NULL).  Returns a
+ * label when a letter names a file; sets *more to what may follow: bit 0
+ * the next word is an option position, bit 1 the one after. */
+static const char *
+word_names_file(const char *w, const char *next, int *more)
+{
+	size_t j;
+	int m = 0;      /* a letter may have taken the rest of the word */
+
+	*more = 0;
+	if (strcmp(w, "-q") == 0) {     /* Postfix: no argument; others: maybe */
+		*more = 3;
+		return NULL;
+	}
+	for (j = 1; w[j] != '\0'; j++) {
+		const char *rest = w + j + 1, *arg = rest[0] != '\0' ? rest : next;
+		char c = w[j];
+
+		if (c == 'C')
+			return "-C";
+		if (c == 'D')
+			return "-D";
+		if (c == 'X' && rest[0] != 'V')
+			return "-X";
+		if (c == 'o' && arg != NULL && arg[0] != '\0' && strchr(file_o, arg[0]) != NULL) {
+			static char label[4] = "-o?";
+			label[2] = arg[0];
+			return label;
+		}
+		if (c == 'O' && long_names_file(arg))
+			return "-O";
+		if (c != ':' && strchr(arg_always, c) != NULL) {
+			*more = m | (rest[0] != '\0' ? 1 : 2);
+			return NULL;
+		}
+		if (c != ':' && strchr(arg_maybe, c) != NULL) {
+			if (rest[0] == '\0') {
+				*more = 3;
+				return NULL;
+			}
+			m = 1;
+		}
+		/* a flag, an unknown letter (the pre-scan goes on) or a letter
+		 * that may take the rest of the word: the next letter too */
+	}
+	*more = 1;
+	return NULL;
+}
+
+const char *
+mo_args_file_option(int argc, char *const argv[])
+{
+	unsigned char reach_small[64], *reach;
+	const char *found = NULL;
+	int i, more;
+
+	if (argc < 2)
+		return NULL;
+	if ((size_t)argc + 2 <= sizeof(reach_small)) {
+		reach = reach_small;
+		memset(reach, 0, sizeof(reach_small));
+	} else if ((reach = calloc((size_t)argc + 2, 1)) == NULL)
+		return "-?";    /* cannot tell: refuse */
+	reach[1] = 1;
+	for (i = 1; i < argc && found == NULL; i++) {
+		const char *w = argv[i];
+
+		if (!reach[i] || w[0] != '-' || w[1] == '\0' || strcmp(w, "--") == 0)
+			continue;       /* options end here, on this path */
+		found = word_names_file(w, i + 1 < argc ? argv[i + 1] : NULL, &more);
+		if (more & 1)
+			reach[i + 1] = 1;
+		if (more & 2)
+			reach[i + 2] = 1;
+	}
+	if (reach != reach_small)
+		free(reach);
+	return found;
+}
+
 int
 mo_args_classify(int argc, char *const argv[], struct mo_args *a)
 {
@@ -96,6 +204,8 @@ mo_args_classify(int argc, char *const argv[], struct mo_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->kind = MO_MODE_ENQUEUE;
+	a->dot_ends = 1;
+	a->file_option = mo_args_file_option(argc, argv);
 	if (argc > 0) {
 		const char *prog = base_name(argv[0]);
 		if (strcmp(prog, "mailq") == 0)

@@ -33,17 +33,33 @@ struct mo_args {
 	int		 first_rcpt;    /* argv index of the first recipient */
 	int		 nrcpt_args;    /* argv recipients (argv entries) */
 	unsigned long	 argv_rcpts;    /* addresses in them */
-	const char	*file_option;   /* an option naming a file (-C, -X, -oQ, -oA), or NULL */
+	const char	*file_option;   /* an option naming a file (-C, -X, -oQ, -oA...), or NULL */
+	int		 dot_ends;      /* 1: a line "." ends the message (no -i, -oi) */
 	const char	*queue_action;  /* -q<time>, -qR<site>, -qI<id>: no message read */
 	const char	*mode;          /* the last mode word: "-bp", "-q", "mailq", ...; NULL for -bm */
 	char		 error[128];    /* usage error, or "" */
 };
 
-/* Returns 0, or -1 on a usage error (args->error says which). */
+/* Returns 0, or -1 on a usage error (args->error says which).  On a
+ * usage error args->file_option is still set: it does not depend on the
+ * main parse (see mo_args_file_option()). */
 int mo_args_classify(int argc, char *const argv[], struct mo_args *args);
 
 /* Postfix's sendmail option string. */
 extern const char mo_sendmail_optstring[];
+
+/*
+ * The first word that names a file or directory (-C, -D, -X but -XV,
+ * -oA, -oQ and the other file letters of -o, -O with a long option naming
+ * a file such as QueueDirectory or AliasFile), as ANY parser the MTA
+ * runs may read the words: Postfix's main parse, its -C pre-scan (where
+ * "-V xy" takes an argument, unknown letters do not stop a word), and
+ * Sendmail's getopt (where -D, -d, -M, -Q take arguments).  Every word
+ * that some parse can reach as an option is looked at; recipients after
+ * the end of options are not.  Returns a static label ("-C", "-X", ...)
+ * or NULL.
+ */
+const char *mo_args_file_option(int argc, char *const argv[]);
 
 /* The usage text for --help and usage errors. */
 extern const char mo_sendmail_usage[];

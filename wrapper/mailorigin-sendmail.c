@@ -212,6 +212,31 @@ open_log(struct wrapper *w)
 		fault(w, "log file %s: %s", f, strerror(errno));
 }
 
+/* A command line refused for this caller: one line to every log, then
+ * exit EX_NOPERM.  what is the caller's word (escaped in the log; on
+ * stderr it goes back to the caller that wrote it, escaped too); why is
+ * the end of the message, with %lu for the uid. */
+static void __attribute__((noreturn))
+refuse(struct wrapper *w, const char *key, const char *what, const char *reason,
+    const char *why)
+{
+	char word[128];
+	struct mo_line l;
+
+	open_log(w);
+	mo_line_init(&l);
+	mo_line_kv(&l, "action", "refused");
+	mo_line_kvu(&l, "uid", getuid());
+	mo_line_kv(&l, key, what != NULL ? what : "");
+	mo_line_kv(&l, "reason", reason);
+	log_line(w, LOG_WARNING, &l);
+	mo_escape(word, sizeof(word), 64, what != NULL ? what : "", what != NULL ? strlen(what) : 0);
+	fprintf(stderr, PROG ": %s%s ", strcmp(key, "option") == 0 ? "option " : "", word);
+	fprintf(stderr, why, (unsigned long)getuid());
+	fputc('\n', stderr);
+	exit(EX_NOPERM);
+}
+
 /* Drop the group for good; the saved set-group-ID is kept only when
  * keep_saved, so that a failed execve can take it back to hold the
  * message (a successful execve resets the saved ID to the new egid). */
@@ -235,14 +260,17 @@ is_self(const char *path)
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* The real MTA for a mode that is not a submission: exec'd unchanged. */
+/* The real MTA for a mode that is not a submission (or a command line
+ * it will refuse itself): exec'd with the caller's argv, argv[0] as
+ * mo_exec_argv0() makes it. */
 static void
 pass_through(struct wrapper *w, int argc, char *argv[])
 {
 	char path[PATH_MAX], **env, *qread_argv[2] = { path, NULL };
 
-	(void)argc;
 	strlcpy(path, w->cfg.mta_path, sizeof(path));
+	if (argc > 0)
+		argv[0] = (char *)mo_exec_argv0(argv[0]);
 	if (w->cfg.mta_type == MO_MTA_QMAIL) {
 		if (w->args.kind != MO_MODE_MAILQ)
 			errx(EX_UNAVAILABLE, "%s is not supported with qmail; use qmail's own tools",
@@ -254,7 +282,7 @@ pass_through(struct wrapper *w, int argc, char *argv[])
 	if (is_self(path))
 		errx(EX_CONFIG, "mta.path %s is this wrapper: fix mailorigin.conf", path);
 	drop_group(w, 0);
-	if ((env = mo_exec_env(&w->cfg, environ, NULL)) == NULL)
+	if ((env = mo_exec_env(&w->cfg, environ, NULL, getuid())) == NULL)
 		errx(EX_OSERR, "out of memory");
 	signal(SIGPIPE, SIG_DFL);
 	umask(w->caller_umask);
@@ -672,7 +700,7 @@ hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 	if (access(w->cfg.mta_path, X_OK) == -1)
 		hold_and_exit(w, 0, strerror(errno), argc, argv);
 
-	if (mo_exec_build(&x, &w->cfg, &w->args, argc, argv, environ) == -1)
+	if (mo_exec_build(&x, &w->cfg, &w->args, argc, argv, environ, getuid()) == -1)
 		errx(EX_TEMPFAIL, "out of memory");
 
 	message_line(w, &l, "pass", "exec");
@@ -851,9 +879,11 @@ main(int argc, char *argv[])
 {
 	struct wrapper w;
 	struct spool_out *o;
+	int usage;
 
 	startup(&w);
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	/* --help is ours; -h is sendmail's hop count */
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		fputs(mo_sendmail_usage, stdout);
 		return EX_OK;
 	}
@@ -863,22 +893,21 @@ main(int argc, char *argv[])
 	 * revert is finished */
 	if (mo_install_apply(&w.cfg, time(NULL)) == MO_INSTALL_EXPIRED)
 		pass_through(&w, argc, argv);
-	if (mo_args_classify(argc, argv, &w.args) == -1) {
+	usage = mo_args_classify(argc, argv, &w.args) == -1;
+	if (w.args.file_option != NULL && getuid() != 0)
+		refuse(&w, "option", w.args.file_option, "names-a-file",
+		    "names a file or directory and is refused for uid %lu (root only)");
+	if (w.args.bypass && getuid() != 0)
+		refuse(&w, "mode", w.args.mode, "bypasses-the-wrapper",
+		    "would submit mail that mailorigin cannot stamp or count; refused for uid %lu "
+		    "(root only): submit the message on standard input (-t)");
+	if (usage) {
+		/* Postfix refuses it itself, with its own words and status
+		 * (and reads no message); qmail has no such front end */
+		if (w.cfg.mta_type != MO_MTA_QMAIL)
+			pass_through(&w, argc, argv);
 		fprintf(stderr, PROG ": %s\n%s", w.args.error, mo_sendmail_usage);
 		return EX_USAGE;
-	}
-	if (w.args.file_option != NULL && getuid() != 0) {
-		syslog(LOG_WARNING, "action=refused uid=%lu option=%s reason=names-a-file",
-		    (unsigned long)getuid(), w.args.file_option);
-		errx(EX_NOPERM, "option %s names a file or directory and is refused for uid %lu "
-		    "(root only)", w.args.file_option, (unsigned long)getuid());
-	}
-	if (w.args.bypass && getuid() != 0) {
-		syslog(LOG_WARNING, "action=refused uid=%lu mode=%s reason=bypasses-the-wrapper",
-		    (unsigned long)getuid(), w.args.mode);
-		errx(EX_NOPERM, "%s would submit mail that mailorigin cannot stamp or count; refused "
-		    "for uid %lu (root only): submit the message on standard input (-t)",
-		    w.args.mode, (unsigned long)getuid());
 	}
 	if (!w.args.submission && w.args.kind != MO_MODE_USER)
 		pass_through(&w, argc, argv);

@@ -70,7 +70,7 @@ static const struct ocase cases[] = {
 	{ { "sendmail", "-t", "-i", "-fa@x", "-X/var/www/shell.php", NULL }, 0, 1, 1, "a@x", NULL, "-X", NULL, 0, 0 },
 	{ { "sendmail", "-C", "/tmp/evil.cf", "-t", NULL }, 0, 1, 1, NULL, NULL, "-C", NULL, 0, 0 },
 	{ { "sendmail", "-oQ/tmp/", "-t", NULL }, 0, 1, 1, NULL, NULL, "-oQ", NULL, 0, 0 },
-	{ { "sendmail", "-OQueueDirectory=/tmp", "-oAx", NULL }, 0, 1, 0, NULL, NULL, "-oA", NULL, 0, 0 },
+	{ { "sendmail", "-OQueueDirectory=/tmp", "-oAx", NULL }, 0, 1, 0, NULL, NULL, "-O", NULL, 0, 0 },
 	/* -X hidden after a flag cluster */
 	{ { "sendmail", "-tiX/tmp/log", NULL }, 0, 1, 1, NULL, NULL, "-X", NULL, 0, 0 },
 	/* usage errors */
@@ -146,12 +146,111 @@ test_argv_untouched(void **state)
 	assert_int_equal(4, a.first_rcpt);
 }
 
+/* Issue 11 finding 5: every parser the MTA may run decides, not one. */
+struct fcase {
+	const char	*argv[12];
+	const char	*label;         /* NULL: nothing names a file */
+};
+
+static const struct fcase fcases[] = {
+	/* Postfix's -C pre-scan gives -V an argument and goes on */
+	{ { "sendmail", "-V", "xy", "-C", "/tmp/cf", "a@x", NULL }, "-C" },
+	{ { "sendmail", "-V", "xy", "-X", "/tmp/log", NULL }, "-X" },
+	{ { "sendmail", "-V", "--", "-C", "/tmp/cf", NULL }, "-C" },
+	{ { "sendmail", "-V", "-C", "/tmp/cf", NULL }, "-C" },
+	{ { "sendmail", "-OQueueDirectory=/tmp", "-t", NULL }, "-O" },
+	{ { "sendmail", "-O", "queuedirectory = /tmp", "-t", NULL }, "-O" },
+	{ { "sendmail", "-OAliasFile=/tmp/a", NULL }, "-O" },
+	{ { "sendmail", "-o", "Q/tmp", NULL }, "-oQ" },
+	{ { "sendmail", "-oA/tmp/a", NULL }, "-oA" },
+	{ { "sendmail", "-tCdir", NULL }, "-C" },
+	{ { "sendmail", "-D", "/tmp/debug.log", NULL }, "-D" },
+	/* Sendmail's -d takes an argument, Postfix's pre-scan reads on */
+	{ { "sendmail", "-dC/tmp", NULL }, "-C" },
+	{ { "sendmail", "-dA", "-C/tmp", NULL }, "-C" },
+	{ { "sendmail", "-q", "-C/tmp", NULL }, "-C" },
+	{ { "sendmail", "-X", "V+=", NULL }, "-X" },
+	/* arguments and recipients are not options */
+	{ { "sendmail", "-f", "-C@x", "a@x", NULL }, NULL },
+	{ { "sendmail", "-F", "-Crazy Name", "a@x", NULL }, NULL },
+	{ { "sendmail", "-t", "a@x", "-C", "/tmp", NULL }, NULL },
+	{ { "sendmail", "-i", "--", "-C", "-X", NULL }, NULL },
+	{ { "sendmail", "-XV", "-t", NULL }, NULL },
+	{ { "sendmail", "-V", "+=", "a@x", NULL }, NULL },
+	{ { "sendmail", "-FCronDaemon", "-i", "-odi", "-oem", "-oi", "-t", NULL }, NULL },
+	{ { "sendmail", "-N", "delay,failure", "-R", "hdrs", "-Otimeout.queuereturn=1d", "a@x", NULL }, NULL },
+};
+
+static void
+test_file_options(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fcases) / sizeof(fcases[0]); i++) {
+		const struct fcase *c = &fcases[i];
+		struct mo_args a;
+		char *argv[12];
+		int argc = 0;
+
+		while (c->argv[argc] != NULL) {
+			argv[argc] = (char *)c->argv[argc];
+			argc++;
+		}
+		argv[argc] = NULL;
+		print_message("fcase %zu: %s %s %s\n", i, argv[1], argc > 2 ? argv[2] : "",
+		    argc > 3 ? argv[3] : "");
+		assert_str(c->label, mo_args_file_option(argc, argv));
+		mo_args_classify(argc, argv, &a);
+		assert_str(c->label, a.file_option);
+	}
+}
+
+/* Issue 12 item 3: Postfix's end of input: -i, and -o with an "i" first. */
+static void
+test_dot_ends(void **state)
+{
+	static const struct { const char *argv[6]; int dot; } d[] = {
+		{ { "sendmail", "a@x", NULL }, 1 },
+		{ { "sendmail", "-t", NULL }, 1 },
+		{ { "sendmail", "-i", "a@x", NULL }, 0 },
+		{ { "sendmail", "-ti", NULL }, 0 },
+		{ { "sendmail", "-oi", "-t", NULL }, 0 },
+		{ { "sendmail", "-oifalse", "-t", NULL }, 0 },
+		{ { "sendmail", "-o", "i", "-t", NULL }, 0 },
+		/* "false" is a recipient, as getopt reads it; -oi still counts */
+		{ { "sendmail", "-oi", "false", NULL }, 0 },
+		{ { "sendmail", "-oem", "-odb", "a@x", NULL }, 1 },
+		{ { "sendmail", "a@x", "-i", NULL }, 1 },
+		{ { "sendmail", "-f", "-i", "a@x", NULL }, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		struct mo_args a;
+		char *argv[6];
+		int argc = 0;
+
+		while (d[i].argv[argc] != NULL) {
+			argv[argc] = (char *)d[i].argv[argc];
+			argc++;
+		}
+		argv[argc] = NULL;
+		print_message("dot case %zu\n", i);
+		assert_int_equal(0, mo_args_classify(argc, argv, &a));
+		assert_int_equal(d[i].dot, a.dot_ends);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_argv_untouched),
+		cmocka_unit_test(test_file_options),
+		cmocka_unit_test(test_dot_ends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
