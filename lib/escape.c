@@ -9,12 +9,17 @@
 
 #define LOG_VALUE_MAX 512
 
-static size_t escape_into(char *, size_t, const unsigned char *, size_t, int);
+static size_t escape_into(char *, size_t, const unsigned char *, size_t, int, const char *);
 
-/* The escape of byte c, written to e (size >= 5); returns its length. */
+/* The escape of byte c, written to e (size >= 5); returns its length.
+ * quoted: '"' too; bytes in also (a separator of the value) as \xHH. */
 static size_t
-escape_byte(char *e, unsigned char c, int quoted)
+escape_byte(char *e, unsigned char c, int quoted, const char *also)
 {
+	if (also != NULL && c != '\0' && strchr(also, c) != NULL) {
+		snprintf(e, 5, "\\x%02x", c);
+		return 4;
+	}
 	switch (c) {
 	case '\n': memcpy(e, "\\n", 2); return 2;
 	case '\r': memcpy(e, "\\r", 2); return 2;
@@ -38,29 +43,30 @@ escape_byte(char *e, unsigned char c, int quoted)
 size_t
 mo_escape_byte(char *e, unsigned char c)
 {
-	return escape_byte(e, c, 0);
+	return escape_byte(e, c, 0, NULL);
 }
 
 size_t
 mo_escape_all(char *dst, const void *src, size_t len)
 {
-	size_t o = escape_into(dst, 4 * len, src, len, 0);
+	size_t o = escape_into(dst, 4 * len, src, len, 0, NULL);
 
 	dst[o] = '\0';
 	return o;
 }
 
 static size_t
-escape_into(char *dst, size_t max, const unsigned char *s, size_t len, int quoted)
+escape_into(char *dst, size_t max, const unsigned char *s, size_t len, int quoted,
+    const char *also)
 {
 	size_t o = 0, total = 0, i, n, limit;
 	char e[5];
 
 	for (i = 0; i < len; i++)
-		total += escape_byte(e, s[i], quoted);
+		total += escape_byte(e, s[i], quoted, also);
 	limit = total <= max ? max : (max >= 3 ? max - 3 : 0);
 	for (i = 0; i < len; i++) {
-		n = escape_byte(e, s[i], quoted);
+		n = escape_byte(e, s[i], quoted, also);
 		if (o + n > limit)
 			break;
 		memcpy(dst + o, e, n);
@@ -80,7 +86,19 @@ mo_escape(char *dst, size_t cap, size_t max, const void *src, size_t len)
 
 	if (max >= cap)
 		max = cap - 1;
-	o = escape_into(dst, max, src, len, 0);
+	o = escape_into(dst, max, src, len, 0, NULL);
+	dst[o] = '\0';
+	return o;
+}
+
+size_t
+mo_escape_also(char *dst, size_t cap, size_t max, const void *src, size_t len, const char *also)
+{
+	size_t o;
+
+	if (max >= cap)
+		max = cap - 1;
+	o = escape_into(dst, max, src, len, 0, also);
 	dst[o] = '\0';
 	return o;
 }
@@ -120,7 +138,7 @@ mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len)
 	if (l->full)
 		return -1;
 	q = needs_quotes(value, len);
-	vlen = escape_into(v, LOG_VALUE_MAX, value, len, q);
+	vlen = escape_into(v, LOG_VALUE_MAX, value, len, q, NULL);
 	need = (l->len ? 1 : 0) + klen + 1 + vlen + (q ? 2 : 0);
 	if (l->len + need >= sizeof(l->buf)) {
 		l->full = 1;
@@ -151,7 +169,7 @@ mo_escape_record(char *dst, const char *key, const void *value, size_t len)
 	dst[n++] = '=';
 	if (q)
 		dst[n++] = '"';
-	n += escape_into(dst + n, 4 * len, value, len, q);
+	n += escape_into(dst + n, 4 * len, value, len, q, NULL);
 	if (q)
 		dst[n++] = '"';
 	dst[n++] = '\n';

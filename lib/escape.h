@@ -16,6 +16,11 @@
 /* Escape src[0..len) into dst (size cap >= 4), NUL-terminated.  At most
  * max output bytes (max < cap).  Returns the output length. */
 size_t mo_escape(char *dst, size_t cap, size_t max, const void *src, size_t len);
+/* The same, and every byte of also (a value's own separators, e.g. ";"
+ * in a stamped "path; source=...") as \xHH too, so that the value reads
+ * back one way only. */
+size_t mo_escape_also(char *dst, size_t cap, size_t max, const void *src, size_t len,
+    const char *also);
 
 /* The escape of one byte (as mo_escape() writes it) into e, not
  * terminated; returns its length (at most MO_ESCAPE_BYTE_MAX - 1). */

@@ -19,6 +19,8 @@ mo_stamp_init(struct mo_stamp *st, const char *prefix, int count_header_rcpts,
 	st->sink_ctx = sink_ctx;
 	st->state = S_LINE_START;
 	mo_rcpt_init(&st->rcpt);
+	st->eol = "\n";
+	st->line_start = 1;
 }
 
 const char *
@@ -97,6 +99,17 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 			return emit(st, buf + i, len - i);
 
 		case S_LINE_START:
+			if (st->first_line && (c == ' ' || c == '\t')) {
+				/* nothing to continue but our last header: end
+				 * our block; the MTA reads such a message as body */
+				st->first_line = 0;
+				st->state = S_BODY;
+				st->saw_body = 1;
+				if (emit(st, st->eol, strlen(st->eol)) == -1)
+					return -1;
+				continue;
+			}
+			st->first_line = 0;
 			if (c == ' ' || c == '\t') {    /* continuation */
 				st->state = S_VALUE;
 				break;          /* the byte is handled as value */
@@ -137,6 +150,16 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 					return -1;
 				st->state = S_VALUE;
 				i++;
+				continue;
+			}
+			if (c == ' ' && (st->rules & MO_IN_QMAIL_FROM) && !st->name_ws &&
+			    st->name_len == 4 && memcmp(st->name, "From", 4) == 0) {
+				/* qmail-inject: a field (MBOX-Line), not the body */
+				field_end(st);
+				if (emit(st, st->name, st->name_len) == -1)
+					return -1;
+				st->kind = K_PLAIN;
+				st->state = S_VALUE;
 				continue;
 			}
 			if ((c == ' ' || c == '\t') && st->name_len > 0)
@@ -241,4 +264,143 @@ mo_stamp_finish(struct mo_stamp *st)
 		rc = emit(st, "\r", 1);
 	field_end(st);
 	return rc;
+}
+
+/* --- the input rules, ahead of the header filter --- */
+
+void
+mo_stamp_input_init(struct mo_stamp *st, int rules, const char *block, size_t block_len,
+    const char *eol)
+{
+	st->rules = rules;
+	st->block = block;
+	st->block_len = block_len;
+	st->block_out = 0;
+	st->eol = eol;
+	st->first_line = 1;     /* our block comes first: its end must be clean */
+	st->line_start = 1;
+	st->skipping = (rules & MO_IN_MBOX_FROM) != 0;
+	st->pend_len = 0;
+	st->mbox_lines = 0;
+	st->ended = 0;
+}
+
+static int
+block_out(struct mo_stamp *st)
+{
+	if (st->block_out)
+		return 0;
+	st->block_out = 1;
+	st->skipping = 0;
+	return emit(st, st->block, st->block_len);
+}
+
+enum { J_MORE, J_MBOX, J_DOT, J_PLAIN };
+
+/* Judge the held start of a line: more bytes needed, a whole mbox "From "
+ * line the MTA drops, the "." that ends the message, or a plain line. */
+static int
+judge(const struct mo_stamp *st, int at_eof)
+{
+	const char *p = st->pend;
+	size_t n = st->pend_len, k, i;
+	int nl = n > 0 && p[n - 1] == '\n', mbox = 0, dot = 0;
+
+	if (st->skipping) {     /* ">*From ", matched as far as it goes */
+		for (k = 0; k < n && p[k] == '>'; k++)
+			;
+		mbox = strncmp(p + k, "From ", n - k < 5 ? n - k : 5) == 0;
+		if (mbox && n - k >= 5 && nl)
+			return J_MBOX;
+		if (n - k < 5 && (nl || at_eof))
+			mbox = 0;
+		if (at_eof)
+			mbox = 0;       /* no newline: not a whole line, the MTA keeps it */
+	}
+	if (st->rules & MO_IN_DOT) {    /* ".", CRs, LF; or "." at the end */
+		dot = n > 0 && p[0] == '.';
+		for (i = 1; dot && i < n; i++)
+			if (p[i] != '\r' && !(p[i] == '\n' && i == n - 1))
+				dot = 0;
+		if (dot && (nl || (at_eof && n == 1)))
+			return J_DOT;
+		if (at_eof)
+			dot = 0;
+	}
+	if (n >= MO_LINE_LIMIT || nl)   /* a record the MTA reads as a plain line */
+		return J_PLAIN;
+	return mbox || dot ? J_MORE : J_PLAIN;
+}
+
+/* The held bytes are a plain line start: our block (if not yet), then
+ * the bytes to the header filter. */
+static int
+pend_plain(struct mo_stamp *st)
+{
+	size_t n = st->pend_len;
+
+	st->pend_len = 0;
+	st->line_start = n > 0 && st->pend[n - 1] == '\n';
+	if (block_out(st) == -1)
+		return -1;
+	return n == 0 ? 0 : mo_stamp_feed(st, st->pend, n);
+}
+
+static int
+pend_decide(struct mo_stamp *st, int at_eof)
+{
+	switch (judge(st, at_eof)) {
+	case J_MBOX: {
+		size_t n = st->pend_len;
+
+		st->mbox_lines++;
+		st->pend_len = 0;
+		return emit(st, st->pend, n) == -1 ? -1 : 1;
+	}
+	case J_DOT:
+		st->pend_len = 0;
+		st->ended = 1;
+		return 1;
+	case J_PLAIN:
+		return pend_plain(st) == -1 ? -1 : 1;
+	}
+	return 0;
+}
+
+int
+mo_stamp_input(struct mo_stamp *st, const char *buf, size_t len)
+{
+	size_t i = 0, n;
+	const char *nl;
+	int rc;
+
+	while (i < len && !st->ended) {
+		if (st->line_start && (st->skipping || (st->rules & MO_IN_DOT))) {
+			/* a line start that may be special: held until judged */
+			st->pend[st->pend_len++] = buf[i++];
+			if ((rc = pend_decide(st, 0)) == -1)
+				return -1;
+			continue;
+		}
+		if (block_out(st) == -1)
+			return -1;
+		/* the rest of the line, as it is */
+		nl = memchr(buf + i, '\n', len - i);
+		n = nl != NULL ? (size_t)(nl - (buf + i)) + 1 : len - i;
+		if (mo_stamp_feed(st, buf + i, n) == -1)
+			return -1;
+		i += n;
+		st->line_start = nl != NULL;
+	}
+	return 0;
+}
+
+int
+mo_stamp_input_finish(struct mo_stamp *st)
+{
+	if (st->pend_len > 0 && pend_decide(st, 1) == -1)
+		return -1;
+	if (block_out(st) == -1)
+		return -1;
+	return mo_stamp_finish(st);
 }

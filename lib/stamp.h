@@ -24,6 +24,16 @@
 #define MO_FIELD_NAME_MAX 998
 #define MO_XPHP_MAX 256
 #define MO_MSGID_MAX 256
+#define MO_LINE_LIMIT 2048      /* Postfix's line_length_limit: its record size */
+
+/* The MTA's input rules, ahead of the header filter (mo_stamp_input()). */
+#define MO_IN_MBOX_FROM	1       /* Postfix: leading lines ">*From " (whole lines of at most
+				 * MO_LINE_LIMIT - 1 bytes) are dropped by the MTA: they stay
+				 * ahead of our headers, the message's headers follow */
+#define MO_IN_DOT	2       /* Postfix without -i/-oi: a line "." (CRs before its LF
+				 * allowed) or a last "." ends the message, and is no part of it */
+#define MO_IN_QMAIL_FROM 4      /* qmail-inject: a "From " line in the header block is a
+				 * field (its MBOX-Line:), not the end of the header block */
 
 /* Where output goes: returns 0, or -1 on a write error (errno set). */
 typedef int (*mo_sink_fn)(void *ctx, const void *buf, size_t len);
@@ -53,6 +63,20 @@ struct mo_stamp {
 	size_t		 name_len;
 	int		 name_ws;       /* white space seen after the name */
 	struct mo_rcpt	 rcpt;
+
+	/* the input rules (mo_stamp_input_init()) */
+	int		 rules;         /* MO_IN_* */
+	const char	*block;         /* our headers, written ahead of the message's */
+	size_t		 block_len;
+	int		 block_out;
+	const char	*eol;           /* for the empty line that may end our block */
+	int		 first_line;    /* the header filter is at the message's first line */
+	int		 line_start;    /* the next input byte starts a line */
+	int		 skipping;      /* still where the MTA drops "From " lines */
+	char		 pend[MO_LINE_LIMIT];   /* a line start held until it is judged */
+	size_t		 pend_len;
+	unsigned	 mbox_lines;    /* "From " lines left ahead of our headers */
+	int		 ended;         /* a "." line ended the message: read no more */
 };
 
 void mo_stamp_init(struct mo_stamp *st, const char *prefix,
@@ -68,5 +92,21 @@ size_t mo_stamp_msgid(const struct mo_stamp *st, char *buf, size_t cap);
 /* The line ending our headers should use: "\r\n" when the first line of
  * buf (the start of the message) ends in CRLF, else "\n". */
 const char *mo_stamp_eol(const char *buf, size_t len);
+
+/*
+ * The whole input side, after mo_stamp_init(): feed the caller's bytes to
+ * mo_stamp_input(), which applies the MTA's input rules (MO_IN_*), writes
+ * block (our headers, kept by the caller until the end) to the sink ahead
+ * of the message's own header block, and passes the message to the header
+ * filter.  When st->ended is set, the message is over: read no more.
+ * mo_stamp_input_finish() at the end of the input (it calls
+ * mo_stamp_finish()).  When the message's first line starts with a blank
+ * (it would fold into our last header), an empty line (eol) ends our block
+ * and the message is all body, as the MTA reads it without us.
+ */
+void mo_stamp_input_init(struct mo_stamp *st, int rules, const char *block, size_t block_len,
+    const char *eol);
+int mo_stamp_input(struct mo_stamp *st, const char *buf, size_t len);
+int mo_stamp_input_finish(struct mo_stamp *st);
 
 #endif

@@ -403,43 +403,61 @@ collect_origin(struct wrapper *w)
 	}
 }
 
-static int
-header(struct spool_out *o, const char *prefix, const char *name, const char *value,
+/* Append "PREFIXName: value EOL" to the block; value already escaped. */
+static void
+header(char *block, size_t cap, const char *prefix, const char *name, const char *value,
     const char *eol)
 {
-	char v[MO_HEADER_VALUE_MAX + 8], line[MO_HEADER_VALUE_MAX + 128];
-	int n;
+	size_t n = strlen(block);
 
-	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, value, strlen(value));
-	n = snprintf(line, sizeof(line), "%s%s: %s%s", prefix, name, v, eol);
-	return out_sink(o, line, (size_t)n);
+	snprintf(block + n, cap - n, "%s%s: %s%s", prefix, name, value, eol);
 }
 
-static int
-stamp_headers(struct wrapper *w, struct spool_out *o, const char *eol)
+/* Our headers, each value escaped and cut; the script's own separators
+ * ("; " before source=) escaped in the path, so that it reads one way. */
+static void
+stamp_headers(struct wrapper *w, char *block, size_t cap, const char *eol)
 {
 	const struct mo_origin *g = &w->origin;
 	const char *p = w->cfg.header_prefix;
-	char uid[96], script[PATH_MAX + 64];
+	char v[MO_HEADER_VALUE_MAX + 8], uid[96], script[MO_HEADER_VALUE_MAX + 64];
 
+	block[0] = '\0';
+	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, w->id, strlen(w->id));
+	header(block, cap, p, "Id", v, eol);
 	snprintf(uid, sizeof(uid), "%lu (%s)", (unsigned long)g->uid, g->user);
-	snprintf(script, sizeof(script), "%s; source=%s%s", g->script, g->script_src,
+	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, uid, strlen(uid));
+	header(block, cap, p, "Uid", v, eol);
+	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, g->cwd, strlen(g->cwd));
+	header(block, cap, p, "Cwd", v, eol);
+	mo_escape_also(v, sizeof(v), MO_HEADER_VALUE_MAX - 32, g->script, strlen(g->script), ";");
+	snprintf(script, sizeof(script), "%s; source=%s%s", v, g->script_src,
 	    g->script_claimed ? "; claimed" : "");
-	return header(o, p, "Id", w->id, eol) == -1 ||
-	    header(o, p, "Uid", uid, eol) == -1 ||
-	    header(o, p, "Cwd", g->cwd, eol) == -1 ||
-	    header(o, p, "Script", script, eol) == -1 ||
-	    header(o, p, "Vhost", g->vhost, eol) == -1 ? -1 : 0;
+	header(block, cap, p, "Script", script, eol);
+	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, g->vhost, strlen(g->vhost));
+	header(block, cap, p, "Vhost", v, eol);
 }
 
-/* Stream stdin through the header filter into the spool.  Returns the
- * spool fd (possibly moved to memory), or exits when stdin fails. */
+/* The MTA's input rules for this command line. */
+static int
+input_rules(const struct wrapper *w)
+{
+	if (w->cfg.mta_type == MO_MTA_QMAIL)
+		return MO_IN_QMAIL_FROM;
+	return MO_IN_MBOX_FROM | (w->args.dot_ends ? MO_IN_DOT : 0);
+}
+
+/* Stream stdin through the input rules and the header filter into the
+ * spool; stop at the end of the input or at the line that ends the
+ * message for the MTA (what follows is not read, as the MTA reads none of
+ * it).  Returns the spool fd (possibly moved to memory), or exits when
+ * stdin fails. */
 static int
 copy_message(struct wrapper *w, struct spool_out *o, struct mo_stamp *st)
 {
-	static char buf[CHUNK];
+	static char buf[CHUNK], block[8 * (MO_HEADER_VALUE_MAX + 128)];
 	ssize_t n;
-	int first = 1;
+	int first = 1, failed = 0;
 
 	mo_stamp_init(st, w->cfg.header_prefix, w->args.extract, out_sink, o);
 	for (;;) {
@@ -455,20 +473,27 @@ copy_message(struct wrapper *w, struct spool_out *o, struct mo_stamp *st)
 			errx(EX_IOERR, "reading the message: %s", strerror(errno));
 		}
 		if (first) {
+			const char *eol = mo_stamp_eol(buf, (size_t)n);
 			first = 0;
-			if (stamp_headers(w, o, mo_stamp_eol(buf, (size_t)n)) == -1)
-				break;
+			stamp_headers(w, block, sizeof(block), eol);
+			mo_stamp_input_init(st, input_rules(w), block, strlen(block), eol);
 		}
 		if (n == 0)
 			break;
-		if (mo_stamp_feed(st, buf, (size_t)n) == -1)
+		if (mo_stamp_input(st, buf, (size_t)n) == -1) {
+			failed = 1;
+			break;
+		}
+		if (st->ended)
 			break;
 	}
-	if (n == 0 && o->fd == -1 && (o->fd = mo_spool_memory()) == -1) {
+	if (!failed && mo_stamp_input_finish(st) == -1)
+		failed = 1;
+	if (!failed && o->fd == -1 && o->len < sizeof(o->buf) && (o->fd = mo_spool_memory()) == -1) {
 		syslog(LOG_ERR, "id=%s cannot spool the message anywhere: %m", w->id);
 		errx(EX_TEMPFAIL, "cannot spool the message: %s", strerror(errno));
 	}
-	if (n != 0 || mo_stamp_finish(st) == -1 || out_flush(o) == -1) {
+	if (failed || out_flush(o) == -1) {
 		syslog(LOG_ERR, "id=%s cannot write the spool: %m", w->id);
 		errx(EX_TEMPFAIL, "cannot write the message to the spool: %s", strerror(errno));
 	}

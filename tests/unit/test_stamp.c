@@ -242,11 +242,150 @@ test_other_prefix(void **state)
 	free(b.p);
 }
 
+/* Issue 12 items 2 and 3, issue 11 finding 6: the MTA's input rules
+ * ahead of the header filter, in pieces of every size. */
+#define PF (MO_IN_MBOX_FROM | MO_IN_DOT)
+#define PFI MO_IN_MBOX_FROM
+#define QM MO_IN_QMAIL_FROM
+#define B "X-B: 1\n"
+struct icase {
+	int		 rules;
+	const char	*in;
+	size_t		 inlen;
+	const char	*out;
+	size_t		 outlen;
+	int		 ended;
+	unsigned long	 rcpts;
+	unsigned	 forged;
+};
+
+static const struct icase icases[] = {
+	/* a leading mbox line stays ahead of our block: Postfix drops it */
+	{ PF, S("From a@b Mon Jan 1\nTo: x@y\n\nbody\n"), S("From a@b Mon Jan 1\n" B "To: x@y\n\nbody\n"), 0, 1, 0 },
+	{ PF, S(">From a\n>>From b\nFrom c\nTo: x@y\n\nb\n"), S(">From a\n>>From b\nFrom c\n" B "To: x@y\n\nb\n"), 0, 1, 0 },
+	{ PFI, S("From a\r\nTo: x@y\r\n\r\nb\r\n.\r\n"), S("From a\r\n" B "To: x@y\r\n\r\nb\r\n.\r\n"), 0, 1, 0 },
+	{ PF, S("Fromage: x\n\nb\n"), S(B "Fromage: x\n\nb\n"), 0, 0, 0 },
+	{ PF, S("From"), S(B "From"), 0, 0, 0 },
+	{ PF, S("From x"), S(B "From x"), 0, 0, 0 },      /* no newline: not a whole line */
+	{ PF, S("From \n"), S("From \n" B), 0, 0, 0 },
+	{ PF, S("To: a@x\nFrom b\nCc: c@d\n\nbody"), S(B "To: a@x\nFrom b\nCc: c@d\n\nbody"), 0, 1, 0 },
+	{ PF, S("From a\nX-Mailorigin-Id: forged\nTo: x@y\n\n"), S("From a\n" B "To: x@y\n\n"), 0, 1, 1 },
+	/* the lone dot, without -i */
+	{ PF, S("To: x@y\n\nbody\n.\nafter\n"), S(B "To: x@y\n\nbody\n"), 1, 1, 0 },
+	{ PF, S("To: x@y\r\n\r\nbody\r\n.\r\nafter"), S(B "To: x@y\r\n\r\nbody\r\n"), 1, 1, 0 },
+	{ PF, S("a\n.\r\r\nb\n"), S(B "a\n"), 1, 0, 0 },
+	{ PF, S("a\n..\n. \nx.\n.x\n"), S(B "a\n..\n. \nx.\n.x\n"), 0, 0, 0 },
+	{ PF, S("body\n."), S(B "body\n"), 1, 0, 0 },
+	{ PF, S("body\n.\r"), S(B "body\n.\r"), 0, 0, 0 },
+	{ PF, S(".\nTo: x@y\n"), S(B), 1, 0, 0 },
+	{ PF, S("."), S(B), 1, 0, 0 },
+	{ PF, S("From x\n.\nTo: y@z\n"), S("From x\n" B), 1, 0, 0 },
+	{ PFI, S("body\n.\nafter\n"), S(B "body\n.\nafter\n"), 0, 0, 0 },
+	{ PF, S(""), S(B), 0, 0, 0 },
+	/* a first line with a leading blank must not fold into our block */
+	{ PF, S(" folded\nTo: x@y\n\nb\n"), S(B "\n folded\nTo: x@y\n\nb\n"), 0, 0, 0 },
+	{ PF, S("\tX-Mailorigin-Id: f\nTo: x@y\n"), S(B "\n\tX-Mailorigin-Id: f\nTo: x@y\n"), 0, 0, 0 },
+	{ PF, S("From a\n x\n"), S("From a\n" B "\n x\n"), 0, 0, 0 },
+	{ QM, S(" x\n"), S(B "\n x\n"), 0, 0, 0 },
+	{ PF, S("To: a@x,\n b@y\n\n"), S(B "To: a@x,\n b@y\n\n"), 0, 2, 0 },
+	/* qmail-inject: no dot, no dropped line; "From " in the header block is a field */
+	{ QM, S("From a@b\nTo: x@y\nX-Mailorigin-Id: f\n\nb\n.\nc\n"), S(B "From a@b\nTo: x@y\n\nb\n.\nc\n"), 0, 1, 1 },
+	{ QM, S("To: x@y\nFrom b\nCc: z@w\n\n"), S(B "To: x@y\nFrom b\nCc: z@w\n\n"), 0, 2, 0 },
+	{ QM, S("To: x@y\nFromage b\nCc: z@w\n\n"), S(B "To: x@y\nFromage b\nCc: z@w\n\n"), 0, 1, 0 },
+};
+
+static void
+run_icase(const struct icase *c, size_t piece)
+{
+	struct mo_stamp st;
+	struct buf b = { NULL, 0, 0 };
+	size_t off;
+
+	mo_stamp_init(&st, "X-Mailorigin-", 1, sink, &b);
+	mo_stamp_input_init(&st, c->rules, B, sizeof(B) - 1, "\n");
+	for (off = 0; off < c->inlen && !st.ended; off += piece) {
+		size_t n = c->inlen - off < piece ? c->inlen - off : piece;
+		assert_int_equal(0, mo_stamp_input(&st, c->in + off, n));
+	}
+	assert_int_equal(0, mo_stamp_input_finish(&st));
+	assert_int_equal(c->ended, st.ended);
+	assert_int_equal(c->outlen, b.len);
+	assert_memory_equal(c->out, b.p, c->outlen);
+	assert_int_equal(c->rcpts, st.header_rcpts);
+	assert_int_equal(c->forged, st.forged);
+	free(b.p);
+}
+
+static void
+test_input_rules(void **state)
+{
+	static const size_t pieces[] = { 1, 2, 3, 5, 7, 16, 64, 1 << 20 };
+	size_t i, p;
+
+	(void)state;
+	for (i = 0; i < sizeof(icases) / sizeof(icases[0]); i++)
+		for (p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++) {
+			print_message("icase %zu piece %zu\n", i, pieces[p]);
+			run_icase(&icases[i], pieces[p]);
+		}
+}
+
+/* Postfix's records: a line of more than 2047 bytes is not whole (no
+ * mbox line, no dot), a "." after one is a line of its own only after
+ * a newline. */
+static void
+test_input_records(void **state)
+{
+	struct icase c = { PF, NULL, 0, NULL, 0, 0, 0, 0 };
+	char *in = malloc(8192), *out = malloc(8192);
+	size_t n;
+
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(out);
+	/* "From " + x: 2047 bytes and a newline is one whole line, dropped */
+	memcpy(in, "From ", 5);
+	memset(in + 5, 'x', 2042);
+	memcpy(in + 2047, "\nTo: a@b\n", 9);
+	n = 2056;
+	memcpy(out, in, 2048);
+	memcpy(out + 2048, B "To: a@b\n", sizeof(B) - 1 + 8);
+	c.in = in; c.inlen = n; c.out = out; c.outlen = n + sizeof(B) - 1; c.rcpts = 1;
+	run_icase(&c, 1 << 20);
+	run_icase(&c, 3);
+	/* 2048 bytes before the newline: two records, not dropped */
+	memset(in + 5, 'x', 2043);
+	memcpy(in + 2048, "\nTo: a@b\n", 9);
+	n = 2057;
+	memcpy(out, B, sizeof(B) - 1);
+	memcpy(out + sizeof(B) - 1, in, n);
+	c.inlen = n; c.outlen = n + sizeof(B) - 1; c.rcpts = 0;
+	run_icase(&c, 1 << 20);
+	run_icase(&c, 7);
+	/* 2048 x then "." and a newline: the dot continues a record */
+	memset(in, 'x', 2048);
+	memcpy(in + 2048, ".\nmore\n", 7);
+	memcpy(out, B, sizeof(B) - 1);
+	memcpy(out + sizeof(B) - 1, in, 2055);
+	c.inlen = 2055; c.outlen = 2055 + sizeof(B) - 1;
+	run_icase(&c, 1 << 20);
+	/* a line of 2048 x, its newline, then ".": the end */
+	memcpy(in + 2048, "\n.\nmore\n", 8);
+	memcpy(out + sizeof(B) - 1, in, 2049);
+	c.inlen = 2056; c.outlen = 2049 + sizeof(B) - 1; c.ended = 1;
+	run_icase(&c, 1 << 20);
+	run_icase(&c, 5);
+	free(in);
+	free(out);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_input_rules),
+		cmocka_unit_test(test_input_records),
 		cmocka_unit_test(test_giant_lines),
 		cmocka_unit_test(test_long_name),
 		cmocka_unit_test(test_eol),
