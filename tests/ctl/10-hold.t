@@ -115,8 +115,8 @@ echo 75 >"$REC/exitcode"
 t_is "$rc" 75 "release into an MTA that exits 75: exit EX_TEMPFAIL"
 t_like "$(cat "$T/err")" "hold $B3: .* exited 75; kept" "release failure: says the MTA's status and that the message is kept"
 t_ok "$([ -f "$HOLD/$B3/message" ] && [ -f "$HOLD/$B3/meta" ]; echo $?)" "release failure: the message stays held"
-t_is "$(rec_argv_q "$REC")" "[$RECMTA][-i][-f][site-b@test.invalid][--][$(pf_addr b3)]" \
-	"release: the MTA got the original arguments (argv[0] = mta.path)"
+t_is "$(rec_argv_q "$REC")" "[mailorigin-sendmail][-i][-f][site-b@test.invalid][--][$(pf_addr b3)]" \
+	"release: the MTA got the original arguments (argv[0] the name the sender used)"
 t_run "release: the MTA got the held message on stdin, byte for byte" cmp "$HOLD/$B3/message" "$REC/stdin"
 t_is "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$REC/status")" "$uid_b $uid_b $uid_b $uid_b" "release: the MTA ran as the original uid (real, effective, saved, fs)"
 t_is "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "$REC/status")" "$gid_b $gid_b $gid_b $gid_b" "release: ... and the original gid, not root's nor mailorigin's"

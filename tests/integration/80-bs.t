@@ -220,7 +220,7 @@ mo_conf postfix "$RECMTA"
 rec_reset "$REC"
 { printf 'EHLO x\r\nMAIL FROM:<s@test.invalid>\r\nRCPT TO:<r1@test.invalid>\r\nRCPT TO:<-r2@test.invalid>\r\nDATA\r\nSubject: rec\r\n\r\nb\r\nlone\rcr\r\n\r\n..\r\n.\r\nQUIT\r\n'; } >"$M/rec.smtp"
 session mo-site-a "$M/rec.smtp" -i -FSite -N never -oi
-t_is "$(rec_argv_q "$REC")" "[$RECMTA][-i][-FSite][-N][never][-oi][-i][-f][s@test.invalid][--][r1@test.invalid][-r2@test.invalid]" \
+t_is "$(rec_argv_q "$REC")" "[mailorigin-sendmail][-i][-FSite][-N][never][-oi][-i][-f][s@test.invalid][--][r1@test.invalid][-r2@test.invalid]" \
 	"hand-over: argv is -i -f SENDER -- RECIPIENTS after the caller's other flags (-bs dropped)"
 t_unlike "$(grep '^Gid:' "$REC/status")" "[[:space:]]$MO_GID_MAILORIGIN([[:space:]]|\$)" "hand-over: the MTA runs without our group"
 t_like "$(grep '^Uid:' "$REC/status")" "^Uid:[[:space:]]+$uid_a[[:space:]]+$uid_a" "hand-over: the MTA runs as the caller"
