@@ -31,8 +31,8 @@ HARDEN      = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE -fstack-clash-p
 HARDEN_LD   = -pie -Wl,-z,relro,-z,now
 SAN        ?=
 ifeq ($(SAN),1)
-HARDEN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-HARDEN_LD   = -fsanitize=address,undefined
+HARDEN      = -fsanitize=address,undefined,bounds -fno-omit-frame-pointer -fno-sanitize-recover=all
+HARDEN_LD   = -fsanitize=address,undefined,bounds
 endif
 
 CFLAGS     ?= -O2 -g

@@ -86,6 +86,31 @@ to_body(struct mo_stamp *st)
 	return emit(st, st->name, st->name_len);
 }
 
+/*
+ * The name buffer is full.  A name that long (no blanks yet) is none we
+ * look for: a plain field if a colon follows, as Postfix reads it.  Blanks
+ * after a name keep its kind: the name is known, only the colon is still
+ * to come; a field of ours with that many blanks is dropped as forged even
+ * without the colon (its bytes are not kept, and it is no honest line).
+ * Any other kind streams on, exactly as it came.
+ */
+static int
+name_overflow(struct mo_stamp *st)
+{
+	st->long_kind = st->name_ws ? classify(st) : K_PLAIN;
+	if (st->long_kind == K_FORGED) {
+		st->kind = K_FORGED;
+		st->forged++;
+		st->state = S_VALUE;
+		return 0;
+	}
+	if (emit(st, st->name, st->name_len) == -1)
+		return -1;
+	st->name_len = 0;
+	st->state = S_NAME_LONG;
+	return 0;
+}
+
 int
 mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 {
@@ -168,13 +193,11 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 				if (to_body(st) == -1)
 					return -1;
 				continue;
-			} else if (st->name_len == MO_FIELD_NAME_MAX) {
-				/* longer than any name we look for: a plain field
-				 * if a colon follows, as Postfix reads it; stream it */
-				if (emit(st, st->name, st->name_len) == -1)
+			}
+			if (st->name_len == MO_FIELD_NAME_MAX) {
+				/* the buffer is full (name or blanks after it) */
+				if (name_overflow(st) == -1)
 					return -1;
-				st->name_len = 0;
-				st->state = S_NAME_LONG;
 				continue;
 			}
 			st->name[st->name_len++] = (char)c;
@@ -183,7 +206,7 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 
 		case S_NAME_LONG:
 			if (c == ':') {
-				st->kind = K_PLAIN;
+				st->kind = st->long_kind;
 				st->state = S_VALUE;
 			} else if (c == ' ' || c == '\t')
 				st->name_ws = 1;

@@ -6,7 +6,8 @@
  * The message is fed in pieces of any size; memory stays bounded whatever
  * the message (a header name is held until its colon, at most
  * MO_FIELD_NAME_MAX bytes: a longer one is no name we look for, and
- * streams through like the values).  Our own headers are
+ * streams through like the values; blanks after a name count in that
+ * bound too).  Our own headers are
  * written by the caller before the first piece (see mo_stamp_eol()).
  *
  * A line that cannot be a header field (no colon, a control byte or 8-bit
@@ -62,6 +63,7 @@ struct mo_stamp {
 	char		 name[MO_FIELD_NAME_MAX + 1];
 	size_t		 name_len;
 	int		 name_ws;       /* white space seen after the name */
+	int		 long_kind;     /* kind of a name past the buffer */
 	struct mo_rcpt	 rcpt;
 
 	/* the input rules (mo_stamp_input_init()) */

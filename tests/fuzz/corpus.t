@@ -17,7 +17,7 @@ if ! command -v "$cc" >/dev/null; then
 	exit 0
 fi
 mkdir -p "$out"
-flags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+flags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined,bounds
        -fno-sanitize-recover=all -D_GNU_SOURCE -Ilib -Itracer -Ictl
        $(pkg-config --cflags libbsd))
 libs=($(pkg-config --libs libbsd) -lm)

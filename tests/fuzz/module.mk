@@ -13,7 +13,7 @@ FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c classify.c vh
                 $(addprefix lib/,stamp.c rcpt.c escape.c options.c kvparse.c json.c hygiene.c) \
                 ctl/report_parse.c ctl/report_core.c
 FUZZ_CFLAGS   = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
-                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -fsanitize=fuzzer,address,undefined,bounds -fno-sanitize-recover=all \
                 -D_GNU_SOURCE -Ilib -Itracer -Ictl $(PKG_CFLAGS)
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_TRACER) $(wildcard tracer/*.h ctl/report*.h) tracer/phpmem.c

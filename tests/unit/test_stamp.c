@@ -214,6 +214,81 @@ test_long_name(void **state)
 	free(want);
 }
 
+/* Filter IN (fed in pieces of P bytes) into B; returns the state. */
+static void
+filter(struct mo_stamp *st, struct buf *b, const char *in, size_t n, size_t p)
+{
+	size_t off;
+
+	b->len = 0;
+	mo_stamp_init(st, "X-Mailorigin-", 1, sink, b);
+	for (off = 0; off < n; off += p)
+		assert_int_equal(0, mo_stamp_feed(st, in + off, n - off < p ? n - off : p));
+	assert_int_equal(0, mo_stamp_finish(st));
+}
+
+/*
+ * Blanks after a name count against the name buffer (they were stored
+ * unchecked: a 2019-byte line wrote past the buffer into the struct and
+ * reached the MTA as 994 bytes).  A plain or recipient field with a long
+ * run of blanks before its colon passes byte for byte and still counts;
+ * one of ours is removed.
+ */
+static void
+test_blank_run(void **state)
+{
+	static const size_t runs[] = { MO_FIELD_NAME_MAX - 7, MO_FIELD_NAME_MAX - 2,
+	    MO_FIELD_NAME_MAX - 1, MO_FIELD_NAME_MAX, 2012, 70000 };
+	static const char tail[] = ": a@x, b@y, c@z\nSubject: s\n\nbody\n";
+	char *in = malloc(80000), *want = malloc(80000);
+	struct mo_stamp st;
+	struct buf b = { NULL, 0, 0 };
+	size_t r, p, n, i;
+
+	(void)state;
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		/* "To" + blanks (spaces and tabs) + ":" : kept, 3 recipients */
+		n = (size_t)sprintf(in, "To");
+		for (i = 0; i < runs[r]; i++)
+			in[n++] = i % 3 ? ' ' : '\t';
+		memcpy(in + n, tail, sizeof(tail));
+		n += sizeof(tail) - 1;
+		for (p = 1; p <= 1 << 20; p *= 32) {
+			filter(&st, &b, in, n, p);
+			assert_int_equal(n, b.len);
+			assert_memory_equal(in, b.p, n);
+			assert_int_equal(3, st.header_rcpts);
+			assert_int_equal(0, st.forged);
+		}
+		/* ours + blanks + ":" : removed, the rest intact */
+		n = (size_t)sprintf(in, "X-Mailorigin-Uid");
+		memset(in + n, ' ', runs[r]);
+		n += runs[r];
+		n += (size_t)sprintf(in + n, ": 0\nTo: a@x\n\nX");
+		for (p = 1; p <= 1 << 20; p *= 32) {
+			filter(&st, &b, in, n, p);
+			assert_int_equal(strlen("To: a@x\n\nX"), b.len);
+			assert_memory_equal("To: a@x\n\nX", b.p, b.len);
+			assert_int_equal(1, st.forged);
+		}
+		/* a plain name + blanks without a colon: body, unchanged */
+		n = (size_t)sprintf(in, "Subject");
+		memset(in + n, ' ', runs[r]);
+		n += runs[r];
+		n += (size_t)sprintf(in + n, "x\nX-Mailorigin-Uid: 0\n");
+		memcpy(want, in, n);
+		for (p = 1; p <= 1 << 20; p *= 32) {
+			filter(&st, &b, in, n, p);
+			assert_int_equal(n, b.len);
+			assert_memory_equal(want, b.p, n);
+			assert_int_equal(0, st.forged);
+		}
+	}
+	free(b.p);
+	free(in);
+	free(want);
+}
+
 static void
 test_eol(void **state)
 {
@@ -388,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_input_records),
 		cmocka_unit_test(test_giant_lines),
 		cmocka_unit_test(test_long_name),
+		cmocka_unit_test(test_blank_run),
 		cmocka_unit_test(test_eol),
 		cmocka_unit_test(test_other_prefix),
 	};
