@@ -5,7 +5,7 @@
 #include "stamp.h"
 
 enum { S_LINE_START, S_CR_AT_START, S_NAME, S_NAME_LONG, S_VALUE, S_BODY };
-enum { K_PLAIN, K_FORGED, K_RCPT, K_XPHP, K_MSGID };
+enum { K_PLAIN, K_FORGED, K_RCPT, K_RESENT_RCPT, K_XPHP, K_MSGID };
 
 void
 mo_stamp_init(struct mo_stamp *st, const char *prefix, int count_header_rcpts,
@@ -41,10 +41,14 @@ emit(struct mo_stamp *st, const void *p, size_t n)
 static void
 field_end(struct mo_stamp *st)
 {
-	if (st->kind == K_RCPT) {
-		mo_rcpt_end(&st->rcpt);
-		st->header_rcpts = st->rcpt.count;
+	if (st->kind == K_RCPT)
+		st->plain_rcpts += mo_rcpt_end(&st->rcpt);
+	else if (st->kind == K_RESENT_RCPT) {
+		st->resent_rcpts += mo_rcpt_end(&st->rcpt);
+		st->resent = 1;
 	}
+	/* with Resent-To/Cc/Bcc Postfix's -t takes those instead */
+	st->header_rcpts = st->resent ? st->resent_rcpts : st->plain_rcpts;
 	st->kind = K_PLAIN;
 }
 
@@ -62,6 +66,11 @@ classify(const struct mo_stamp *st)
 	     (n == 2 && strncasecmp(st->name, "cc", 2) == 0) ||
 	     (n == 3 && strncasecmp(st->name, "bcc", 3) == 0)))
 		return K_RCPT;
+	if (st->count_header_rcpts &&
+	    ((n == 9 && strncasecmp(st->name, "resent-to", 9) == 0) ||
+	     (n == 9 && strncasecmp(st->name, "resent-cc", 9) == 0) ||
+	     (n == 10 && strncasecmp(st->name, "resent-bcc", 10) == 0)))
+		return K_RESENT_RCPT;
 	if (n == 24 && strncasecmp(st->name, "X-PHP-Originating-Script", 24) == 0)
 		return K_XPHP;
 	if (n == 10 && strncasecmp(st->name, "Message-ID", 10) == 0 && !st->msgid_seen)
@@ -228,7 +237,7 @@ mo_stamp_feed(struct mo_stamp *st, const char *buf, size_t len)
 		const char *nl = memchr(buf + i, '\n', len - i);
 		size_t n = (nl != NULL ? (size_t)(nl - (buf + i)) + 1 : len - i);
 
-		if (st->kind == K_RCPT)
+		if (st->kind == K_RCPT || st->kind == K_RESENT_RCPT)
 			mo_rcpt_feed(&st->rcpt, buf + i, n);
 		else if (st->kind == K_XPHP) {
 			size_t room = MO_XPHP_MAX - st->xphp_len;

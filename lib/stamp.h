@@ -49,7 +49,10 @@ struct mo_stamp {
 
 	/* results */
 	unsigned	 forged;        /* header fields removed */
-	unsigned long	 header_rcpts;  /* addresses in To, Cc, Bcc (with -t) */
+	unsigned long	 header_rcpts;  /* addresses in To, Cc, Bcc (with -t),
+					 * or Resent-To/Cc/Bcc when there are any */
+	unsigned long	 plain_rcpts, resent_rcpts;
+	int		 resent;        /* a Resent-To/Cc/Bcc field was seen */
 	char		 xphp[MO_XPHP_MAX + 1]; /* X-PHP-Originating-Script, raw, cut */
 	size_t		 xphp_len;
 	char		 msgid[MO_MSGID_MAX + 1];      /* first Message-ID, raw, cut */

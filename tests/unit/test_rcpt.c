@@ -28,6 +28,31 @@ static const struct { const char *list; unsigned long n; } cases[] = {
 	{ "a@[IPv6:::1], b@y", 2 },
 	{ "a@[1.2.3.4,5]: b@y", 1 },
 	{ "x: a@[IPv6:1::2];", 1 },
+	/* as Postfix's tok822 reads them (finding: these counted 1) */
+	{ "a@x b@y c@z", 3 },
+	{ "a@x\tb@y\r\n c@z", 3 },
+	{ "a b", 2 },
+	{ "John Smith <j@x>", 1 },
+	{ "a@x <b@y>", 1 },
+	{ "<a@x> <b@y>", 2 },
+	{ "<a@x> b@y", 2 },
+	{ "<a@x, b@y, c@z", 3 },           /* unclosed <: commas separate */
+	{ "a@x, <b@y, c@z", 3 },
+	{ "(a@x, b@y, c@z", 0 },           /* unclosed (: all comment */
+	{ "a@x (c) b@y", 2 },
+	{ "a@x(c)b@y", 2 },
+	{ "\"q\"a@x", 2 },
+	{ "a@x \"b\"", 2 },
+	{ "a.b@x c", 2 },
+	{ "a@x, b@y>", 1 },                /* no <: one address up to > */
+	{ "g: a@x b@y;", 2 },
+	{ "g: a@x; h: b@y, c@z;", 2 },     /* Postfix skips back to a comma */
+	{ "a:b@x", 1 },                    /* : without ; is an operator */
+	{ "=?utf-8?Q?J=C3=B6rg?= <j@x>, k@y", 2 },
+	{ "=?utf-8?Q?a,b?= <j@x>", 2 },
+	{ "a\\ b@x c", 2 },                 /* an escaped blank stays in the atom */
+	{ "<>", 0 },
+	{ "a@x, a@x", 2 },                 /* duplicates count (Postfix drops them) */
 };
 
 static void
