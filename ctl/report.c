@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "account.h"
 #include "ctl.h"
 #include "report_core.h"
 
@@ -339,10 +340,10 @@ read_source(struct ctl *c, struct rpt *r, const char *path)
 	return rc;
 }
 
-static const char *
-vhost_of(void *ctx, const char *path, char *out, size_t len)
+static void
+name_uid(void *ctx, long uid, char *user, size_t ulen, char *vhost, size_t vlen)
 {
-	return mo_vhost_match(ctx, path, out, len);
+	mo_account_name(ctx, (uid_t)uid, user, ulen, vhost, vlen);
 }
 
 int
@@ -422,8 +423,8 @@ ctl_report(struct ctl *c, int argc, char *argv[])
 			    "/var/log/maillog, Postfix's maillog_file): name the files");
 	}
 	src = sources_order(paths, nsrc);
-	o.vhost_of = vhost_of;
-	o.vhost_ctx = &c->cfg;
+	o.name_uid = name_uid;
+	o.name_ctx = &c->cfg;
 	r = rpt_new(&o);
 	for (i = 0; i < nsrc; i++)
 		read_source(c, r, src[i].path);

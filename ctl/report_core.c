@@ -7,7 +7,6 @@
 #include <err.h>
 #include <inttypes.h>
 #include <langinfo.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,13 +304,12 @@ uid_str(struct rpt *r, long uid)
 	return intern(&r->strs, b, (size_t)snprintf(b, sizeof(b), "%ld", uid));
 }
 
-/* user and vhost of a uid: the passwd name, the vhost rule over its home */
+/* user and vhost of a uid (the caller's naming: passwd, vhost rules), cached */
 static const struct account *
 account(struct rpt *r, long uid)
 {
 	struct account **b = &r->acct[(unsigned long)uid & 255], *a;
-	struct passwd *pw;
-	char v[256];
+	char u[256], v[256];
 
 	for (a = *b; a; a = a->next)
 		if (a->uid == uid)
@@ -319,14 +317,12 @@ account(struct rpt *r, long uid)
 	a = xcalloc(1, sizeof(*a));
 	a->uid = uid;
 	a->uid_s = uid_str(r, uid);
-	if ((pw = getpwuid((uid_t)uid)) != NULL) {
-		a->user = intern(&r->strs, pw->pw_name, strlen(pw->pw_name));
-		if (r->o.vhost_of != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/') {
-			char home[4096];
-			snprintf(home, sizeof(home), "%s/", pw->pw_dir);
-			if (r->o.vhost_of(r->o.vhost_ctx, home, v, sizeof(v)) != NULL)
-				a->vhost = intern(&r->strs, v, strlen(v));
-		}
+	if (r->o.name_uid != NULL) {
+		r->o.name_uid(r->o.name_ctx, uid, u, sizeof(u), v, sizeof(v));
+		if (u[0])
+			a->user = intern(&r->strs, u, strlen(u));
+		if (v[0])
+			a->vhost = intern(&r->strs, v, strlen(v));
 	}
 	a->next = *b;
 	*b = a;

@@ -35,9 +35,10 @@ struct rpt_opts {
 	size_t		limit;
 	int		json;
 	size_t		max_open;
-	/* the vhost of a home folder ("/var/www/x/"), by the config's rules */
-	const char	*(*vhost_of)(void *ctx, const char *path, char *out, size_t len);
-	void		*vhost_ctx;
+	/* a uid's user and vhost (empty strings: none); NULL: no names */
+	void		(*name_uid)(void *ctx, long uid, char *user, size_t ulen,
+			    char *vhost, size_t vlen);
+	void		*name_ctx;
 };
 
 struct rpt;
