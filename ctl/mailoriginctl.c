@@ -87,26 +87,9 @@ startup(void)
 	openlog("mailorigin", LOG_PID, LOG_MAIL);
 }
 
+/* The config alone (report reads logs, not the state dir). */
 static void
 load_config_only(struct ctl *c, const char *path)
-{
-	const char *env = getenv("MAILORIGIN_CONF");
-	char err[512];
-
-	if (path == NULL)
-		path = env != NULL && env[0] != '\0' ? env : MO_CONF_PATH;
-	c->conf_path = path;
-	mo_config_defaults(&c->cfg);
-	if (mo_config_load(&c->cfg, path, 0, err, sizeof(err)) == -1) {
-		if (errno == ENOENT && strcmp(path, MO_CONF_PATH) == 0)
-			mo_config_defaults(&c->cfg);
-		else
-			errx(EX_CONFIG, "config %s", err);
-	}
-}
-
-static void
-load_config(struct ctl *c, const char *path)
 {
 	const char *env = getenv("MAILORIGIN_CONF");
 	char err[512];
@@ -122,6 +105,12 @@ load_config(struct ctl *c, const char *path)
 		else
 			errx(EX_CONFIG, "config %s", err);
 	}
+}
+
+static void
+load_config(struct ctl *c, const char *path)
+{
+	load_config_only(c, path);
 	c->statefd = open(c->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->statefd == -1)
 		errx(errno == ENOENT ? EX_OSFILE : EX_IOERR, "state dir %s: %s", c->cfg.state_dir,

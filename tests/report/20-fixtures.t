@@ -91,6 +91,15 @@ t_is "$(printf '%s\n' "$json" | php -r 'while (($l = fgets(STDIN)) !== false) { 
 t_like "$json" '"a\\u001b\[2J\\u001b\]0;pwn\\u0007\\u00ff\\u00fe@x"' "JSON: the SASL name escaped, bytes kept"
 t_like "$json" '"held"' "the wrapper's held message counted as held"
 
+# no FILE: the config's log file and /var/log/mail.log (a private /var/log here)
+mkdir -p "$T/varlog"; cp "$T/qmail-syslog.log" "$T/varlog/mail.log"; touch -d 2026-12-02 "$T/varlog/mail.log"
+mo_bind "$T/varlog" /var/log
+printf '2026-12-01T10:00:02Z mailorigin[9]: id=00000000000000aa action=hold uid=1000 user=u rcpts=1\n' >"$T/wrap.log"
+printf 'log = { file = "%s"; syslog = false; };\n' "$T/wrap.log" >"$T/with-log.conf"; chmod 0644 "$T/with-log.conf"
+out=$("$CTL_BUILD" -c "$T/with-log.conf" report --json --by status 2>/dev/null)
+t_like "$out" '"key":"held","count":1,' "default sources: the wrapper's log file"
+t_like "$out" '"key":"auth","count":3,' "default sources: /var/log/mail.log"
+
 # usage
 rep --by nope "$H" >/dev/null 2>"$T/err"
 t_is "$?" 64 "--by nope: EX_USAGE"
