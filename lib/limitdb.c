@@ -63,16 +63,107 @@ lock_bounded(int fd, int how)
 	return 0;
 }
 
-/* Under the exclusive lock: give an empty file its header. */
+/* Under the exclusive lock: make the file a store, whole.  Every block is
+ * allocated first (posix_fallocate: no sparse page, so that no write
+ * through the map can fault on a full disk later), the header goes last:
+ * a wrapper killed or a disk full on the way leaves a file without magic,
+ * which the next opener recognises as half-made and builds again.  On
+ * failure the file is left empty, which reads the same. */
+/* Leave a failed build empty (the same as never begun), keeping errno. */
 static int
-init_file(int fd)
+undo_build(int fd, int why)
+{
+	if (ftruncate(fd, 0) == -1)
+		why = errno;
+	errno = why;
+	return -1;
+}
+
+static int
+build_file(int fd)
 {
 	struct header h = { MAGIC, 1, MO_LIMITDB_SLOTS, sizeof(struct mo_limitdb_slot), 0 };
+	int rc;
 
-	if (ftruncate(fd, (off_t)file_size(MO_LIMITDB_SLOTS)) == -1 ||
-	    pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || fsync(fd) == -1)
+	if (ftruncate(fd, 0) == -1)
 		return -1;
+	if ((rc = posix_fallocate(fd, 0, (off_t)file_size(MO_LIMITDB_SLOTS))) != 0)
+		return undo_build(fd, rc);
+	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return undo_build(fd, errno ? errno : EIO);
+	if (fsync(fd) == -1)
+		return undo_build(fd, errno);
 	return 0;
+}
+
+/* What a file is: a store of ours, one to (re)build (empty, or half-made:
+ * no magic, or a size that is not the table's), or something else. */
+enum { F_STORE, F_BUILD, F_FOREIGN };
+
+static int
+file_state(int fd, struct header *h, struct stat *st)
+{
+	static const char zero[8];
+
+	if (fstat(fd, st) == -1)
+		return -1;
+	if (st->st_size < (off_t)sizeof(*h))
+		return F_BUILD;
+	if (pread(fd, h, sizeof(*h), 0) != (ssize_t)sizeof(*h))
+		return -1;
+	if (memcmp(h->magic, zero, sizeof(zero)) == 0)
+		return F_BUILD;
+	if (memcmp(h->magic, MAGIC, 8) != 0 || h->version != 1 ||
+	    h->slot_size != sizeof(struct mo_limitdb_slot) || h->nslots == 0)
+		return F_FOREIGN;
+	if ((size_t)st->st_size != file_size(h->nslots))
+		return F_BUILD;
+	return F_STORE;
+}
+
+/* Make a half-made or empty file a store, under the exclusive lock (the
+ * state is read again there: another wrapper may have built it meanwhile).
+ * Sets *rebuilt when there was something in the file. */
+static int
+build_locked(int fd, struct header *h, struct stat *st, int *rebuilt)
+{
+	int state, rc;
+
+	if (lock_bounded(fd, LOCK_EX) == -1)
+		return -1;
+	if ((state = file_state(fd, h, st)) == F_BUILD) {
+		*rebuilt = st->st_size != 0;
+		state = build_file(fd) == -1 ? -1 : file_state(fd, h, st);
+	}
+	rc = errno;
+	flock(fd, LOCK_UN);
+	errno = rc;
+	return state;
+}
+
+/* Root creating the store from nothing: built whole as an unnamed file in
+ * the state dir, then published under its name (never over another). */
+static int
+create_store(int statefd)
+{
+	char path[64];
+	int fd, saved;
+
+	if ((fd = openat(statefd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0660)) == -1)
+		return -1;
+	if (fchmod(fd, 0660) == -1 || build_file(fd) == -1)
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, path, statefd, MO_LIMITDB_NAME, AT_SYMLINK_FOLLOW) == -1 &&
+	    errno != EEXIST)
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 int
@@ -80,11 +171,19 @@ mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_
 {
 	struct header h;
 	struct stat st;
-	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, saved;
+	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, saved, state, rebuilt = 0;
 
 	memset(db, 0, sizeof(*db));
 	db->fd = -1;
-	if ((db->fd = openat(statefd, MO_LIMITDB_NAME, flags | (create ? O_CREAT : 0), 0660)) == -1) {
+	db->fd = openat(statefd, MO_LIMITDB_NAME, flags);
+	if (db->fd == -1 && errno == ENOENT && create) {
+		if (create_store(statefd) == -1) {
+			snprintf(err, errlen, "%s: cannot create: %s", MO_LIMITDB_NAME, strerror(errno));
+			return -1;
+		}
+		db->fd = openat(statefd, MO_LIMITDB_NAME, flags);
+	}
+	if (db->fd == -1) {
 		snprintf(err, errlen, "%s: %s", MO_LIMITDB_NAME, strerror(errno));
 		return -1;
 	}
@@ -93,26 +192,28 @@ mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_
 		errno = EINVAL;
 		goto fail;
 	}
-	if (st.st_size == 0) {
-		if (lock_bounded(db->fd, LOCK_EX) == -1)
-			goto fail_errno;
-		if (fstat(db->fd, &st) == 0 && st.st_size == 0 && init_file(db->fd) == -1) {
-			flock(db->fd, LOCK_UN);
-			goto fail_errno;
-		}
-		flock(db->fd, LOCK_UN);
-		if (fstat(db->fd, &st) == -1)
-			goto fail_errno;
+	if ((state = file_state(db->fd, &h, &st)) == F_BUILD)
+		state = build_locked(db->fd, &h, &st, &rebuilt);
+	if (state == -1) {
+		snprintf(err, errlen, "%s: cannot build the store: %s", MO_LIMITDB_NAME, strerror(errno));
+		goto fail;
 	}
-	if (pread(db->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    memcmp(h.magic, MAGIC, 8) != 0 || h.version != 1 ||
-	    h.slot_size != sizeof(struct mo_limitdb_slot) || h.nslots == 0 ||
-	    (size_t)st.st_size != file_size(h.nslots)) {
+	if (state != F_STORE) {
 		snprintf(err, errlen, "%s: corrupt (bad header or size %lld)", MO_LIMITDB_NAME,
 		    (long long)st.st_size);
 		errno = EINVAL;
 		goto fail;
 	}
+	/* a store made sparse (by an older version): allocate it now, or
+	 * writes through the map could fault on a full disk */
+	if ((off_t)st.st_blocks * 512 < st.st_size &&
+	    (saved = posix_fallocate(db->fd, 0, st.st_size)) != 0) {
+		errno = saved;
+		snprintf(err, errlen, "%s: cannot allocate the store: %s", MO_LIMITDB_NAME,
+		    strerror(errno));
+		goto fail;
+	}
+	db->rebuilt = rebuilt;
 	db->nslots = h.nslots;
 	db->maplen = file_size(h.nslots);
 	db->map = mmap(NULL, db->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, db->fd, 0);

@@ -35,10 +35,20 @@ struct mo_limitdb {
 	size_t			 maplen;
 	struct mo_limitdb_slot	*slots;
 	uint32_t		 nslots;
+	int			 rebuilt;       /* it was half-made: built again */
 };
 
-/* Open (creating when create) STATE/limits.db; -1 with err on failure or
- * when the file is not a store of ours (a fault: the caller decides). */
+/*
+ * Open STATE/limits.db; -1 with err on failure or when the file is not a
+ * store of ours (a fault: the caller decides).  An empty or half-made file
+ * (no magic: a disk full or a kill while it was built) is built again in
+ * place, whole, under the lock: any writer may, the wrapper too, since the
+ * file stays root's.  Only create (root) makes a missing file: built as an
+ * unnamed file and then linked in, so that it appears whole.  A store is
+ * fully allocated (no sparse pages) before it is mapped, so that no write
+ * through the map faults when the disk is full; when that cannot be done,
+ * the open fails with ENOSPC.
+ */
 int mo_limitdb_open(struct mo_limitdb *db, int statefd, int create, char *err, size_t errlen);
 void mo_limitdb_close(struct mo_limitdb *db);
 

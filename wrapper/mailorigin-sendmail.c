@@ -651,6 +651,9 @@ check_limits(struct wrapper *w, struct decision *d)
 		why = errno;
 		rc = -1;
 	} else {
+		if (db.rebuilt)
+			fault(w, "limit store %s was half-made (a full disk or a kill while "
+			    "it was built): built again, counters start afresh", MO_LIMITDB_NAME);
 		if ((rc = mo_limitdb_decide(&db, cells, n, 0, &v)) == -1) {
 			why = errno;
 			snprintf(err, sizeof(err), "%s: %s", MO_LIMITDB_NAME, strerror(why));

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -342,6 +343,41 @@ test_store_atomic(void **state)
 	close(fd);
 	assert_int_equal(-1, mo_limitdb_open(&db, statefd, 1, err, sizeof(err)));
 	assert_non_null(strstr(err, "corrupt"));
+
+	/* half-made stores (sized, no header: a full disk or a kill while it
+	 * was built) are built again, whole, by any opener; a sparse one is
+	 * allocated before it is mapped */
+	static const off_t sizes[] = { 0, 100, 4096 + 65536 * 128, 4096 + 128 };
+	struct stat sb;
+	size_t k;
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		fd = openat(statefd, MO_LIMITDB_NAME, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		assert_int_equal(0, ftruncate(fd, sizes[k]));
+		close(fd);
+		assert_int_equal(0, mo_limitdb_open(&db, statefd, 0, err, sizeof(err)));
+		assert_int_equal(sizes[k] != 0, db.rebuilt);
+		assert_int_equal(0, fstat(db.fd, &sb));
+		assert_true((off_t)sb.st_blocks * 512 >= sb.st_size);
+		assert_int_equal(0, mo_limitdb_decide(&db, cells, 1, now, &v));
+		assert_int_equal(1, v.pass);
+		mo_limitdb_close(&db);
+	}
+	/* a sparse store of an older version: kept, and allocated */
+	fd = openat(statefd, MO_LIMITDB_NAME, O_RDWR | O_TRUNC);
+	assert_int_equal(0, ftruncate(fd, 4096 + 65536 * 128));
+	assert_int_equal(24, pwrite(fd, "MOLIMDB1\1\0\0\0\0\0\1\0\200\0\0\0\0\0\0\0", 24, 0));
+	close(fd);
+	assert_int_equal(0, mo_limitdb_open(&db, statefd, 0, err, sizeof(err)));
+	assert_int_equal(0, db.rebuilt);
+	assert_int_equal(0, fstat(db.fd, &sb));
+	assert_true((off_t)sb.st_blocks * 512 >= sb.st_size);
+	mo_limitdb_close(&db);
+	/* root creates a missing store whole */
+	assert_int_equal(0, unlinkat(statefd, MO_LIMITDB_NAME, 0));
+	assert_int_equal(-1, mo_limitdb_open(&db, statefd, 0, err, sizeof(err)));
+	assert_int_equal(0, mo_limitdb_open(&db, statefd, 1, err, sizeof(err)));
+	mo_limitdb_close(&db);
 	close(statefd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(0, system(cmd));
