@@ -17,6 +17,7 @@
  */
 #include <sys/auxv.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -70,6 +71,7 @@ report(char what)
 
 struct wrapper {
 	int			 privileged;    /* running setgid/setuid */
+	const char		*lost_group;    /* installed setgid, but without the group: why */
 	mode_t			 caller_umask;  /* given back to the MTA */
 	gid_t			 rgid, mo_gid;  /* caller's gid, our group */
 	struct mo_config	 cfg;
@@ -146,6 +148,43 @@ resource_floor(void)
 	}
 }
 
+/* Installed setgid but running without the group: the kernel ignored the
+ * bit (no_new_privs, as systemd's NoNewPrivileges= or setpriv
+ * --no-new-privs set it, or a nosuid mount).  Says why, or NULL. */
+static const char *
+lost_group(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/exe", &st) == -1 || !(st.st_mode & S_ISGID) ||
+	    st.st_gid == getegid())
+		return NULL;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		return "no_new_privs is set (systemd NoNewPrivileges=, setpriv --no-new-privs)";
+	return "the setgid bit is not honoured (a nosuid mount?)";
+}
+
+/* Say so every time, loudly, and follow fail: open passes the message
+ * stamped (logged to syslog: the log file is the group's), closed refuses
+ * it (it cannot be held without the group either). */
+static void
+warn_lost_group(struct wrapper *w)
+{
+	if (w->lost_group == NULL)
+		return;
+	syslog(LOG_CRIT, "running without group %s: %s; limits, hold and the log file "
+	    "do not apply (fix: NoNewPrivileges=no for the PHP service; see mailorigin-sendmail(8))",
+	    MO_GROUP, w->lost_group);
+	w->cfg.log_syslog = 1;
+	if (w->cfg.limits.fail_closed) {
+		fprintf(stderr, PROG ": running without group %s: %s; fail = closed: "
+		    "message not accepted\n", MO_GROUP, w->lost_group);
+		exit(EX_TEMPFAIL);
+	}
+	fault(w, "running without group %s: %s; limits do not apply, passing (fail = open)",
+	    MO_GROUP, w->lost_group);
+}
+
 /* Fixed start-up: fds 0-2 open, nothing else inherited, known umask and
  * signals, a constant syslog ident. */
 static void
@@ -162,6 +201,8 @@ startup(struct wrapper *w)
 	w->mo_gid = getegid();
 	w->privileged = getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
 	    getgid() != getegid();
+	if (!w->privileged && getuid() != 0)
+		w->lost_group = lost_group();
 	resource_floor();
 }
 
@@ -183,12 +224,13 @@ load_config(struct wrapper *w)
 	mo_config_defaults(&w->cfg);
 	env = getenv("MAILORIGIN_CONF");
 	if (env != NULL && env[0] != '\0') {
-		if (w->privileged)
+		if (w->privileged || w->lost_group != NULL)
 			syslog(LOG_NOTICE, "MAILORIGIN_CONF ignored: running setgid");
 		else
 			path = env;
 	}
-	if (mo_config_load(&w->cfg, path, w->privileged ? 0 : getuid(), err, sizeof(err)) == -1) {
+	if (mo_config_load(&w->cfg, path, w->privileged || w->lost_group != NULL ? 0 : getuid(),
+	    err, sizeof(err)) == -1) {
 		mo_config_defaults(&w->cfg);
 		if (errno != ENOENT || path != (const char *)MO_CONF_PATH)
 			fault(w, "config %s; using defaults", err);
@@ -940,6 +982,7 @@ main(int argc, char *argv[])
 	if (!w.args.submission && w.args.kind != MO_MODE_USER)
 		pass_through(&w, argc, argv);
 
+	warn_lost_group(&w);
 	open_log(&w);
 	mo_new_id(w.id);
 	o = new_spool_out(&w);
