@@ -355,11 +355,66 @@ print_table(const struct heldlist *l, const struct select *s)
 	free(cells);
 }
 
+static int purge(int parent, const char *name);
+
+/* A wrapper or a release killed midway leaves tmp/hold.ID, tmp/gone.ID or
+ * tmp/spool.ID behind; older than this, nothing is working on it. */
+#define STALE_SECONDS 3600
+
+/* Count (and with remove, take away) the stale temporary entries of tmp/. */
+static unsigned
+stale_tmp(struct ctl *c, int remove)
+{
+	struct dirent *e;
+	struct stat st;
+	unsigned n = 0;
+	time_t now = time(NULL);
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(c->statefd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "hold.", 5) != 0 && strncmp(e->d_name, "gone.", 5) != 0 &&
+		    strncmp(e->d_name, "spool.", 6) != 0)
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    now - st.st_mtime < STALE_SECONDS)
+			continue;
+		n++;
+		if (!remove)
+			continue;
+		if ((S_ISDIR(st.st_mode) ? purge(fd, e->d_name) : unlinkat(fd, e->d_name, 0)) == -1) {
+			warn("tmp/%s", e->d_name);
+			c->rc = EX_IOERR;
+			n--;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static int
+hold_clean(struct ctl *c)
+{
+	unsigned n = stale_tmp(c, 1);
+
+	printf("%u stale temporary entr%s removed from tmp/\n", n, n == 1 ? "y" : "ies");
+	if (n > 0)
+		syslog(LOG_NOTICE, "hold clean: %u stale temporary entries removed", n);
+	return c->rc;
+}
+
 static int
 hold_list(struct ctl *c, const struct select *s)
 {
 	struct heldlist l;
 	size_t i;
+	unsigned n;
 
 	if (scan(c, &l) == -1)
 		return c->rc;
@@ -376,6 +431,10 @@ hold_list(struct ctl *c, const struct select *s)
 	} else
 		print_table(&l, s);
 	free_list(&l);
+	if ((n = stale_tmp(c, 0)) > 0)
+		fprintf(stderr, "mailoriginctl: warning: %u stale temporary entr%s in tmp/ (a wrapper "
+		    "killed while holding): `mailoriginctl hold clean` removes them\n", n,
+		    n == 1 ? "y" : "ies");
 	return c->rc;
 }
 
@@ -653,7 +712,7 @@ ctl_hold(struct ctl *c, int argc, char *argv[])
 	int ch;
 
 	if (argc < 2)
-		errx(EX_USAGE, "hold needs a verb: list, show, release or delete\n%s", ctl_usage);
+		errx(EX_USAGE, "hold needs a verb: list, show, release, delete or clean\n%s", ctl_usage);
 	verb = argv[1];
 	argc--;
 	argv++;
@@ -688,13 +747,18 @@ ctl_hold(struct ctl *c, int argc, char *argv[])
 			errx(EX_USAGE, "hold list takes --uid, --vhost and --json only");
 		return hold_list(c, &s);
 	}
+	if (strcmp(verb, "clean") == 0) {
+		if (s.nids > 0 || s.all || s.by_uid || s.vhost || s.json)
+			errx(EX_USAGE, "hold clean takes no arguments");
+		return hold_clean(c);
+	}
 	if (strcmp(verb, "show") == 0) {
 		if (s.by_uid || s.vhost || s.all)
 			errx(EX_USAGE, "hold show takes one id (and --json)");
 		return hold_show(c, &s);
 	}
 	if (strcmp(verb, "release") != 0 && strcmp(verb, "delete") != 0)
-		errx(EX_USAGE, "hold %s: unknown verb (list, show, release, delete)", verb);
+		errx(EX_USAGE, "hold %s: unknown verb (list, show, release, delete, clean)", verb);
 	if (s.json || s.vhost)
 		errx(EX_USAGE, "hold %s takes ids, --uid N or --all", verb);
 	if ((s.nids > 0) + s.by_uid + s.all != 1)

@@ -37,6 +37,7 @@ const char ctl_usage[] =
 "  hold release ID...|--uid N|--all [--timeout S]\n"
 "                                             send to the real MTA as the original uid\n"
 "  hold delete ID...|--uid N|--all            remove from the hold spool\n"
+"  hold clean                                 remove stale tmp/ entries (over 1 h old)\n"
 "  limits show [KEY] [--all] [--json]         limit cells in use: usage, when they free up\n"
 "  limits reset KEY                           forget the counters of KEY (uid:33, vhost:x, all)\n"
 "  report [--since T] [--until T] [--by KEY]... [--limit N] [--json] [FILE...]\n"

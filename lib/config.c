@@ -17,7 +17,8 @@
 
 static const char *const top_keys[] = {
 	"mta", "state_dir", "log", "headers", "vhosts",
-	"limits", "max_recipients", "on_limit", "exempt", "fail", NULL
+	"limits", "max_recipients", "on_limit", "exempt", "fail",
+	"message_size_limit", "hold_max_messages", "hold_max_bytes", NULL
 };
 
 void
@@ -29,6 +30,9 @@ mo_config_defaults(struct mo_config *c)
 	strlcpy(c->state_dir, MO_STATE_DIR, sizeof(c->state_dir));
 	c->log_syslog = 1;
 	strlcpy(c->header_prefix, MO_DEFAULT_PREFIX, sizeof(c->header_prefix));
+	c->message_size_limit = MO_DEFAULT_MESSAGE_SIZE_LIMIT;
+	c->hold_max_messages = MO_DEFAULT_HOLD_MAX_MESSAGES;
+	c->hold_max_bytes = MO_DEFAULT_HOLD_MAX_BYTES;
 }
 
 void
@@ -317,6 +321,22 @@ read_limits(struct mo_config *c, const config_setting_t *l, const char *name, ch
 	return 0;
 }
 
+/* An optional whole number >= 0 (bytes or a count) into *out. */
+static int
+get_count(const config_setting_t *root, const char *key, unsigned long long *out,
+    const char *name, char *err, size_t errlen)
+{
+	const config_setting_t *s = config_setting_get_member(root, key);
+
+	if (s == NULL)
+		return 0;
+	if ((config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) || config_setting_get_int64(s) < 0)
+		return fail(err, errlen, name, line_of(s), "%s must be a whole number >= 0", key);
+	*out = (unsigned long long)config_setting_get_int64(s);
+	return 0;
+}
+
 static int
 read_limit_policy(struct mo_config *c, const config_setting_t *root, const char *name,
     char *err, size_t errlen)
@@ -415,6 +435,10 @@ mo_config_read(struct mo_config *c, FILE *fp, const char *name, char *err, size_
 	if ((s = config_setting_get_member(root, "limits")) != NULL &&
 	    read_limits(c, s, name, err, errlen) == -1)
 		goto out;
+	if (get_count(root, "message_size_limit", &c->message_size_limit, name, err, errlen) == -1 ||
+	    get_count(root, "hold_max_messages", &c->hold_max_messages, name, err, errlen) == -1 ||
+	    get_count(root, "hold_max_bytes", &c->hold_max_bytes, name, err, errlen) == -1)
+		return -1;
 	if (read_limit_policy(c, root, name, err, errlen) == -1)
 		goto out;
 	rc = 0;

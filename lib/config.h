@@ -34,9 +34,16 @@ struct mo_config {
 	struct mo_vhost_rule	*vhosts;
 	size_t			 nvhosts;
 	struct mo_limits	 limits;
+	/* what one caller may store (0: no bound) */
+	unsigned long long	 message_size_limit;    /* bytes of one message */
+	unsigned long long	 hold_max_messages;     /* held messages per uid */
+	unsigned long long	 hold_max_bytes;        /* held bytes per uid */
 };
 
 #define MO_DEFAULT_MTA_PATH "/usr/sbin/sendmail"
+#define MO_DEFAULT_MESSAGE_SIZE_LIMIT 10240000ULL       /* Postfix's default */
+#define MO_DEFAULT_HOLD_MAX_MESSAGES 5000ULL
+#define MO_DEFAULT_HOLD_MAX_BYTES (512ULL << 20)
 #define MO_DEFAULT_PREFIX "X-Mailorigin-"
 
 void mo_config_defaults(struct mo_config *c);

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <bsd/stdlib.h>
+#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -181,4 +183,34 @@ fail:
 	unlinkat(statefd, tmp, AT_REMOVEDIR);
 	errno = saved;
 	return -1;
+}
+
+int
+mo_hold_usage(int statefd, uid_t uid, unsigned long long *msgs, unsigned long long *bytes)
+{
+	struct dirent *e;
+	struct stat st;
+	char path[NAME_MAX + 16];
+	DIR *d;
+	int fd;
+
+	*msgs = *bytes = 0;
+	if ((fd = openat(statefd, "hold", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' ||
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISDIR(st.st_mode) || st.st_uid != uid)
+			continue;
+		(*msgs)++;
+		snprintf(path, sizeof(path), "%s/message", e->d_name);
+		if (fstatat(fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			*bytes += (unsigned long long)st.st_size;
+	}
+	closedir(d);
+	return 0;
 }

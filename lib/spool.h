@@ -12,6 +12,7 @@
 #define MO_SPOOL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define MO_ID_LEN 16
 
@@ -29,5 +30,8 @@ int mo_spool_memory(void);
 void mo_new_id(char id[MO_ID_LEN + 1]);
 /* Hold the message in fd (read from offset 0) as STATE/hold/ID with meta. */
 int mo_hold(int statefd, int msgfd, const char *id, const char *meta, size_t metalen);
+/* What uid holds now: entries of hold/ it owns (the wrapper makes them as
+ * the caller) and the bytes of their messages.  -1 when hold/ cannot be read. */
+int mo_hold_usage(int statefd, uid_t uid, unsigned long long *msgs, unsigned long long *bytes);
 
 #endif

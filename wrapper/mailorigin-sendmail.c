@@ -96,7 +96,12 @@ struct spool_out {
 	char			 buf[CHUNK];
 	size_t			 len;
 	unsigned long long	 total;
+	int			 in_memory;     /* moved to memory after a write error */
+	int			 too_big;       /* over message_size_limit */
 };
+
+/* After a spool write error the message goes on in memory, up to this. */
+#define MEMORY_SPOOL_MAX (64ULL << 20)
 
 static void
 fault(struct wrapper *w, const char *fmt, ...)
@@ -362,6 +367,7 @@ out_fail_over(struct spool_out *o, int why)
 		}
 		close(o->fd);
 		o->fd = mem;
+		o->in_memory = 1;
 		return 0;
 	}
 	errno = why;
@@ -406,8 +412,18 @@ static int
 out_sink(void *ctx, const void *p, size_t n)
 {
 	struct spool_out *o = ctx;
+	unsigned long long limit = o->w->cfg.message_size_limit;
 
 	o->total += n;
+	if (limit != 0 && o->total > limit) {
+		o->too_big = 1;         /* no more is stored: the caller keeps it */
+		errno = EFBIG;
+		return -1;
+	}
+	if (o->in_memory && o->total > MEMORY_SPOOL_MAX) {
+		errno = EFBIG;          /* memory after a disk error is bounded too */
+		return -1;
+	}
 	if (o->len + n > sizeof(o->buf) && out_flush(o) == -1)
 		return -1;
 	if (n >= sizeof(o->buf))
@@ -489,6 +505,25 @@ input_rules(const struct wrapper *w)
 	return MO_IN_MBOX_FROM | (w->args.dot_ends ? MO_IN_DOT : 0);
 }
 
+static void message_line(struct wrapper *w, struct mo_line *l, const char *action,
+    const char *status);
+static void log_line(struct wrapper *w, int prio, const struct mo_line *l);
+
+/* Over message_size_limit: refused, logged; nothing more is read. */
+static void __attribute__((noreturn))
+refuse_size(struct wrapper *w, struct spool_out *o)
+{
+	struct mo_line l;
+
+	w->size = o->total;
+	message_line(w, &l, "reject", "not-run");
+	mo_line_kv(&l, "rule", "message_size_limit");
+	mo_line_kvu(&l, "limit", w->cfg.message_size_limit);
+	log_line(w, LOG_NOTICE, &l);
+	errx(EX_DATAERR, "message larger than %llu bytes (message_size_limit): refused",
+	    w->cfg.message_size_limit);
+}
+
 /* Stream stdin through the input rules and the header filter into the
  * spool; stop at the end of the input or at the line that ends the
  * message for the MTA (what follows is not read, as the MTA reads none of
@@ -535,6 +570,8 @@ copy_message(struct wrapper *w, struct spool_out *o, struct mo_stamp *st)
 		syslog(LOG_ERR, "id=%s cannot spool the message anywhere: %m", w->id);
 		errx(EX_TEMPFAIL, "cannot spool the message: %s", strerror(errno));
 	}
+	if (o->too_big)
+		refuse_size(w, o);
 	if (failed || out_flush(o) == -1) {
 		syslog(LOG_ERR, "id=%s cannot write the spool: %m", w->id);
 		errx(EX_TEMPFAIL, "cannot write the message to the spool: %s", strerror(errno));
@@ -612,6 +649,31 @@ hold_meta(struct wrapper *w, const struct mo_line *l, const char *reason,
 }
 
 /* Keep the message in the hold spool with its metadata and line l. */
+/* Would one more held message put the caller over its hold quota?  -1
+ * with EDQUOT then (the caller is told to retry and keeps the message). */
+static int
+hold_quota_full(struct wrapper *w, int msgfd)
+{
+	unsigned long long msgs, bytes;
+	struct stat st;
+
+	if (w->cfg.hold_max_messages == 0 && w->cfg.hold_max_bytes == 0)
+		return 0;
+	if (mo_hold_usage(w->statefd, geteuid(), &msgs, &bytes) == -1)
+		return -1;
+	if (fstat(msgfd, &st) == 0)
+		bytes += (unsigned long long)st.st_size;
+	if ((w->cfg.hold_max_messages != 0 && msgs + 1 > w->cfg.hold_max_messages) ||
+	    (w->cfg.hold_max_bytes != 0 && bytes > w->cfg.hold_max_bytes)) {
+		fault(w, "hold quota of uid %lu reached (%llu messages, %llu bytes held; "
+		    "hold_max_messages %llu, hold_max_bytes %llu)", (unsigned long)getuid(), msgs,
+		    bytes, w->cfg.hold_max_messages, w->cfg.hold_max_bytes);
+		errno = EDQUOT;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 hold(struct wrapper *w, int msgfd, const char *reason, const struct mo_line *l,
     int argc, char *argv[])
@@ -624,6 +686,8 @@ hold(struct wrapper *w, int msgfd, const char *reason, const struct mo_line *l,
 		errno = ENOENT;
 		return -1;
 	}
+	if (hold_quota_full(w, msgfd) == -1)
+		return -1;
 	if ((meta = hold_meta(w, l, reason, argc, argv, &n)) == NULL)
 		return -1;
 	rc = mo_hold(w->statefd, msgfd, w->id, meta, n);
