@@ -615,10 +615,10 @@ msg_get(struct rpt *r, const char *id, size_t n, int64_t t, int create)
 		r->st.evicted++;
 		msg_done(r, r->lru_head);
 	}
-	if (r->nopen >= r->nmb) {
+	if (r->nopen >= r->nmb)
 		grow_msgs(r);
-		p = mslot(r, id, n);
-	}
+	/* the slot again: an eviction may have freed the message it was in */
+	p = mslot(r, id, n);
 	m = xcalloc(1, sizeof(*m));
 	memcpy(m->id, id, n);
 	m->idlen = n;

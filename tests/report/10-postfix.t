@@ -45,7 +45,7 @@ postconf -e smtpd_sasl_auth_enable=yes smtpd_sasl_type=cyrus smtpd_sasl_path=smt
 postconf -M# smtp/inet
 postconf -Me "127.0.0.1:$PORT/inet=127.0.0.1:$PORT inet n - n - - smtpd"
 postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed" "$(tail "$PF/maillog")"
-for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.1; done
+for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.1; done
 
 NOUSER=nosuchuser@test.invalid
 sasl_send() {   # sasl_send USER TO
@@ -68,7 +68,7 @@ sasl_send alice "$(pf_addr s1)"; sasl_send alice "$(pf_addr s2)"; sasl_send alic
 sasl_send bob "$(pf_addr s3)"; sasl_send bob "$(pf_addr s4),$(pf_addr s5)"
 for c in a1 a2 b1 b2 r1 r2 s1 s2 s3 s4 s5; do pf_wait "$c" >/dev/null || t_diag "$c not delivered"; done
 # every message is in the log once it is removed (bounces made too)
-for i in $(seq 100); do
+for i in $(seq 300); do
 	[ "$(grep -c ': removed$' "$PF/maillog")" -ge 14 ] && break; sleep 0.1
 done
 t_is "$(grep -c ': removed$' "$PF/maillog")" 14 "Postfix logged 12 messages and 2 bounces as removed"
