@@ -89,9 +89,10 @@ take(struct mo_args *a, char c, const char *arg, const char *word)
 
 /* Letters that take an argument in every parser the MTA may run (Postfix's
  * two parses, Sendmail's getopt), and letters that take one in some only
- * (Sendmail's -D -d -M -Q -T; "-V xy" in Postfix's main parse, "-q"). */
-static const char arg_always[] = "ABCFLNORXbefhopr";
-static const char arg_maybe[] = "DdMQTVq";
+ * (Sendmail's -D -d -M -Q -T; "-V xy" in Postfix's main parse).  A lone
+ * "-q" takes none in Postfix, maybe one elsewhere. */
+static const char arg_always[] = "ABCFLNORXbefhopqr";
+static const char arg_maybe[] = "DdMQTV";
 /* -o letters (Sendmail's short options) that name a file or directory */
 static const char file_o[] = "AQHSEJU";
 /* Sendmail's long options (-O name=value) that name a file, a directory

@@ -170,6 +170,10 @@ static const struct fcase fcases[] = {
 	{ { "sendmail", "-dA", "-C/tmp", NULL }, "-C" },
 	{ { "sendmail", "-q", "-C/tmp", NULL }, "-C" },
 	{ { "sendmail", "-X", "V+=", NULL }, "-X" },
+	/* -q takes the rest of its word: a queue id, a site */
+	{ { "sendmail", "-qX", NULL }, NULL },
+	{ { "sendmail", "-qIDEADBEEF", NULL }, NULL },
+	{ { "sendmail", "-qRC.example", NULL }, NULL },
 	/* arguments and recipients are not options */
 	{ { "sendmail", "-f", "-C@x", "a@x", NULL }, NULL },
 	{ { "sendmail", "-F", "-Crazy Name", "a@x", NULL }, NULL },
