@@ -12,7 +12,7 @@ const char mo_sendmail_optstring[] = "A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:p:r:q
 
 const char mo_sendmail_usage[] =
     "usage: mailorigin-sendmail [-Gimntvx] [-B type] [-F name] [-f sender]\n"
-    "           [-N dsn] [-R ret] [-r sender] [-V envid] [-o opt] [-p proto]\n"
+    "           [-h hops] [-N dsn] [-R ret] [-r sender] [-V envid] [-o opt] [-p proto]\n"
     "           [-t] [--] [recipient ...]\n"
     "       mailorigin-sendmail -bp | -bi | -I | -q[interval]   (-bd: root only)\n"
     "       mailorigin-sendmail -bs [-i] [-F name] ...   (SMTP on standard input)\n"
