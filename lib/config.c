@@ -214,17 +214,17 @@ read_vhosts(struct mo_config *c, const config_setting_t *l, const char *name, ch
 	return 0;
 }
 
-/* "uid", "uid:33", "user:alice", "vhost", "all" into r. */
+/* "uid", "uid:33", "user:alice", "vhost", "sasl:bob@example.com", "all" into r. */
 static int
 parse_match(struct mo_rule *r, const char *m, const char **why)
 {
-	static const char *const kinds[] = { "uid", "user", "vhost", "all" };
+	static const char *const kinds[] = { "uid", "user", "vhost", "sasl", "all" };
 	const char *colon = strchr(m, ':'), *errstr;
 	size_t len = colon ? (size_t)(colon - m) : strlen(m);
 	int k;
 
-	*why = "match must be \"uid\", \"user\", \"vhost\", \"all\", or one of the first three "
-	    "with \":value\"";
+	*why = "match must be \"uid\", \"user\", \"vhost\", \"sasl\", \"all\", or one of the "
+	    "first four with \":value\"";
 	for (k = 0; k < MO_MATCH_KINDS; k++)
 		if (strlen(kinds[k]) == len && strncmp(m, kinds[k], len) == 0)
 			break;
@@ -388,7 +388,7 @@ read_limit_policy(struct mo_config *c, const config_setting_t *root, const char 
 				return fail(err, errlen, name, line_of(s), "exempt must hold strings like \"uid:0\"");
 			str = config_setting_get_string(e);
 			if (parse_match(&probe, str, &why) == -1 || probe.value == NULL ||
-			    probe.match == MO_MATCH_VHOST) {
+			    probe.match == MO_MATCH_VHOST || probe.match == MO_MATCH_SASL) {
 				free(probe.value);
 				return fail(err, errlen, name, line_of(s),
 				    "exempt \"%s\": must be \"uid:N\" or \"user:NAME\" (a vhost is "

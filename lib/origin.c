@@ -251,8 +251,11 @@ own_cwd(char *cwd, size_t len)
 		strlcpy(cwd, "?", len);
 }
 
-void
-mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
+/* The origin of a message from process pid up (its uid given): for a
+ * peer (not our caller) the cwd is the process's own, and no environment
+ * of ours stands for its. */
+static void
+collect(struct mo_origin *o, const char *procroot, pid_t parent, uid_t uid, int peer,
     const struct mo_config *c)
 {
 	struct mo_proc p, php, first_other;
@@ -263,12 +266,20 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 	ssize_t n;
 
 	memset(o, 0, sizeof(*o));
-	o->uid = getuid();
+	o->uid = uid;
 	if ((pw = getpwuid(o->uid)) != NULL)
 		strlcpy(o->user, pw->pw_name, sizeof(o->user));
 	else
 		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)o->uid);
-	own_cwd(o->cwd, sizeof(o->cwd));
+	if (!peer)
+		own_cwd(o->cwd, sizeof(o->cwd));
+	else {
+		snprintf(path, sizeof(path), "%s/%d/cwd", procroot, (int)parent);
+		if ((n = readlink(path, o->cwd, sizeof(o->cwd) - 1)) > 0)
+			o->cwd[n] = '\0';
+		else
+			strlcpy(o->cwd, "?", sizeof(o->cwd));
+	}
 
 	for (depth = 0; depth < CHAIN_DEPTH && pid > 1; depth++) {
 		if (proc_read_stat(procroot, pid, &p) == -1)
@@ -311,7 +322,7 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 		goto by_cwd;
 	case MO_SAPI_CGI: {
 		/* claimed: php-cgi passes the CGI environment down to us */
-		const char *sf = getenv("SCRIPT_FILENAME");
+		const char *sf = peer ? NULL : getenv("SCRIPT_FILENAME");
 		if (sf != NULL && sf[0] == '/') {
 			strlcpy(o->script, sf, sizeof(o->script));
 			o->script_src = "env";
@@ -340,4 +351,18 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 	if (mo_vhost_match(c, strcmp(o->script_src, "parent") == 0 ? o->cwd : o->script,
 	    o->vhost, sizeof(o->vhost)) == NULL)
 		strlcpy(o->vhost, o->user, sizeof(o->vhost));
+}
+
+void
+mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
+    const struct mo_config *c)
+{
+	collect(o, procroot, parent, getuid(), 0, c);
+}
+
+void
+mo_origin_collect_peer(struct mo_origin *o, const char *procroot, pid_t pid, uid_t uid,
+    const struct mo_config *c)
+{
+	collect(o, procroot, pid, uid, 1, c);
 }

@@ -54,5 +54,10 @@ int mo_cli_script(const char *cmdline, size_t len, const char *cwd, char *out, s
  * parent upwards to the PHP process, the script and the vhost. */
 void mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
     const struct mo_config *c);
+/* The same for another process (the milter's SMTP client): the chain
+ * from pid itself upwards, uid as given (the socket's owner), the cwd of
+ * pid, nothing taken from our own environment. */
+void mo_origin_collect_peer(struct mo_origin *o, const char *procroot, pid_t pid, uid_t uid,
+    const struct mo_config *c);
 
 #endif

@@ -13,7 +13,7 @@
 const char *
 mo_match_name(enum mo_match m)
 {
-	static const char *const names[] = { "uid", "user", "vhost", "all" };
+	static const char *const names[] = { "uid", "user", "vhost", "sasl", "all" };
 
 	return m < MO_MATCH_KINDS ? names[m] : "?";
 }
@@ -88,6 +88,8 @@ value_matches(const struct mo_rule *r, const struct mo_sender *s)
 		return s->user != NULL && strcmp(r->value, s->user) == 0;
 	case MO_MATCH_VHOST:
 		return s->vhost != NULL && strcmp(r->value, s->vhost) == 0;
+	case MO_MATCH_SASL:
+		return s->sasl != NULL && strcmp(r->value, s->sasl) == 0;
 	default:
 		return 0;
 	}
@@ -100,6 +102,8 @@ mo_limits_exempt(const struct mo_limits *l, const struct mo_sender *s)
 	size_t i;
 
 	/* trusted facts only: the vhost is claimed by the sender */
+	if (s->no_uid)
+		return 0;
 	snprintf(uid, sizeof(uid), "uid:%lu", (unsigned long)s->uid);
 	snprintf(user, sizeof(user), "user:%s", s->user ? s->user : "");
 	for (i = 0; i < l->nexempt; i++)
@@ -121,6 +125,9 @@ cell_key(char *key, size_t len, enum mo_match m, const struct mo_sender *s)
 	case MO_MATCH_VHOST:
 		snprintf(key, len, "vhost:%s", s->vhost ? s->vhost : "");
 		break;
+	case MO_MATCH_SASL:
+		snprintf(key, len, "sasl:%s", s->sasl ? s->sasl : "");
+		break;
 	default:
 		strlcpy(key, "all", len);
 	}
@@ -136,6 +143,9 @@ mo_limits_cells(const struct mo_limits *l, const struct mo_sender *s,
 
 	for (i = 0; i < l->nrules; i++) {
 		const struct mo_rule *r = &l->rules[i];
+		if ((r->match == MO_MATCH_SASL && s->sasl == NULL) ||
+		    (s->no_uid && r->match != MO_MATCH_SASL && r->match != MO_MATCH_ALL))
+			continue;
 		if (r->value == NULL) {
 			if (pick[r->match] == NULL)
 				pick[r->match] = r;

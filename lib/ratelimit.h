@@ -1,8 +1,9 @@
 /*
  * ratelimit: rate-limit rules and the one atomic decision over them.
  *
- * A rule matches by uid, user or vhost (each value its own counters), one
- * value ("uid:33"), or everyone ("all"), and caps messages and recipients
+ * A rule matches by uid, user, vhost or SMTP AUTH user ("sasl", seen by
+ * the milter; each value its own counters), one value ("uid:33",
+ * "sasl:alice@example.com"), or everyone ("all"), and caps messages and recipients
  * over windows ("20/1m").  A specific rule replaces the generic rule of
  * its kind; the kinds all apply together.  Each (key, kind, window) is one
  * GCRA cell: a sustained rate of N per window with bursts of up to N,
@@ -19,7 +20,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum mo_match { MO_MATCH_UID, MO_MATCH_USER, MO_MATCH_VHOST, MO_MATCH_ALL, MO_MATCH_KINDS };
+enum mo_match {
+	MO_MATCH_UID, MO_MATCH_USER, MO_MATCH_VHOST, MO_MATCH_SASL, MO_MATCH_ALL, MO_MATCH_KINDS
+};
 enum mo_on_limit { MO_ON_LIMIT_HOLD, MO_ON_LIMIT_TEMPFAIL, MO_ON_LIMIT_REJECT };
 enum mo_unit { MO_UNIT_MESSAGES = 1, MO_UNIT_RECIPIENTS = 2 };
 
@@ -55,6 +58,9 @@ struct mo_sender {
 	uid_t		 uid;
 	const char	*user;
 	const char	*vhost;
+	const char	*sasl;          /* the SMTP AUTH user, or NULL: sasl rules do not apply */
+	int		 no_uid;        /* no local uid known (a remote client): uid, user
+					 * and vhost rules do not apply */
 };
 
 /* One cell a message must fit into. */

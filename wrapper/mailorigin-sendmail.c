@@ -729,7 +729,7 @@ static void
 check_limits(struct wrapper *w, struct decision *d)
 {
 	const struct mo_limits *lim = &w->cfg.limits;
-	struct mo_sender s = { w->origin.uid, w->origin.user, w->origin.vhost };
+	struct mo_sender s = { .uid = w->origin.uid, .user = w->origin.user, .vhost = w->origin.vhost };
 	struct mo_cell cells[2 * MO_MATCH_KINDS * MO_MAX_WINDOWS];
 	unsigned long rcpts = w->args.argv_rcpts + w->st.header_rcpts;
 	struct mo_limitdb db;

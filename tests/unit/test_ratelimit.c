@@ -158,7 +158,7 @@ test_cells(void **state)
 	    ");\nexempt = [ \"uid:0\", \"user:backup\" ];\n", &c, err, sizeof(err)));
 
 	/* uid 1001 (bob): generic uid rule, vhost, all */
-	struct mo_sender bob = { 1001, "bob", "bob.example" };
+	struct mo_sender bob = { 1001, "bob", "bob.example", NULL, 0 };
 	n = mo_limits_cells(&c.limits, &bob, 7, cells, 64);
 	assert_int_equal(5, n);
 	assert_string_equal("uid:1001", cells[0].key);
@@ -169,24 +169,68 @@ test_cells(void **state)
 	assert_string_equal("all", cells[4].key);
 
 	/* uid 33: the specific rule replaces the generic uid rule */
-	struct mo_sender www = { 33, "www-data", "www-data" };
+	struct mo_sender www = { 33, "www-data", "www-data", NULL, 0 };
 	n = mo_limits_cells(&c.limits, &www, 1, cells, 64);
 	assert_int_equal(3, n);
 	assert_string_equal("uid:33", cells[0].key);
 	assert_string_equal("5/1h", cells[0].w.text);
 
 	/* alice: user kind applies beside the uid kind */
-	struct mo_sender alice = { 1002, "alice", "alice.example" };
+	struct mo_sender alice = { 1002, "alice", "alice.example", NULL, 0 };
 	n = mo_limits_cells(&c.limits, &alice, 1, cells, 64);
 	assert_int_equal(6, n);
 	assert_string_equal("user:alice", cells[3].key);
 
-	struct mo_sender root = { 0, "root", "root" };
-	struct mo_sender backup = { 1003, "backup", "x.example" };
+	struct mo_sender root = { 0, "root", "root", NULL, 0 };
+	struct mo_sender backup = { 1003, "backup", "x.example", NULL, 0 };
 	assert_true(mo_limits_exempt(&c.limits, &root));
 	assert_true(mo_limits_exempt(&c.limits, &backup));
 	assert_false(mo_limits_exempt(&c.limits, &bob));
 	mo_config_free(&c);
+}
+
+/* SMTP AUTH users (the milter): sasl rules apply only to a SASL client,
+ * and a remote one (no local uid) meets only sasl and all rules. */
+static void
+test_cells_sasl(void **state)
+{
+	struct mo_config c;
+	struct mo_cell cells[64];
+	char err[512];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(0, parse(
+	    "limits = (\n"
+	    "  { match = \"uid\";  messages = [ \"20/1m\" ]; },\n"
+	    "  { match = \"sasl\"; messages = [ \"10/1m\" ]; },\n"
+	    "  { match = \"sasl:alice@test.invalid\"; messages = [ \"2/1h\" ]; },\n"
+	    "  { match = \"all\";  messages = [ \"5000/1h\" ]; }\n"
+	    ");\nexempt = [ \"uid:0\" ];\n", &c, err, sizeof(err)));
+	struct mo_sender local = { 1001, "bob", "bob.example", NULL, 0 };
+	n = mo_limits_cells(&c.limits, &local, 1, cells, 64);
+	assert_int_equal(2, n);
+	assert_string_equal("uid:1001", cells[0].key);
+	assert_string_equal("all", cells[1].key);
+
+	struct mo_sender bob = { 0, "", "", "bob@test.invalid", 1 };
+	n = mo_limits_cells(&c.limits, &bob, 1, cells, 64);
+	assert_int_equal(2, n);
+	assert_string_equal("sasl:bob@test.invalid", cells[0].key);
+	assert_string_equal("10/1m", cells[0].w.text);
+	assert_string_equal("all", cells[1].key);
+	/* uid 0 in a remote sender's struct exempts nothing */
+	assert_false(mo_limits_exempt(&c.limits, &bob));
+
+	struct mo_sender alice = { 0, "", "", "alice@test.invalid", 1 };
+	n = mo_limits_cells(&c.limits, &alice, 1, cells, 64);
+	assert_int_equal(2, n);
+	assert_string_equal("sasl:alice@test.invalid", cells[0].key);
+	assert_string_equal("2/1h", cells[0].w.text);
+	mo_config_free(&c);
+
+	/* a sasl value cannot exempt (it is not a local, trusted fact) */
+	assert_int_equal(-1, parse("exempt = [ \"sasl:alice\" ];\n", &c, err, sizeof(err)));
 }
 
 static void
@@ -391,6 +435,7 @@ main(void)
 		cmocka_unit_test(test_rules_good),
 		cmocka_unit_test(test_rules_bad),
 		cmocka_unit_test(test_cells),
+		cmocka_unit_test(test_cells_sasl),
 		cmocka_unit_test(test_gcra_edges),
 		cmocka_unit_test(test_store_concurrent),
 		cmocka_unit_test(test_store_atomic),
