@@ -1,0 +1,668 @@
+/*
+ * mailorigin-milter - the SMTP path: stamps, limits and a log line for
+ * mail that never ran our sendmail, inside Postfix (smtpd_milters and
+ * non_smtpd_milters) through libmilter.
+ *
+ * Who sent a message, best first:
+ *  - a loopback client: the socket's owner (uid) in /proc/net/tcp{,6}, the
+ *    process holding it, and up its chain the PHP worker and script (the
+ *    wrapper's origin code);
+ *  - an SMTP AUTH client: the {auth_authen} user (limits: match = "sasl");
+ *  - local mail that skipped the wrapper (non_smtpd_milters): the uid in
+ *    pickup's "Received: ... (Postfix, from userid N)", believed only when
+ *    there is no SMTP client at all.
+ * Other mail (remote, unauthenticated: inbound) is only cleaned of headers
+ * that forge ours.  Then as in the wrapper: forged headers removed, our
+ * stamps on top, one atomic limit decision in the same limits.db, one log
+ * line (path=smtp), and over a limit: quarantine (Postfix's hold queue),
+ * 451 or 550 as on_limit says.  An internal fault follows fail = open
+ * (pass, stamped, logged) or closed (quarantine).
+ *
+ * Privilege: started as root (other users' /proc/PID/fd need it); after
+ * the socket is open, every capability but CAP_SYS_PTRACE and
+ * CAP_DAC_READ_SEARCH is dropped, and no new privilege can be gained.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "config.h"
+#include "escape.h"
+#include "hygiene.h"
+#include "limitdb.h"
+#include "origin.h"
+#include "peer.h"
+#include "spool.h"
+
+#define PROG "mailorigin-milter"
+#define FORGED_MAX 64
+
+static const char usage[] =
+    "usage: mailorigin-milter [-d] [--foreground] [-c config] [-s socket] [-u socket-owner]\n"
+    "                         [-p pidfile] [-t lookup-ms]\n"
+    "The SMTP path of mailorigin, for Postfix's smtpd_milters and non_smtpd_milters.\n"
+    "See mailorigin-milter(8).\n";
+
+/* The daemon's settings, read once at start. */
+static struct {
+	struct mo_config	 cfg;
+	int			 statefd, logfd;
+	int			 lookup_ms;
+	const char		*procroot;
+} M = { .statefd = -1, .logfd = -1, .lookup_ms = 2000, .procroot = "/proc" };
+
+/* A header that forges ours: deleted by name and index, last first. */
+struct forged {
+	char	name[128];
+	int	index;          /* among the headers of that name, from 1 */
+};
+
+struct conn {
+	/* the connection */
+	int		 remote;        /* a TCP client that is not on loopback */
+	int		 nonsmtp;       /* no SMTP client: postdrop/sendmail via pickup */
+	char		 client[INET6_ADDRSTRLEN + 8];
+	int		 have_uid;      /* origin.uid is known */
+	struct mo_origin origin;
+	char		 fault[256];
+	/* the message */
+	char		 id[MO_ID_LEN + 1];
+	char		 from[512];
+	char		 sasl[256];
+	unsigned long	 rcpts;
+	unsigned long long size;
+	int		 received_seen;
+	struct forged	 forged[FORGED_MAX];
+	unsigned	 nforged, forged_lost;
+	char		 msgid[256];
+};
+
+static void
+add_fault(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+add_fault(struct conn *c, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	syslog(LOG_ERR, "fault: %s", msg);
+	if (c->fault[0])
+		strlcat(c->fault, "; ", sizeof(c->fault));
+	strlcat(c->fault, msg, sizeof(c->fault));
+}
+
+/* --- who is the client --- */
+
+static void
+origin_of_uid(struct mo_origin *o, uid_t uid, const char *src)
+{
+	struct passwd *pw;
+
+	memset(o, 0, sizeof(*o));
+	o->uid = uid;
+	if ((pw = getpwuid(uid)) != NULL)
+		strlcpy(o->user, pw->pw_name, sizeof(o->user));
+	else
+		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)uid);
+	strlcpy(o->cwd, "?", sizeof(o->cwd));
+	o->script_src = src;
+	strlcpy(o->vhost, o->user, sizeof(o->vhost));
+}
+
+static void
+lookup_loopback(struct conn *c, const struct sockaddr *sa)
+{
+	struct timespec deadline;
+	struct mo_peer p;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += M.lookup_ms / 1000;
+	deadline.tv_nsec += (long)(M.lookup_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	if (mo_peer_find(M.procroot, sa, &deadline, &p) == -1) {
+		add_fault(c, "client %s: no such socket in /proc/net/tcp", c->client);
+		return;
+	}
+	c->have_uid = 1;
+	if (p.pid == 0) {
+		origin_of_uid(&c->origin, p.uid, "socket");
+		add_fault(c, "client %s: socket of uid %lu, no process found%s", c->client,
+		    (unsigned long)p.uid, p.timed_out ? " in time" : "");
+		return;
+	}
+	mo_origin_collect_peer(&c->origin, M.procroot, p.pid, p.uid, &M.cfg);
+}
+
+static sfsistat
+on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	(void)hostname;
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	smfi_setpriv(ctx, c);
+	if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) {
+		c->nonsmtp = 1;
+		strlcpy(c->client, "local", sizeof(c->client));
+		return SMFIS_CONTINUE;
+	}
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, a, sizeof(a));
+		port = ntohs(((struct sockaddr_in *)sa)->sin_port);
+	} else {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, a, sizeof(a));
+		port = ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
+	}
+	snprintf(c->client, sizeof(c->client), "%s:%u", a, port);
+	/* Postfix's cleanup tells non-SMTP mail as a connect from 127.0.0.1
+	 * port 0 ("localhost"): no socket to look for */
+	if (port == 0 && mo_peer_is_loopback(sa)) {
+		c->nonsmtp = 1;
+		return SMFIS_CONTINUE;
+	}
+	if (!mo_peer_is_loopback(sa))
+		c->remote = 1;
+	else
+		lookup_loopback(c, sa);
+	return SMFIS_CONTINUE;
+}
+
+static void
+message_reset(struct conn *c)
+{
+	c->id[0] = c->from[0] = c->sasl[0] = c->msgid[0] = '\0';
+	c->rcpts = 0;
+	c->size = 0;
+	c->received_seen = 0;
+	c->nforged = c->forged_lost = 0;
+	if (c->nonsmtp)
+		c->have_uid = 0;
+}
+
+static sfsistat
+on_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const char *s;
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	message_reset(c);
+	mo_new_id(c->id);
+	if (argv[0] != NULL)
+		strlcpy(c->from, argv[0], sizeof(c->from));
+	if ((s = smfi_getsymval(ctx, "{auth_authen}")) != NULL && s[0] != '\0')
+		strlcpy(c->sasl, s, sizeof(c->sasl));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	(void)argv;
+	if (c != NULL)
+		c->rcpts++;
+	return SMFIS_CONTINUE;
+}
+
+/* "... (Postfix, from userid N) ..." -> N */
+static int
+pickup_uid(const char *v, uid_t *uid)
+{
+	const char *p = strstr(v, "(Postfix, from userid ");
+	char *end;
+	unsigned long u;
+
+	if (p == NULL)
+		return -1;
+	p += strlen("(Postfix, from userid ");
+	errno = 0;
+	u = strtoul(p, &end, 10);
+	if (end == p || *end != ')' || errno != 0 || u > UINT32_MAX - 1)
+		return -1;
+	*uid = (uid_t)u;
+	return 0;
+}
+
+static sfsistat
+on_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const char *pre = M.cfg.header_prefix;
+	unsigned i;
+	int index = 1;
+	uid_t uid;
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	c->size += strlen(name) + strlen(value) + 3;
+	if (strncasecmp(name, pre, strlen(pre)) == 0) {
+		for (i = 0; i < c->nforged; i++)
+			if (strcasecmp(c->forged[i].name, name) == 0)
+				index++;
+		if (c->nforged < FORGED_MAX && strlen(name) < sizeof(c->forged[0].name)) {
+			strlcpy(c->forged[c->nforged].name, name, sizeof(c->forged[0].name));
+			c->forged[c->nforged++].index = index;
+		} else
+			c->forged_lost++;
+	}
+	if (strcasecmp(name, "Message-ID") == 0 && c->msgid[0] == '\0')
+		mo_escape(c->msgid, sizeof(c->msgid), sizeof(c->msgid) - 1, value + strspn(value, " \t"),
+		    strlen(value + strspn(value, " \t")));
+	/* pickup's own Received comes first; only then is it pickup's */
+	if (strcasecmp(name, "Received") == 0 && !c->received_seen) {
+		c->received_seen = 1;
+		if (c->nonsmtp && pickup_uid(value, &uid) == 0) {
+			origin_of_uid(&c->origin, uid, "pickup");
+			c->have_uid = 1;
+		}
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_body(SMFICTX *ctx, unsigned char *b, size_t len)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	(void)b;
+	if (c != NULL)
+		c->size += len;
+	return SMFIS_CONTINUE;
+}
+
+/* --- the end of the message --- */
+
+struct decision {
+	int	over, first;
+	char	rule[112], window[40];
+};
+
+static void
+check_limits(struct conn *c, struct decision *d)
+{
+	const struct mo_limits *lim = &M.cfg.limits;
+	struct mo_sender s = {
+		.uid = c->origin.uid, .user = c->origin.user, .vhost = c->origin.vhost,
+		.sasl = c->sasl[0] ? c->sasl : NULL, .no_uid = !c->have_uid,
+	};
+	struct mo_cell cells[2 * MO_MATCH_KINDS * MO_MAX_WINDOWS];
+	struct mo_limitdb db;
+	struct mo_verdict v;
+	char err[256];
+	size_t n;
+	int rc, why = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (mo_limits_exempt(lim, &s))
+		return;
+	if (lim->max_recipients > 0 && c->rcpts > lim->max_recipients) {
+		d->over = d->first = 1;
+		strlcpy(d->rule, "max_recipients", sizeof(d->rule));
+		snprintf(d->window, sizeof(d->window), "%lu/message", lim->max_recipients);
+		return;
+	}
+	if ((n = mo_limits_cells(lim, &s, c->rcpts, cells, sizeof(cells) / sizeof(cells[0]))) == 0)
+		return;
+	/* one open per decision: flock() excludes other open files, not
+	 * other threads on the same one */
+	if ((rc = mo_limitdb_open(&db, M.statefd, 1, err, sizeof(err))) == 0) {
+		if ((rc = mo_limitdb_decide(&db, cells, n, 0, &v)) == -1) {
+			why = errno;
+			snprintf(err, sizeof(err), "%s: %s", MO_LIMITDB_NAME, strerror(why));
+		}
+		mo_limitdb_close(&db);
+	}
+	if (rc == -1) {
+		add_fault(c, "limit store %s; %s", err, lim->fail_closed ? "holding" :
+		    "passing unlimited (fail = open)");
+		if (lim->fail_closed) {
+			d->over = d->first = 1;
+			strlcpy(d->rule, "fault", sizeof(d->rule));
+		}
+		return;
+	}
+	if (!v.pass) {
+		d->over = 1;
+		d->first = v.first_hold;
+		strlcpy(d->rule, cells[v.over].key, sizeof(d->rule));
+		snprintf(d->window, sizeof(d->window), "%s %s", cells[v.over].w.text,
+		    cells[v.over].w.unit == MO_UNIT_MESSAGES ? "messages" : "recipients");
+	}
+}
+
+static void
+log_line(int prio, const struct mo_line *l)
+{
+	if (M.cfg.log_syslog)
+		syslog(prio, "%s", l->buf);
+	if (M.logfd != -1 && mo_line_write(M.logfd, "mailorigin", l) == -1)
+		syslog(LOG_ERR, "fault: log file %s: %m", M.cfg.log_file);
+}
+
+static void
+message_line(const struct conn *c, struct mo_line *l, const char *action)
+{
+	const struct mo_origin *g = &c->origin;
+
+	mo_line_init(l);
+	mo_line_kv(l, "id", c->id);
+	mo_line_kv(l, "action", action);
+	mo_line_kv(l, "path", "smtp");
+	mo_line_kv(l, "client", c->client);
+	mo_line_kv(l, "sasl", c->sasl);
+	if (c->have_uid) {
+		mo_line_kvu(l, "uid", g->uid);
+		mo_line_kv(l, "user", g->user);
+	} else {
+		mo_line_kv(l, "uid", "");
+		mo_line_kv(l, "user", "");
+	}
+	mo_line_kv(l, "vhost", g->vhost);
+	mo_line_kv(l, "cwd", g->cwd);
+	mo_line_kv(l, "script", g->script);
+	mo_line_kv(l, "script_src", g->script_src ? g->script_src : "");
+	mo_line_kvu(l, "claimed", (unsigned)g->script_claimed);
+	mo_line_kv(l, "sapi", mo_sapi_name(g->sapi));
+	mo_line_kvu(l, "php_pid", (unsigned long long)g->php_pid);
+	mo_line_kv(l, "php_exe", g->php_exe);
+	mo_line_kv(l, "pool", g->pool);
+	mo_line_kv(l, "from", c->from);
+	mo_line_kvu(l, "rcpts", c->rcpts);
+	mo_line_kvu(l, "size", c->size);
+	mo_line_kvu(l, "forged", c->nforged + c->forged_lost);
+	mo_line_kv(l, "msgid", c->msgid);
+	if (c->fault[0])
+		mo_line_kv(l, "fault", c->fault);
+	mo_line_kv(l, "chain", g->chain);
+}
+
+static void
+delete_forged(SMFICTX *ctx, struct conn *c)
+{
+	unsigned i = c->nforged;
+
+	/* last first, so that no deletion moves the index of one to come */
+	while (i-- > 0)
+		if (smfi_chgheader(ctx, c->forged[i].name, c->forged[i].index, NULL) != MI_SUCCESS)
+			add_fault(c, "cannot delete header %s", c->forged[i].name);
+	if (c->forged_lost)
+		add_fault(c, "%u more forged headers than could be removed", c->forged_lost);
+}
+
+static void
+stamp(SMFICTX *ctx, struct conn *c)
+{
+	const struct mo_origin *g = &c->origin;
+	char uid[320], script[PATH_MAX + 64], name[128], v[MO_HEADER_VALUE_MAX + 8];
+	const char *names[] = { "Vhost", "Script", "Cwd", "Uid", "Id" };
+	const char *vals[5];
+	int i;
+
+	if (c->have_uid)
+		snprintf(uid, sizeof(uid), "%lu (%s)", (unsigned long)g->uid, g->user);
+	else
+		snprintf(uid, sizeof(uid), "none (sasl %s)", c->sasl);
+	snprintf(script, sizeof(script), "%s; source=%s%s", g->script,
+	    g->script_src ? g->script_src : "sasl", g->script_claimed ? "; claimed" : "");
+	vals[0] = g->vhost;
+	vals[1] = script;
+	vals[2] = g->cwd;
+	vals[3] = uid;
+	vals[4] = c->id;
+	/* each inserted on top, so the last one goes in first */
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "%s%s", M.cfg.header_prefix, names[i]);
+		mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, vals[i], strlen(vals[i]));
+		if (smfi_insheader(ctx, 0, name, v) != MI_SUCCESS)
+			add_fault(c, "cannot add header %s", name);
+	}
+}
+
+static sfsistat
+on_eom(SMFICTX *ctx)
+{
+	static const char *const actions[] = { "hold", "tempfail", "reject" };
+	struct conn *c = smfi_getpriv(ctx);
+	enum mo_on_limit how = M.cfg.limits.on_limit;
+	char reason[200];
+	struct decision d;
+	struct mo_line l;
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	delete_forged(ctx, c);
+	/* inbound mail from elsewhere is not ours to count */
+	if (!c->have_uid && c->sasl[0] == '\0') {
+		if (c->nonsmtp || !c->remote) {
+			add_fault(c, "no sender found");
+			message_line(c, &l, "pass");
+			log_line(LOG_WARNING, &l);
+		}
+		return SMFIS_CONTINUE;
+	}
+	if (!c->have_uid)
+		strlcpy(c->origin.vhost, c->sasl, sizeof(c->origin.vhost));
+	stamp(ctx, c);
+	check_limits(c, &d);
+	if (!d.over) {
+		message_line(c, &l, "pass");
+		log_line(LOG_INFO, &l);
+		return SMFIS_CONTINUE;
+	}
+	message_line(c, &l, actions[how]);
+	mo_line_kv(&l, "rule", d.rule);
+	mo_line_kv(&l, "window", d.window);
+	mo_line_kvu(&l, "first", (unsigned)d.first);
+	snprintf(reason, sizeof(reason), "mailorigin %s: limit %s %s", c->id, d.rule, d.window);
+	if (how == MO_ON_LIMIT_HOLD) {
+		if (smfi_quarantine(ctx, reason) == MI_SUCCESS) {
+			log_line(d.first ? LOG_WARNING : LOG_INFO, &l);
+			return SMFIS_CONTINUE;
+		}
+		mo_line_kv(&l, "hold_error", "quarantine refused");
+		log_line(LOG_ERR, &l);
+		smfi_setreply(ctx, "451", "4.7.1", "sending limit reached and the message cannot be held");
+		return SMFIS_TEMPFAIL;
+	}
+	log_line(d.first ? LOG_WARNING : LOG_INFO, &l);
+	snprintf(reason, sizeof(reason), "%s: sending limit reached%s", c->id,
+	    how == MO_ON_LIMIT_TEMPFAIL ? ", try again later" : ", message refused");
+	if (how == MO_ON_LIMIT_TEMPFAIL) {
+		smfi_setreply(ctx, "451", "4.7.1", reason);
+		return SMFIS_TEMPFAIL;
+	}
+	smfi_setreply(ctx, "550", "5.7.1", reason);
+	return SMFIS_REJECT;
+}
+
+static sfsistat
+on_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		message_reset(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_close(SMFICTX *ctx)
+{
+	free(smfi_getpriv(ctx));
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+/* --- start-up --- */
+
+/* Keep only what reading other users' /proc needs. */
+static void
+drop_privileges(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct cap[2];
+	uint32_t keep = 1U << CAP_SYS_PTRACE | 1U << CAP_DAC_READ_SEARCH;
+	int c;
+
+	if (geteuid() != 0)
+		return;
+	for (c = 0; c <= CAP_LAST_CAP; c++)
+		if (c != CAP_SYS_PTRACE && c != CAP_DAC_READ_SEARCH)
+			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	memset(cap, 0, sizeof(cap));
+	cap[0].effective = cap[0].permitted = keep;
+	if (syscall(SYS_capset, &h, cap) == -1)
+		err(EX_OSERR, "capset");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		err(EX_OSERR, "PR_SET_NO_NEW_PRIVS");
+}
+
+static void
+load(const char *conf)
+{
+	char e[512];
+
+	mo_config_defaults(&M.cfg);
+	if (mo_config_load(&M.cfg, conf, 0, e, sizeof(e)) == -1 &&
+	    (errno != ENOENT || strcmp(conf, MO_CONF_PATH) != 0))
+		errx(EX_CONFIG, "%s", e);
+	if ((M.statefd = mo_state_open(M.cfg.state_dir, 1)) == -1)
+		err(EX_CANTCREAT, "state dir %s", M.cfg.state_dir);
+	if (M.cfg.log_file[0] != '\0' &&
+	    (M.logfd = open(M.cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY |
+	    O_CLOEXEC, 0660)) == -1)
+		err(EX_CANTCREAT, "log file %s", M.cfg.log_file);
+}
+
+/* The unix socket: made with no access for others, then given to the
+ * MTA's user alone. */
+static void
+open_socket(const char *path, const char *owner)
+{
+	char conn[PATH_MAX + 8];
+	struct passwd *pw;
+	mode_t old;
+
+	if ((pw = getpwnam(owner)) == NULL)
+		errx(EX_NOUSER, "socket owner %s: no such user", owner);
+	snprintf(conn, sizeof(conn), "unix:%s", path);
+	if (smfi_setconn(conn) == MI_FAILURE)
+		errx(EX_SOFTWARE, "smfi_setconn %s failed", conn);
+	old = umask(077);
+	if (smfi_opensocket(true) == MI_FAILURE)
+		errx(EX_UNAVAILABLE, "cannot listen on %s", path);
+	umask(old);
+	if (chown(path, pw->pw_uid, pw->pw_gid) == -1 || chmod(path, 0600) == -1)
+		err(EX_OSERR, "socket %s", path);
+}
+
+static void
+write_pid(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) == -1)
+		err(EX_CANTCREAT, "pid file %s", path);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n || close(fd) == -1)
+		err(EX_IOERR, "pid file %s", path);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct smfiDesc desc = {
+		.xxfi_name = (char *)PROG, .xxfi_version = SMFI_VERSION,
+		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+		.xxfi_connect = on_connect, .xxfi_envfrom = on_envfrom,
+		.xxfi_envrcpt = on_envrcpt, .xxfi_header = on_header, .xxfi_body = on_body,
+		.xxfi_eom = on_eom, .xxfi_abort = on_abort, .xxfi_close = on_close,
+	};
+	const char *conf = MO_CONF_PATH, *sock = "/run/mailorigin/milter.sock";
+	const char *owner = "postfix", *pidfile = NULL, *errstr;
+	int ch, detach = 0;
+
+	mo_std_fds();
+	signal(SIGPIPE, SIG_IGN);
+	openlog("mailorigin", LOG_PID, LOG_MAIL);
+	while ((ch = getopt_long(argc, argv, "c:dfhp:s:t:u:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf = optarg; break;
+		case 'd': detach = 1; break;
+		case 'f': detach = 0; break;
+		case 'p': pidfile = optarg; break;
+		case 's': sock = optarg; break;
+		case 'u': owner = optarg; break;
+		case 't':
+			M.lookup_ms = (int)strtonum(optarg, 1, 60000, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-t %s: %s (1-60000 ms)", optarg, errstr);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EX_OK;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc || sock[0] != '/') {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	load(conf);
+	if (smfi_register(desc) == MI_FAILURE)
+		errx(EX_SOFTWARE, "smfi_register failed");
+	smfi_settimeout(30);
+	open_socket(sock, owner);
+	if (detach && daemon(0, 0) == -1)
+		err(EX_OSERR, "daemon");
+	if (pidfile != NULL)
+		write_pid(pidfile);
+	drop_privileges();
+	syslog(LOG_INFO, "listening on %s (lookup bound %d ms)", sock, M.lookup_ms);
+	return smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+}

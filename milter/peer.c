@@ -1,0 +1,224 @@
+/* peer: the local process behind a loopback SMTP client. */
+#include <sys/stat.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "peer.h"
+
+int
+mo_peer_is_loopback(const struct sockaddr *sa)
+{
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		    (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+static int
+past(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	    (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* hex digits into 32-bit words as the kernel printed them (%08X of each
+ * word in host order): the bytes come out as the address's own */
+static int
+hex_addr(const char *s, size_t nhex, unsigned char *out)
+{
+	size_t w, i;
+
+	for (w = 0; w < nhex / 8; w++) {
+		uint32_t v = 0;
+		for (i = 0; i < 8; i++) {
+			int c = s[w * 8 + i];
+			if (!isxdigit(c))
+				return -1;
+			v = v << 4 | (uint32_t)(isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10));
+		}
+		memcpy(out + 4 * w, &v, 4);
+	}
+	return 0;
+}
+
+int
+mo_peer_tcp_line(const char *line, const void *addr, size_t addrlen, uint16_t port,
+    uid_t *uid, unsigned long *inode)
+{
+	unsigned char got[16];
+	const char *p = line, *colon;
+	unsigned long u, ino, lport;
+	char *end;
+	int field;
+
+	while (*p == ' ')
+		p++;
+	if ((p = strchr(p, ' ')) == NULL)       /* "sl:" */
+		return -1;
+	while (*p == ' ')
+		p++;
+	colon = strchr(p, ':');
+	if (colon == NULL || (size_t)(colon - p) != addrlen * 2 || hex_addr(p, addrlen * 2, got) == -1 ||
+	    memcmp(got, addr, addrlen) != 0)
+		return -1;
+	lport = strtoul(colon + 1, &end, 16);
+	if (end == colon + 1 || lport != port)
+		return -1;
+	/* rem_address st tx:rx tr:when retrnsmt uid timeout inode */
+	p = end;
+	for (field = 0; field < 5; field++) {
+		while (*p == ' ')
+			p++;
+		p += strcspn(p, " ");
+	}
+	errno = 0;
+	u = strtoul(p, &end, 10);
+	if (end == p || errno)
+		return -1;
+	p = end;
+	while (*p == ' ')
+		p++;
+	p += strcspn(p, " ");           /* timeout */
+	ino = strtoul(p, &end, 10);
+	if (end == p || ino == 0)
+		return -1;
+	*uid = (uid_t)u;
+	*inode = ino;
+	return 0;
+}
+
+static int
+scan_table(const char *path, const void *addr, size_t addrlen, uint16_t port, struct mo_peer *p)
+{
+	char line[512];
+	FILE *f;
+	int rc = -1;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL) {     /* the header line */
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (mo_peer_tcp_line(line, addr, addrlen, port, &p->uid, &p->inode) == 0) {
+			rc = 0;
+			break;
+		}
+	fclose(f);
+	return rc;
+}
+
+/* Does process pid hold the socket?  A vanished process is simply no. */
+static int
+holds(int procfd, const char *pid, const char *want, size_t wantlen, struct mo_peer *p,
+    const struct timespec *deadline)
+{
+	char fdpath[300], link[64];
+	struct dirent *e;
+	DIR *d;
+	int dfd, found = 0;
+	ssize_t n;
+
+	snprintf(fdpath, sizeof(fdpath), "%s/fd", pid);
+	if ((dfd = openat(procfd, fdpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return 0;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return 0;
+	}
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if ((++p->fds_seen & 255) == 0 && past(deadline)) {
+			p->timed_out = 1;
+			break;
+		}
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		if (n == (ssize_t)wantlen && memcmp(link, want, wantlen) == 0)
+			found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static void
+find_process(const char *procroot, const struct timespec *deadline, struct mo_peer *p)
+{
+	char want[64];
+	struct dirent *e;
+	size_t wantlen;
+	int procfd;
+	DIR *d;
+
+	wantlen = (size_t)snprintf(want, sizeof(want), "socket:[%lu]", p->inode);
+	if ((procfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if ((d = fdopendir(procfd)) == NULL) {
+		close(procfd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL && !p->timed_out) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		if (past(deadline)) {
+			p->timed_out = 1;
+			break;
+		}
+		if (holds(dirfd(d), e->d_name, want, wantlen, p, deadline)) {
+			p->pid = (pid_t)strtol(e->d_name, NULL, 10);
+			break;
+		}
+	}
+	closedir(d);
+}
+
+int
+mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
+    struct mo_peer *p)
+{
+	char path[PATH_MAX];
+	unsigned char mapped[16] = { 0 };
+	uint16_t port;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		port = ntohs(in->sin_port);
+		snprintf(path, sizeof(path), "%s/net/tcp", procroot);
+		rc = scan_table(path, &in->sin_addr, 4, port, p);
+		if (rc == -1) {         /* a v4-mapped IPv6 socket */
+			mapped[10] = mapped[11] = 0xff;
+			memcpy(mapped + 12, &in->sin_addr, 4);
+			snprintf(path, sizeof(path), "%s/net/tcp6", procroot);
+			rc = scan_table(path, mapped, 16, port, p);
+		}
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		port = ntohs(in6->sin6_port);
+		snprintf(path, sizeof(path), "%s/net/tcp6", procroot);
+		rc = scan_table(path, &in6->sin6_addr, 16, port, p);
+	}
+	if (rc == 0)
+		find_process(procroot, deadline, p);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * peer: which local process holds the client end of a loopback TCP
+ * connection.  The client's address and port name its socket in
+ * /proc/net/tcp (or tcp6; an IPv4 client may sit on a v4-mapped IPv6
+ * socket): that line gives the socket's uid and inode, and the process is
+ * the one with an fd on "socket:[inode]" (a walk of /proc/PID/fd, which
+ * needs root).  Every step gives up at a deadline, so that a /proc that
+ * reads slowly, or a process that exits mid-walk, costs a bounded time;
+ * the uid is then still known from the socket.
+ */
+#ifndef MO_PEER_H
+#define MO_PEER_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <stdint.h>
+#include <time.h>
+
+struct mo_peer {
+	uid_t		uid;
+	unsigned long	inode;
+	pid_t		pid;            /* 0: no process found (or too late) */
+	unsigned	fds_seen;       /* fds looked at in the walk */
+	int		timed_out;
+};
+
+/* Is sa (AF_INET or AF_INET6) a loopback address? */
+int mo_peer_is_loopback(const struct sockaddr *sa);
+/* Find the socket whose local end is sa (address and port) in
+ * procroot/net/tcp{,6}, then its process.  Returns 0 (p filled; p->pid 0
+ * when the process was not found), -1 when no such socket is listed.
+ * deadline is on CLOCK_MONOTONIC. */
+int mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
+    struct mo_peer *p);
+/* The uid and inode from one /proc/net/tcp line whose local address is
+ * addr (4 or 16 bytes, network order) and port; 0 when it is, -1 if not. */
+int mo_peer_tcp_line(const char *line, const void *addr, size_t addrlen, uint16_t port,
+    uid_t *uid, unsigned long *inode);
+
+#endif
