@@ -8,9 +8,9 @@
  *    process holding it, and up its chain the PHP worker and script (the
  *    wrapper's origin code);
  *  - an SMTP AUTH client: the {auth_authen} user (limits: match = "sasl");
- *  - local mail that skipped the wrapper (non_smtpd_milters): the uid in
- *    pickup's "Received: ... (Postfix, from userid N)", believed only when
- *    there is no SMTP client at all.
+ *  - local mail that skipped the wrapper (non_smtpd_milters): the owner of
+ *    the maildrop file that Postfix's pickup holds open while its cleanup
+ *    asks us (pickup's own Received header is not shown to milters).
  * Other mail (remote, unauthenticated: inbound) is only cleaned of headers
  * that forge ours.  Then as in the wrapper: forged headers removed, our
  * stamps on top, one atomic limit decision in the same limits.db, one log
@@ -95,7 +95,6 @@ struct conn {
 	char		 sasl[256];
 	unsigned long	 rcpts;
 	unsigned long long size;
-	int		 received_seen;
 	struct forged	 forged[FORGED_MAX];
 	unsigned	 nforged, forged_lost;
 	char		 msgid[256];
@@ -138,18 +137,24 @@ origin_of_uid(struct mo_origin *o, uid_t uid, const char *src)
 }
 
 static void
+deadline_in(struct timespec *t, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static void
 lookup_loopback(struct conn *c, const struct sockaddr *sa)
 {
 	struct timespec deadline;
 	struct mo_peer p;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += M.lookup_ms / 1000;
-	deadline.tv_nsec += (long)(M.lookup_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&deadline, M.lookup_ms);
 	if (mo_peer_find(M.procroot, sa, &deadline, &p) == -1) {
 		add_fault(c, "client %s: no such socket in /proc/net/tcp", c->client);
 		return;
@@ -162,6 +167,22 @@ lookup_loopback(struct conn *c, const struct sockaddr *sa)
 		return;
 	}
 	mo_origin_collect_peer(&c->origin, M.procroot, p.pid, p.uid, &M.cfg);
+}
+
+/* Local mail: the uid of the maildrop file Postfix's pickup is reading
+ * (the Received header pickup writes is not shown to milters). */
+static void
+lookup_pickup(SMFICTX *ctx, struct conn *c)
+{
+	struct timespec deadline;
+	uid_t uid;
+
+	deadline_in(&deadline, M.lookup_ms);
+	if (mo_peer_pickup_uid(M.procroot, smfi_getsymval(ctx, "i"), &deadline, &uid) == 0) {
+		origin_of_uid(&c->origin, uid, "pickup");
+		c->have_uid = 1;
+	} else
+		add_fault(c, "local mail: no pickup with its maildrop file found");
 }
 
 static sfsistat
@@ -192,6 +213,7 @@ on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	 * port 0 ("localhost"): no socket to look for */
 	if (port == 0 && mo_peer_is_loopback(sa)) {
 		c->nonsmtp = 1;
+		strlcpy(c->client, "local", sizeof(c->client));
 		return SMFIS_CONTINUE;
 	}
 	if (!mo_peer_is_loopback(sa))
@@ -207,7 +229,6 @@ message_reset(struct conn *c)
 	c->id[0] = c->from[0] = c->sasl[0] = c->msgid[0] = '\0';
 	c->rcpts = 0;
 	c->size = 0;
-	c->received_seen = 0;
 	c->nforged = c->forged_lost = 0;
 	if (c->nonsmtp)
 		c->have_uid = 0;
@@ -223,8 +244,13 @@ on_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_CONTINUE;
 	message_reset(c);
 	mo_new_id(c->id);
-	if (argv[0] != NULL)
-		strlcpy(c->from, argv[0], sizeof(c->from));
+	if (argv[0] != NULL) {         /* "<a@b>" as the wrapper logs it: a@b */
+		size_t n = strlen(argv[0]);
+		if (n >= 2 && argv[0][0] == '<' && argv[0][n - 1] == '>')
+			strlcpy(c->from, argv[0] + 1, n - 1 < sizeof(c->from) ? n - 1 : sizeof(c->from));
+		else
+			strlcpy(c->from, argv[0], sizeof(c->from));
+	}
 	if ((s = smfi_getsymval(ctx, "{auth_authen}")) != NULL && s[0] != '\0')
 		strlcpy(c->sasl, s, sizeof(c->sasl));
 	return SMFIS_CONTINUE;
@@ -241,25 +267,6 @@ on_envrcpt(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-/* "... (Postfix, from userid N) ..." -> N */
-static int
-pickup_uid(const char *v, uid_t *uid)
-{
-	const char *p = strstr(v, "(Postfix, from userid ");
-	char *end;
-	unsigned long u;
-
-	if (p == NULL)
-		return -1;
-	p += strlen("(Postfix, from userid ");
-	errno = 0;
-	u = strtoul(p, &end, 10);
-	if (end == p || *end != ')' || errno != 0 || u > UINT32_MAX - 1)
-		return -1;
-	*uid = (uid_t)u;
-	return 0;
-}
-
 static sfsistat
 on_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -267,7 +274,6 @@ on_header(SMFICTX *ctx, char *name, char *value)
 	const char *pre = M.cfg.header_prefix;
 	unsigned i;
 	int index = 1;
-	uid_t uid;
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
@@ -285,14 +291,6 @@ on_header(SMFICTX *ctx, char *name, char *value)
 	if (strcasecmp(name, "Message-ID") == 0 && c->msgid[0] == '\0')
 		mo_escape(c->msgid, sizeof(c->msgid), sizeof(c->msgid) - 1, value + strspn(value, " \t"),
 		    strlen(value + strspn(value, " \t")));
-	/* pickup's own Received comes first; only then is it pickup's */
-	if (strcasecmp(name, "Received") == 0 && !c->received_seen) {
-		c->received_seen = 1;
-		if (c->nonsmtp && pickup_uid(value, &uid) == 0) {
-			origin_of_uid(&c->origin, uid, "pickup");
-			c->have_uid = 1;
-		}
-	}
 	return SMFIS_CONTINUE;
 }
 
@@ -468,6 +466,8 @@ on_eom(SMFICTX *ctx)
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	delete_forged(ctx, c);
+	if (c->nonsmtp)
+		lookup_pickup(ctx, c);
 	/* inbound mail from elsewhere is not ours to count */
 	if (!c->have_uid && c->sasl[0] == '\0') {
 		if (c->nonsmtp || !c->remote) {

@@ -222,3 +222,70 @@ mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct times
 		find_process(procroot, deadline, p);
 	return rc;
 }
+
+/* Is pid's fd the maildrop file of the queue that holds incoming/id? */
+static int
+pickup_fd(int procfd, const char *pid, const char *fd, const char *id, uid_t *uid)
+{
+	char path[300], link[PATH_MAX], in[PATH_MAX + 64], *md;
+	struct stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/fd/%s", pid, fd);
+	if ((n = readlinkat(procfd, path, link, sizeof(link) - 1)) <= 0)
+		return -1;
+	link[n] = '\0';
+	if (link[0] != '/' || (md = strstr(link, "/maildrop/")) == NULL)
+		return -1;
+	*md = '\0';
+	snprintf(in, sizeof(in), "%s/incoming/%s", link, id);
+	if (lstat(in, &st) == -1 || fstatat(procfd, path, &st, 0) == -1 || !S_ISREG(st.st_mode))
+		return -1;
+	*uid = st.st_uid;
+	return 0;
+}
+
+int
+mo_peer_pickup_uid(const char *procroot, const char *queue_id,
+    const struct timespec *deadline, uid_t *uid)
+{
+	char path[300], comm[32];
+	struct dirent *e, *f;
+	DIR *d, *fds;
+	int procfd, fd, rc = -1;
+	ssize_t n;
+
+	if (queue_id == NULL || queue_id[0] == '\0' || strchr(queue_id, '/') != NULL ||
+	    queue_id[0] == '.')
+		return -1;
+	if ((procfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(procfd)) == NULL) {
+		close(procfd);
+		return -1;
+	}
+	while (rc == -1 && (e = readdir(d)) != NULL && !past(deadline)) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "%s/comm", e->d_name);
+		if ((fd = openat(dirfd(d), path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+		if (n <= 0 || (comm[n] = '\0', strcmp(comm, "pickup\n") != 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/fd", e->d_name);
+		if ((fd = openat(dirfd(d), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+			continue;
+		if ((fds = fdopendir(fd)) == NULL) {
+			close(fd);
+			continue;
+		}
+		while (rc == -1 && (f = readdir(fds)) != NULL)
+			if (f->d_name[0] != '.')
+				rc = pickup_fd(dirfd(d), e->d_name, f->d_name, queue_id, uid);
+		closedir(fds);
+	}
+	closedir(d);
+	return rc;
+}

@@ -79,9 +79,11 @@ milter_stop() {
 	MILTER_PID=; rm -f "$SOCK" "$MS/pid"
 }
 mo_atexit milter_stop
+# uid b: 4 a day (its PHPMailer message below is one of them); uid a: 10 a
+# day, from its 64-way burst on
 milter_conf "limits = ( { match = \"sasl:alice@test.invalid\"; messages = [ \"2/1d\" ]; },
                         { match = \"sasl\"; messages = [ \"100/1d\" ]; },
-                        { match = \"uid:$uid_b\"; messages = [ \"3/1d\" ]; } );"
+                        { match = \"uid:$uid_b\"; messages = [ \"4/1d\" ]; } );"
 milter_start
 postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
 for i in $(seq 50); do
@@ -143,5 +145,106 @@ if f=$(pf_wait forged); then
 else
 	t_ok 1 "forged: delivered"; t_diag "$(pf_why forged)" "$(cat "$T/swaks.out" | tail -5)"
 fi
+
+
+# ---- SMTP AUTH: two users, limited per user ---------------------------------------
+auth_send() {  # auth_send USER CASE
+	swaks --server "127.0.0.1:$PORT" --auth PLAIN --auth-user "$1@test.invalid" --auth-password "pw-$1" \
+		--from "$1@test.invalid" --to "$(pf_addr "$2")" --header "Subject: $2" --body "$2" >"$T/swaks-$2.out" 2>&1
+}
+h0=$(pf_held)
+for i in 1 2 3 4; do auth_send alice "sasl-alice$i"; done
+for i in 1 2 3; do auth_send bob "sasl-bob$i"; done
+settle
+t_is "$(delivered 'sasl-alice[1234]')" 2 "sasl: alice delivered 2 of 4 (sasl:alice 2/1d)"
+t_is "$(held_for 'sasl-alice[1234]')" 2 "sasl: alice's other 2 in Postfix's hold queue"
+t_is "$(delivered 'sasl-bob[123]')" 3 "sasl: bob unaffected, 3 of 3 delivered (generic sasl 100/1d)"
+# Postfix 3.7 keeps no reason with a milter's hold: our log line is the record
+t_is "$(grep -a 'milter triggers HOLD action' "$PF/maillog" | grep -a -c 'sasl-alice')" 2 \
+	"sasl: Postfix logs the milter's HOLD for alice's two"
+L=$(grep -a 'action=hold' "$MO_LOG" | grep -a 'sasl=alice@test.invalid' | tail -1)
+t_is "$(lf "$L" rule)/$(lf "$L" path)" "sasl:alice@test.invalid/smtp" "sasl: the log line says the rule and path=smtp"
+f=$(pf_wait sasl-bob1 1) && t_is "$(hdr "$f" X-Mailorigin-Vhost)" "root" "sasl: stamped (the client's uid is root's: swaks ran as root on loopback)"
+
+# ---- the real sendmail run directly: non_smtpd_milters, pickup's uid --------------
+for i in 1 2 3 4; do
+	printf 'Subject: direct%s\n\ndirect\n' "$i" | (cd "$MO_WWW/site-b" && mo_as mo-site-b /usr/sbin/sendmail -i "$(pf_addr "direct$i")")
+done
+settle
+t_is "$(delivered 'direct[1234]')" 3 "real sendmail: 3 delivered (uid b: 4/1d, one used by its SMTP message)"
+t_is "$(held_for 'direct[1234]')" 1 "real sendmail: the 4th in the hold queue"
+if f=$(pf_wait direct1 1); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "real sendmail: Uid from pickup's Received"
+	t_is "$(hdr "$f" X-Mailorigin-Script)" "; source=pickup" "real sendmail: Script says pickup"
+fi
+L=$(grep -a 'action=hold' "$MO_LOG" | grep -a "uid=$uid_b " | tail -1)
+t_is "$(lf "$L" rule)/$(lf "$L" client)" "uid:$uid_b/local" "real sendmail: held by rule uid:$uid_b, client=local"
+# a remote-looking Received in SMTP mail is not believed
+mo_as mo-site-a swaks --server "127.0.0.1:$PORT" --from f@test.invalid --to "$(pf_addr fake-pickup)" \
+	--header "Received: by x (Postfix, from userid 0)" --body x >/dev/null 2>&1
+f=$(pf_wait fake-pickup) && t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "SMTP mail with a pickup-like Received: the socket's uid, not the header's"
+
+# ---- a 64-way burst over SMTP against a limit of 10 ------------------------------
+# one bash per connection (a light client: /dev/tcp), as mo-site-a, released
+# at one instant; each prints the reply to the end of DATA
+cat >"$T/bin/smtp-one" <<'EOF'
+#!/bin/bash
+# smtp-one PORT RCPT SUBJECT: one SMTP transaction; prints the reply code to "."
+exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+rd() { local l; while IFS= read -r -t 60 l <&3; do case $l in [0-9][0-9][0-9]-*) ;; *) R=${l%$'\r'}; return 0 ;; esac; done; return 1; }
+rd && printf 'EHLO burst\r\n' >&3 && rd && printf 'MAIL FROM:<burst@test.invalid>\r\n' >&3 && rd &&
+	printf 'RCPT TO:<%s>\r\n' "$2" >&3 && rd && printf 'DATA\r\n' >&3 && rd &&
+	printf 'Subject: %s\r\n\r\nburst body\r\n.\r\n' "$3" >&3 && rd && echo "${R%% *}" &&
+	printf 'QUIT\r\n' >&3
+EOF
+chmod 755 "$T/bin/smtp-one"
+milter_stop
+milter_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"10/1d\" ]; } );"
+rm -f "$MO_STATE/limits.db"; install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/limits.db"
+milter_start
+h0=$(pf_held)
+mkfifo "$T/go"; chmod 666 "$T/go"
+mkdir -p "$T/burst"; chmod 777 "$T/burst"
+pids=()
+for i in $(seq 64); do
+	( mo_as mo-site-a sh -c 'read -r _ < "$1"; "$2" "$3" "$4" "$5" > "$6"' - "$T/go" "$T/bin/smtp-one" "$PORT" \
+		"$(pf_addr "burst$i")" "burst$i" "$T/burst/$i.rc" ) &
+	pids+=($!)
+done
+sleep 1                 # let all 64 block on the fifo (not a timing assertion)
+: >"$T/go"
+wait "${pids[@]}"
+t_is "$(cat "$T"/burst/*.rc | sort | uniq -c | tr -s ' ')" " 64 250" "burst: all 64 clients get 250 (passed or held)"
+settle
+t_is "$(delivered 'burst[0-9]+')" 10 "burst: exactly 10 of 64 delivered (limit 10/1d)"
+t_is "$(($(pf_held) - h0))" 54 "burst: exactly 54 in Postfix's hold queue"
+all=0
+for i in $(seq 64); do
+	[ $(($(delivered "burst$i") + $(held_for "burst$i"))) -eq 1 ] && all=$((all + 1))
+done
+t_is "$all" 64 "burst: each of the 64 is delivered or held, exactly once"
+t_is "$(grep -a -c "action=hold .*uid=$uid_a .*rule=uid:$uid_a" "$MO_LOG")" 54 "burst: 54 hold lines in the log"
+
+# ---- the milter killed mid-message, then restarted ----------------------------------
+# milter_default_action = tempfail: the message in flight gets 4xx (the
+# client keeps it), nothing is accepted unchecked, nothing lost
+exec 4<>"/dev/tcp/127.0.0.1/$PORT"
+rd4() { local l; while IFS= read -r -t 60 l <&4; do case $l in [0-9][0-9][0-9]-*) ;; *) R=${l%$'\r'}; return 0 ;; esac; done; R=; return 1; }
+rd4; printf 'EHLO kill\r\n' >&4; rd4
+printf 'MAIL FROM:<k@test.invalid>\r\n' >&4; rd4
+printf 'RCPT TO:<%s>\r\n' "$(pf_addr killed)" >&4; rd4
+printf 'DATA\r\n' >&4; rd4
+printf 'Subject: killed\r\n\r\nhalf' >&4
+kill -KILL "$MILTER_PID"; wait "$MILTER_PID" 2>/dev/null; MILTER_PID=
+printf ' and the rest\r\n.\r\n' >&4; rd4
+t_like "$R" '^4[0-9][0-9] ' "milter killed mid-message: Postfix answers 4xx (milter_default_action = tempfail)"
+printf 'QUIT\r\n' >&4; exec 4>&-
+rm -f "$SOCK"
+milter_start
+out=$(php_cli mo-site-b "$MO_WWW/site-b" "$W -t -i" smtp.php --port="$PORT" --to="$(pf_addr after-restart)" 2>&1)
+t_is "$out" "sent=1" "milter restarted: the next message is accepted"
+settle
+t_is "$(delivered killed)$(held_for killed)" "00" "milter killed mid-message: that message neither delivered nor queued"
+f=$(pf_wait after-restart) && t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "milter restarted: stamped again"
 
 t_done
