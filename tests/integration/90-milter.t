@@ -5,8 +5,9 @@
 #    stamped and logged with the right uid and script;
 #  - swaks with SMTP AUTH (Cyrus sasldb) for two users, limited per user
 #    (match = "sasl:USER"), the other user unaffected;
-#  - the real sendmail run directly by a uid over its limit: held through
-#    non_smtpd_milters (Postfix's hold queue, our reason);
+#  - the real sendmail run directly by a uid over its limit (its uid: the
+#    owner of the maildrop file pickup reads): held through
+#    non_smtpd_milters (Postfix's hold queue);
 #  - forged X-Mailorigin-* headers over SMTP removed;
 #  - a 64-way burst over SMTP against a limit of 10: exactly 10 delivered,
 #    54 in the hold queue, none lost;
@@ -174,7 +175,7 @@ settle
 t_is "$(delivered 'direct[1234]')" 3 "real sendmail: 3 delivered (uid b: 4/1d, one used by its SMTP message)"
 t_is "$(held_for 'direct[1234]')" 1 "real sendmail: the 4th in the hold queue"
 if f=$(pf_wait direct1 1); then
-	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "real sendmail: Uid from pickup's Received"
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "real sendmail: Uid of the maildrop file pickup reads"
 	t_is "$(hdr "$f" X-Mailorigin-Script)" "; source=pickup" "real sendmail: Script says pickup"
 fi
 L=$(grep -a 'action=hold' "$MO_LOG" | grep -a "uid=$uid_b " | tail -1)
