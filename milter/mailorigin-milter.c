@@ -51,6 +51,7 @@
 #include <libmilter/mfapi.h>
 
 #include "config.h"
+#include "decide.h"
 #include "escape.h"
 #include "hygiene.h"
 #include "limitdb.h"
@@ -307,61 +308,27 @@ on_body(SMFICTX *ctx, unsigned char *b, size_t len)
 
 /* --- the end of the message --- */
 
-struct decision {
-	int	over, first;
-	char	rule[112], window[40];
-};
-
 static void
-check_limits(struct conn *c, struct decision *d)
+check_limits(struct conn *c, struct mo_decision *d)
 {
 	const struct mo_limits *lim = &M.cfg.limits;
 	struct mo_sender s = {
 		.uid = c->origin.uid, .user = c->origin.user, .vhost = c->origin.vhost,
 		.sasl = c->sasl[0] ? c->sasl : NULL, .no_uid = !c->have_uid,
 	};
-	struct mo_cell cells[2 * MO_MATCH_KINDS * MO_MAX_WINDOWS];
-	struct mo_limitdb db;
-	struct mo_verdict v;
 	char err[256];
-	size_t n;
-	int rc, why = 0;
 
-	memset(d, 0, sizeof(*d));
-	if (mo_limits_exempt(lim, &s))
+	if (mo_decide(lim, M.statefd, 1, &s, c->rcpts, d, err, sizeof(err)) == 0) {
+		if (d->rebuilt)
+			add_fault(c, "limit store %s was half-made: built again, counters start afresh",
+			    MO_LIMITDB_NAME);
 		return;
-	if (lim->max_recipients > 0 && c->rcpts > lim->max_recipients) {
+	}
+	add_fault(c, "limit store %s; %s", err, lim->fail_closed ? "holding" :
+	    "passing unlimited (fail = open)");
+	if (lim->fail_closed) {
 		d->over = d->first = 1;
-		strlcpy(d->rule, "max_recipients", sizeof(d->rule));
-		snprintf(d->window, sizeof(d->window), "%lu/message", lim->max_recipients);
-		return;
-	}
-	if ((n = mo_limits_cells(lim, &s, c->rcpts, cells, sizeof(cells) / sizeof(cells[0]))) == 0)
-		return;
-	/* one open per decision: flock() excludes other open files, not
-	 * other threads on the same one */
-	if ((rc = mo_limitdb_open(&db, M.statefd, 1, err, sizeof(err))) == 0) {
-		if ((rc = mo_limitdb_decide(&db, cells, n, 0, &v)) == -1) {
-			why = errno;
-			snprintf(err, sizeof(err), "%s: %s", MO_LIMITDB_NAME, strerror(why));
-		}
-		mo_limitdb_close(&db);
-	}
-	if (rc == -1) {
-		add_fault(c, "limit store %s; %s", err, lim->fail_closed ? "holding" :
-		    "passing unlimited (fail = open)");
-		if (lim->fail_closed) {
-			d->over = d->first = 1;
-			strlcpy(d->rule, "fault", sizeof(d->rule));
-		}
-		return;
-	}
-	if (!v.pass) {
-		d->over = 1;
-		d->first = v.first_hold;
-		strlcpy(d->rule, cells[v.over].key, sizeof(d->rule));
-		snprintf(d->window, sizeof(d->window), "%s %s", cells[v.over].w.text,
-		    cells[v.over].w.unit == MO_UNIT_MESSAGES ? "messages" : "recipients");
+		strlcpy(d->rule, "fault", sizeof(d->rule));
 	}
 }
 
@@ -460,7 +427,7 @@ on_eom(SMFICTX *ctx)
 	struct conn *c = smfi_getpriv(ctx);
 	enum mo_on_limit how = M.cfg.limits.on_limit;
 	char reason[200];
-	struct decision d;
+	struct mo_decision d;
 	struct mo_line l;
 
 	if (c == NULL)

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "decide.h"
 #include "escape.h"
 #include "hygiene.h"
 #include "install_record.h"
@@ -717,80 +718,38 @@ hold_and_exit(struct wrapper *w, int msgfd, const char *why, int argc, char *arg
 	errx(EX_UNAVAILABLE, "cannot run %s (%s); message %s held", w->cfg.mta_path, why, w->id);
 }
 
-/* What the limits said about this message. */
-struct decision {
-	int	over;           /* a limit is reached (or a fault with fail = closed) */
-	int	first;          /* the first refusal of that cell in its window */
-	char	rule[112];      /* "uid:33", "max_recipients", "fault" */
-	char	window[40];     /* "5/1h messages" */
-};
 
 static void
-check_limits(struct wrapper *w, struct decision *d)
+check_limits(struct wrapper *w, struct mo_decision *d)
 {
 	const struct mo_limits *lim = &w->cfg.limits;
 	struct mo_sender s = { .uid = w->origin.uid, .user = w->origin.user, .vhost = w->origin.vhost };
-	struct mo_cell cells[2 * MO_MATCH_KINDS * MO_MAX_WINDOWS];
-	unsigned long rcpts = w->args.argv_rcpts + w->st.header_rcpts;
-	struct mo_limitdb db;
-	struct mo_verdict v;
 	char err[256];
-	size_t n;
-	int rc, why = 0;
+	int why, closed;
 
-	memset(d, 0, sizeof(*d));
-	if (mo_limits_exempt(lim, &s))
-		return;
-	if (lim->max_recipients > 0 && rcpts > lim->max_recipients) {
-		d->over = d->first = 1;
-		strlcpy(d->rule, "max_recipients", sizeof(d->rule));
-		snprintf(d->window, sizeof(d->window), "%lu/message", lim->max_recipients);
-		return;
-	}
-	if ((n = mo_limits_cells(lim, &s, rcpts, cells, sizeof(cells) / sizeof(cells[0]))) == 0)
-		return;
-	if (w->statefd == -1) {
-		strlcpy(err, "no state dir", sizeof(err));
-		why = ENOENT;
-		rc = -1;
-	} else if (mo_limitdb_open(&db, w->statefd, geteuid() == 0, err, sizeof(err)) == -1) {
-		why = errno;
-		rc = -1;
-	} else {
-		if (db.rebuilt)
+	if (mo_decide(lim, w->statefd, geteuid() == 0, &s, w->args.argv_rcpts + w->st.header_rcpts,
+	    d, err, sizeof(err)) == 0) {
+		if (d->rebuilt)
 			fault(w, "limit store %s was half-made (a full disk or a kill while "
 			    "it was built): built again, counters start afresh", MO_LIMITDB_NAME);
-		if ((rc = mo_limitdb_decide(&db, cells, n, 0, &v)) == -1) {
-			why = errno;
-			snprintf(err, sizeof(err), "%s: %s", MO_LIMITDB_NAME, strerror(why));
-		}
-		mo_limitdb_close(&db);
-	}
-	if (rc == -1) {
-		/* a fault the caller can bring about (few fds or little memory,
-		 * a full table, a lock held by a stopped wrapper) must not
-		 * open the limits: it holds, whatever fail says */
-		int closed = lim->fail_closed || why == EMFILE || why == ENFILE ||
-		    why == ENOMEM || why == EFBIG || why == ENOSPC || why == ETIMEDOUT;
-		fault(w, "limit store %s; %s", err, closed ? "holding" : "passing unlimited (fail = open)");
-		if (closed) {
-			d->over = d->first = 1;
-			strlcpy(d->rule, "fault", sizeof(d->rule));
-		}
 		return;
 	}
-	if (!v.pass) {
-		d->over = 1;
-		d->first = v.first_hold;
-		strlcpy(d->rule, cells[v.over].key, sizeof(d->rule));
-		snprintf(d->window, sizeof(d->window), "%s %s", cells[v.over].w.text,
-		    cells[v.over].w.unit == MO_UNIT_MESSAGES ? "messages" : "recipients");
+	/* a fault the caller can bring about (few fds or little memory, a
+	 * full table, a lock held by a stopped wrapper) must not open the
+	 * limits: it holds, whatever fail says */
+	why = errno;
+	closed = lim->fail_closed || why == EMFILE || why == ENFILE || why == ENOMEM ||
+	    why == EFBIG || why == ENOSPC || why == ETIMEDOUT;
+	fault(w, "limit store %s; %s", err, closed ? "holding" : "passing unlimited (fail = open)");
+	if (closed) {
+		d->over = d->first = 1;
+		strlcpy(d->rule, "fault", sizeof(d->rule));
 	}
 }
 
 /* Over a limit: hold, tempfail or reject, as on_limit says. */
 static void __attribute__((noreturn))
-enforce(struct wrapper *w, const struct decision *d, int msgfd, int argc, char *argv[])
+enforce(struct wrapper *w, const struct mo_decision *d, int msgfd, int argc, char *argv[])
 {
 	static const char *const actions[] = { "hold", "tempfail", "reject" };
 	enum mo_on_limit how = w->cfg.limits.on_limit;
@@ -868,7 +827,7 @@ new_spool_out(struct wrapper *w)
 static void __attribute__((noreturn))
 submit(struct wrapper *w, struct spool_out *o, int argc, char *argv[])
 {
-	struct decision d;
+	struct mo_decision d;
 	int fd;
 
 	fd = copy_message(w, o, &w->st);

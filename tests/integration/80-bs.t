@@ -32,14 +32,6 @@ PRE="Return-Path X-Original-To Delivered-To Received"
 uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
 M=$T/msg; mkdir -p "$M"; chmod 755 "$M"
 
-settle() {
-	local i
-	for i in $(seq 300); do
-		[ -z "$(find "$PF/spool/incoming" "$PF/spool/active" "$PF/spool/maildrop" -type f 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 delivered() { grep -l -a -E "^Delivered-To: mo-rcpt\+$1@" "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null | wc -l; }
 held() { ls "$MO_STATE/hold" 2>/dev/null | wc -l; }
 # codes FILE: the reply codes of a session, one per reply line ("250-" for
@@ -84,7 +76,7 @@ n0=$(mo_log_count)
 out=$(php_cli mo-site-b "$MO_WWW/site-b" "$W -t -i" symfony.php --to="$(pf_addr sf-three)" --count=3 \
 	--command="$W -bs -i" 2>&1)
 t_is "$out" "sent=3" "symfony, 3 in one session: send() succeeds 3 times"
-settle
+pf_settle
 t_is "$(grep -l -a -E '^Delivered-To: mo-rcpt\+sf-three-[123]@' "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null | wc -l)" 3 \
 	"symfony, 3 in one session: 3 delivered"
 t_is "$(mo_log_since "$n0" | grep -c 'action=pass .*path=bs')" 3 "symfony, 3 in one session: 3 log lines"
@@ -125,7 +117,7 @@ want="220 250- 250- 250- 250- 250- 250 250 250 250 354 250 250 250 250 503 250 2
 t_is "$(codes "$T/out")" "$want" "raw session: the replies, in order"
 t_like "$(tr -d '\r' <"$T/out")" $'250-PIPELINING\n250-SIZE [0-9]+\n250-8BITMIME\n250-SMTPUTF8' "raw session: EHLO advertises PIPELINING, SIZE, 8BITMIME, SMTPUTF8"
 t_like "$(grep -a '^250 2.0.0 Ok: queued as' "$T/out" | head -1)" '^250 2\.0\.0 Ok: queued as [0-9a-f]{16}' "raw session: the end of DATA says our id"
-settle
+pf_settle
 printf 'Subject: raw1\n%s\n\n.stuffed\n..two\n\tx\nbare\nlf\n%s\n\xc3\xa9t\xc3\xa9\n' "$(printf '%s' "$HDRS" | tr -d '\r')" "$long" >"$M/raw1.want"
 for c in raw1 raw1b; do
 	if f=$(pf_wait "$c" 5); then
@@ -158,7 +150,7 @@ printf 'EHLO x\r\nMAIL FROM:<a@test.invalid>\r\nRCPT TO:<%s>\r\nDATA\r\nSubject:
 session mo-site-a "$M/cut.smtp"
 t_is "$?" 76 "client gone in DATA: exit EX_PROTOCOL"
 t_is "$(codes "$T/out")" "220 250- 250- 250- 250- 250- 250 250 250 354 250 250 250 354" "client gone in DATA: no reply to the cut message"
-settle
+pf_settle
 t_is "$(delivered cut-before)" 1 "client gone in DATA: the complete message before it is delivered"
 t_is "$(delivered cut-lost)" 0 "client gone in DATA: the cut message is not delivered"
 t_unlike "$(cat "$PF/maillog")" 'cut-lost' "client gone in DATA: Postfix never saw it"
@@ -176,7 +168,7 @@ h0=$(held)
 session mo-site-b "$M/lim.smtp"
 t_is "$(codes "$T/out")" "220 250- 250- 250- 250- 250- 250 $(for i in 1 2 3 4; do printf '250 250 354 250 '; done)221" \
 	"over the limit (hold): every transaction gets 250"
-settle
+pf_settle
 t_is "$(delivered 'lim[1234]')" 2 "over the limit (hold): 2 of 4 delivered (limit 2/1d)"
 t_is "$(($(held) - h0))" 2 "over the limit (hold): 2 held"
 bad=0
@@ -197,7 +189,7 @@ for mode in tempfail reject; do
 	t_is "$(tr -d '\r' <"$T/out" | sed -n 7p)" "221 2.0.0 Bye" "over the limit ($mode): the session goes on"
 	sed -i '$d' "$MO_ETC/mailorigin.conf"
 done
-settle
+pf_settle
 t_is "$(delivered 'lim-(tempfail|reject)')" 0 "over the limit (tempfail, reject): nothing delivered"
 
 # ---- the MTA fails -------------------------------------------------------------

@@ -94,14 +94,6 @@ done
 fpm_start "$W -t -i"
 PRE="Return-Path X-Original-To Delivered-To Received"
 
-settle() {
-	local i
-	for i in $(seq 300); do
-		[ -z "$(find "$PF/spool/incoming" "$PF/spool/active" "$PF/spool/maildrop" -type f 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 delivered() { grep -l -a -E "^Delivered-To: mo-rcpt\+$1@" "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null | wc -l; }
 pf_held() { find "$PF/spool/hold" -type f 2>/dev/null | wc -l; }
 # the hold queue's files whose envelope or content names CASE
@@ -156,7 +148,7 @@ auth_send() {  # auth_send USER CASE
 h0=$(pf_held)
 for i in 1 2 3 4; do auth_send alice "sasl-alice$i"; done
 for i in 1 2 3; do auth_send bob "sasl-bob$i"; done
-settle
+pf_settle
 t_is "$(delivered 'sasl-alice[1234]')" 2 "sasl: alice delivered 2 of 4 (sasl:alice 2/1d)"
 t_is "$(held_for 'sasl-alice[1234]')" 2 "sasl: alice's other 2 in Postfix's hold queue"
 t_is "$(delivered 'sasl-bob[123]')" 3 "sasl: bob unaffected, 3 of 3 delivered (generic sasl 100/1d)"
@@ -171,7 +163,7 @@ f=$(pf_wait sasl-bob1 1) && t_is "$(hdr "$f" X-Mailorigin-Vhost)" "root" "sasl: 
 for i in 1 2 3 4; do
 	printf 'Subject: direct%s\n\ndirect\n' "$i" | (cd "$MO_WWW/site-b" && mo_as mo-site-b /usr/sbin/sendmail -i "$(pf_addr "direct$i")")
 done
-settle
+pf_settle
 t_is "$(delivered 'direct[1234]')" 3 "real sendmail: 3 delivered (uid b: 4/1d, one used by its SMTP message)"
 t_is "$(held_for 'direct[1234]')" 1 "real sendmail: the 4th in the hold queue"
 if f=$(pf_wait direct1 1); then
@@ -216,7 +208,7 @@ sleep 1                 # let all 64 block on the fifo (not a timing assertion)
 : >"$T/go"
 wait "${pids[@]}"
 t_is "$(cat "$T"/burst/*.rc | sort | uniq -c | tr -s ' ')" " 64 250" "burst: all 64 clients get 250 (passed or held)"
-settle
+pf_settle
 t_is "$(delivered 'burst[0-9]+')" 10 "burst: exactly 10 of 64 delivered (limit 10/1d)"
 t_is "$(($(pf_held) - h0))" 54 "burst: exactly 54 in Postfix's hold queue"
 all=0
@@ -244,7 +236,7 @@ rm -f "$SOCK"
 milter_start
 out=$(php_cli mo-site-b "$MO_WWW/site-b" "$W -t -i" smtp.php --port="$PORT" --to="$(pf_addr after-restart)" 2>&1)
 t_is "$out" "sent=1" "milter restarted: the next message is accepted"
-settle
+pf_settle
 t_is "$(delivered killed)$(held_for killed)" "00" "milter killed mid-message: that message neither delivered nor queued"
 f=$(pf_wait after-restart) && t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "milter restarted: stamped again"
 

@@ -87,6 +87,17 @@ pf_wait() {
 	return 1
 }
 
+# pf_settle: wait until the queue's incoming, active and maildrop folders
+# are empty (a bound for failure, not a timing)
+pf_settle() {
+	local i
+	for i in $(seq 300); do
+		[ -z "$(find "$PF/spool/incoming" "$PF/spool/active" "$PF/spool/maildrop" -type f 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # pf_flush: ask the queue manager to try everything now (after a deferral)
 pf_flush() { postqueue -f >/dev/null 2>&1; }
 
