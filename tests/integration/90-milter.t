@@ -196,16 +196,17 @@ milter_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"10/1d\" ]; } );
 rm -f "$MO_STATE/limits.db"; install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/limits.db"
 milter_start
 h0=$(pf_held)
-mkfifo "$T/go"; chmod 666 "$T/go"
 mkdir -p "$T/burst"; chmod 777 "$T/burst"
 pids=()
 for i in $(seq 64); do
-	( mo_as mo-site-a sh -c 'read -r _ < "$1"; "$2" "$3" "$4" "$5" > "$6"' - "$T/go" "$T/bin/smtp-one" "$PORT" \
-		"$(pf_addr "burst$i")" "burst$i" "$T/burst/$i.rc" ) &
+	# each waits for the flag file, whenever it got here (a fifo would
+	# leave behind those that open it after the release)
+	( mo_as mo-site-a sh -c 'touch "$1.$7"; while [ ! -e "$1" ]; do sleep 0.02; done; "$2" "$3" "$4" "$5" > "$6"' \
+		- "$T/burst/go" "$T/bin/smtp-one" "$PORT" "$(pf_addr "burst$i")" "burst$i" "$T/burst/$i.rc" "$i" ) &
 	pids+=($!)
 done
-sleep 1                 # let all 64 block on the fifo (not a timing assertion)
-: >"$T/go"
+for i in $(seq 600); do [ "$(ls "$T/burst" | grep -c '^go\.')" -eq 64 ] && break; sleep 0.1; done
+touch "$T/burst/go"
 wait "${pids[@]}"
 t_is "$(cat "$T"/burst/*.rc | sort | uniq -c | tr -s ' ')" " 64 250" "burst: all 64 clients get 250 (passed or held)"
 pf_settle
