@@ -897,6 +897,8 @@ bs_reply(const char *id, char last, int status, char *r, size_t len)
 	else if (last == REPORT_PASS)
 		snprintf(r, len, "451 4.3.0 %s: the mail system failed temporarily, try again later",
 		    id);
+	else if (code == EX_DATAERR)    /* over message_size_limit with our headers */
+		snprintf(r, len, "552 5.3.4 %s: message size exceeds fixed limit", id);
 	else
 		snprintf(r, len, "451 4.3.0 %s: local error, message not accepted, try again later",
 		    id);
@@ -950,7 +952,8 @@ bs_session(struct wrapper *w, int argc, char *argv[])
 	char host[256];
 	struct mo_smtpd s = {
 		.in = 0, .out = stdout, .hostname = host,
-		.size_max = MO_SMTPD_SIZE_MAX, .timeout = 300,
+		.size_max = w->cfg.message_size_limit != 0 ? w->cfg.message_size_limit :
+		    MO_SMTPD_SIZE_MAX, .timeout = 300,
 		.spool = bs_spool, .submit = bs_submit, .ctx = &b,
 	};
 	enum mo_smtpd_end end;
