@@ -1,7 +1,8 @@
 /*
  * ctl: what the verbs of mailoriginctl share: the loaded config, the state
  * dir, and the one error style (ctl_fail: a message naming the thing and
- * the reason, and the sysexits code to end with).
+ * the reason, and the sysexits code to end with), in ctl.c.  The verbs
+ * themselves are tables (verb.h).
  */
 #ifndef CTL_CTL_H
 #define CTL_CTL_H
@@ -26,10 +27,7 @@ void ctl_fail(struct ctl *c, int rc, const char *fmt, ...)
 struct mo_line;
 void ctl_log(struct ctl *c, int prio, const struct mo_line *l);
 
-int ctl_hold(struct ctl *c, int argc, char *argv[]);
-int ctl_limits(struct ctl *c, int argc, char *argv[]);
+/* The report verb (report.c). */
 int ctl_report(struct ctl *c, int argc, char *argv[]);
-
-extern const char ctl_usage[];
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * held: one held message as the verbs see it (hold.c reads and removes
- * it, release.c sends it), and the steps they share.
+ * held: one held message as the verbs see it (hold.c lists, shows and
+ * deletes it, release.c sends it), and the steps they share (held.c).
  */
 #ifndef CTL_HELD_H
 #define CTL_HELD_H
@@ -19,10 +19,15 @@ struct held {
 	struct ctl_meta	 meta;
 };
 
+/* The hold folder of id under the state dir, or -1 (errno). */
+int ctl_held_open(struct ctl *c, const char *id);
 /* Read and parse the meta of the hold in dirfd (h->ok, else h->err). */
 void ctl_held_load(int dirfd, const char *id, struct held *h);
 /* Open and lock (flock, not waiting) hold/ID; -1 with the failure reported. */
 int ctl_held_lock(struct ctl *c, const char *id);
+/* Remove every entry of the folder name in parent (unlinked, never
+ * followed; a sub-folder is an error), then the folder; 0 or -1. */
+int ctl_held_purge(int parent, const char *name);
 /* Take hold/ID out of the spool in one rename, then remove it; -1 (errno). */
 int ctl_held_remove(struct ctl *c, const char *id);
 /* Log what was done to a hold (status: the MTA's, or NULL). */

@@ -26,13 +26,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
 #include "ctl.h"
 #include "escape.h"
 #include "fmt.h"
 #include "held.h"
+#include "hold.h"
+#include "json.h"
 #include "meta.h"
 #include "spool.h"
+#include "verb.h"
 
 #define HEADERS_MAX 65536       /* bytes of the header block `show` prints */
 
@@ -53,92 +55,6 @@ struct select {
 };
 
 /* --- reading --- */
-
-static int
-read_file(int dirfd, const char *name, size_t max, char **buf, size_t *len, struct stat *st,
-    char *err, size_t errlen)
-{
-	ssize_t n;
-	size_t got = 0;
-	int fd;
-
-	*buf = NULL;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", name, errno == ELOOP ? "is a symlink" : strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) || st->st_size > (off_t)max) {
-		snprintf(err, errlen, "%s: %s", name, !S_ISREG(st->st_mode) ? "not a regular file" :
-		    "too big");
-		close(fd);
-		return -1;
-	}
-	if ((*buf = malloc((size_t)st->st_size + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)st->st_size &&
-	    (n = read(fd, *buf + got, (size_t)st->st_size - got)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", name, strerror(errno));
-			free(*buf);
-			*buf = NULL;
-			close(fd);
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	(*buf)[got] = '\0';
-	*len = got;
-	return 0;
-}
-
-/* The hold dir of id, or -1 (errno). */
-static int
-open_hold(struct ctl *c, const char *id)
-{
-	char path[64];
-
-	if (snprintf(path, sizeof(path), "hold/%s", id) >= (int)sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return openat(c->statefd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
-/* Read and parse the meta of the hold in dirfd. */
-void
-ctl_held_load(int dirfd, const char *id, struct held *h)
-{
-	char *text;
-	size_t len;
-
-	memset(h, 0, sizeof(*h));
-	strlcpy(h->id, id, sizeof(h->id));
-	if (read_file(dirfd, "meta", CTL_META_MAX, &text, &len, &h->st, h->err, sizeof(h->err)) == -1)
-		return;
-	if (ctl_meta_parse(&h->meta, text, len, h->err, sizeof(h->err)) == -1) {
-		char why[sizeof(h->err)];
-		strlcpy(why, h->err, sizeof(why));
-		strlcpy(h->err, "meta: ", sizeof(h->err));
-		strlcat(h->err, why, sizeof(h->err));
-		ctl_meta_free(&h->meta);
-	} else if (strcmp(ctl_meta_get(&h->meta, "id"), id) != 0) {
-		char *q = ctl_safe(ctl_meta_get(&h->meta, "id"),
-		    strnlen(ctl_meta_get(&h->meta, "id"), 64));
-		snprintf(h->err, sizeof(h->err), "meta: id is %s, not the folder's name",
-		    q != NULL ? q : "?");
-		free(q);
-		ctl_meta_free(&h->meta);
-	} else
-		h->ok = 1;
-	free(text);
-}
 
 static int
 by_time(const void *a, const void *b)
@@ -175,7 +91,7 @@ scan(struct ctl *c, struct heldlist *l)
 	while ((e = readdir(d)) != NULL) {
 		if (!ctl_is_id(e->d_name))
 			continue;
-		if ((dirfd = open_hold(c, e->d_name)) == -1)
+		if ((dirfd = ctl_held_open(c, e->d_name)) == -1)
 			continue;       /* not a folder (or a symlink): not a hold */
 		if (l->n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -355,8 +271,6 @@ print_table(const struct heldlist *l, const struct select *s)
 	free(cells);
 }
 
-static int purge(int parent, const char *name);
-
 /* A wrapper or a release killed midway leaves tmp/hold.ID, tmp/gone.ID or
  * tmp/spool.ID behind; older than this, nothing is working on it. */
 #define STALE_SECONDS 3600
@@ -388,7 +302,7 @@ stale_tmp(struct ctl *c, int remove)
 		n++;
 		if (!remove)
 			continue;
-		if ((S_ISDIR(st.st_mode) ? purge(fd, e->d_name) : unlinkat(fd, e->d_name, 0)) == -1) {
+		if ((S_ISDIR(st.st_mode) ? ctl_held_purge(fd, e->d_name) : unlinkat(fd, e->d_name, 0)) == -1) {
 			warn("tmp/%s", e->d_name);
 			c->rc = EX_IOERR;
 			n--;
@@ -504,10 +418,10 @@ hold_show(struct ctl *c, const struct select *s)
 	int dirfd, i;
 
 	if (s->nids != 1)
-		errx(EX_USAGE, "hold show takes one id\n%s", ctl_usage);
+		errx(EX_USAGE, "hold show takes one id (and --json)");
 	if (!ctl_is_id(s->ids[0]))
 		errx(EX_USAGE, "\"%s\" is not a hold id (16 hex digits)", s->ids[0]);
-	if ((dirfd = open_hold(c, s->ids[0])) == -1) {
+	if ((dirfd = ctl_held_open(c, s->ids[0])) == -1) {
 		ctl_fail(c, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "hold %s: %s", s->ids[0],
 		    errno == ENOENT ? "no such held message" : strerror(errno));
 		return c->rc;
@@ -562,92 +476,6 @@ hold_show(struct ctl *c, const struct select *s)
 
 /* --- delete and release --- */
 
-/* Remove every entry of the folder name in parent, then the folder.
- * Entries are unlinked, never followed; a sub-folder is an error. */
-static int
-purge(int parent, const char *name)
-{
-	struct dirent *e;
-	DIR *d;
-	int fd, rc = 0;
-
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		return errno == ENOENT ? 0 : -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-		    unlinkat(dirfd(d), e->d_name, 0) == -1)
-			rc = -1;
-	closedir(d);
-	if (rc == 0 && unlinkat(parent, name, AT_REMOVEDIR) == -1)
-		rc = -1;
-	return rc;
-}
-
-/* Take hold id out of hold/ in one rename (to tmp/gone.ID), then remove it. */
-int
-ctl_held_remove(struct ctl *c, const char *id)
-{
-	char from[64], to[64];
-
-	snprintf(from, sizeof(from), "hold/%s", id);
-	snprintf(to, sizeof(to), "tmp/gone.%s", id);
-	if (purge(c->statefd, to) == -1)
-		return -1;
-	if (renameat(c->statefd, from, c->statefd, to) == -1) {
-		if (errno != ENOENT)
-			return -1;
-		return purge(c->statefd, from);         /* no tmp/: in place */
-	}
-	return purge(c->statefd, to);
-}
-
-/* Lock the hold dir of id for this run; -1 with the reason reported. */
-int
-ctl_held_lock(struct ctl *c, const char *id)
-{
-	int fd;
-
-	if ((fd = open_hold(c, id)) == -1) {
-		ctl_fail(c, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "hold %s: %s", id,
-		    errno == ENOENT ? "no such held message" : strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		ctl_fail(c, EX_TEMPFAIL, "hold %s: %s", id, errno == EWOULDBLOCK ?
-		    "being released or deleted by another mailoriginctl" : strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-void
-ctl_held_log(struct ctl *c, int prio, const struct held *h, const char *action,
-    const char *status)
-{
-	struct mo_line l;
-
-	mo_line_init(&l);
-	mo_line_kv(&l, "id", h->id);
-	mo_line_kv(&l, "action", action);
-	if (h->ok) {
-		mo_line_kv(&l, "uid", ctl_meta_get(&h->meta, "uid"));
-		mo_line_kv(&l, "user", ctl_meta_get(&h->meta, "user"));
-		mo_line_kv(&l, "vhost", ctl_meta_get(&h->meta, "vhost"));
-	}
-	if (status != NULL) {
-		mo_line_kv(&l, "mta", c->cfg.mta_path);
-		mo_line_kv(&l, "mta_status", status);
-	}
-	mo_line_kv(&l, "by", "mailoriginctl");
-	ctl_log(c, prio, &l);
-}
-
 static void
 delete_one(struct ctl *c, const char *id)
 {
@@ -694,74 +522,117 @@ pick(struct ctl *c, const struct select *s, void (*fn)(struct ctl *, const char 
 	return c->rc;
 }
 
-int
-ctl_hold(struct ctl *c, int argc, char *argv[])
+enum { O_UID = 1, O_VHOST = 2, O_ALL = 4, O_JSON = 8, O_TIMEOUT = 16 };
+
+/* The options and operands of a hold verb, each checked against v->opts. */
+static void
+hold_args(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[], struct select *s)
 {
 	static const struct option opts[] = {
-		{ "uid", required_argument, NULL, 'u' },
-		{ "vhost", required_argument, NULL, 'V' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
+		{ "uid", required_argument, NULL, O_UID },
+		{ "vhost", required_argument, NULL, O_VHOST },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct select s = { 0 };
-	int timeout_set = 0;
-	const char *verb, *errstr;
+	const char *errstr;
 	int ch;
 
-	if (argc < 2)
-		errx(EX_USAGE, "hold needs a verb: list, show, release, delete or clean\n%s", ctl_usage);
-	verb = argv[1];
-	argc--;
-	argv++;
+	memset(s, 0, sizeof(*s));
 	optind = 0;      /* glibc: start over, permuting again */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(v->usage, stdout);
+			exit(EX_OK);
+		}
+		if (ch == '?')
+			errx(EX_USAGE, "see mailoriginctl --help");
+		if (((unsigned)ch & v->opts) == 0)
+			errx(EX_USAGE, "hold %s does not take --%s; usage:\n%s", v->name,
+			    opts[__builtin_ctz((unsigned)ch)].name, v->usage);
 		switch (ch) {
-		case 'u':
-			s.by_uid = 1;
-			s.uid = (uid_t)strtonum(optarg, 0, UINT32_MAX - 1, &errstr);
+		case O_UID:
+			s->by_uid = 1;
+			s->uid = (uid_t)strtonum(optarg, 0, UINT32_MAX - 1, &errstr);
 			if (errstr != NULL)
 				errx(EX_USAGE, "--uid %s: not a uid", optarg);
 			break;
-		case 'V': s.vhost = optarg; break;
-		case 'a': s.all = 1; break;
-		case 'j': s.json = 1; break;
-		case 't':
+		case O_VHOST: s->vhost = optarg; break;
+		case O_ALL: s->all = 1; break;
+		case O_JSON: s->json = 1; break;
+		case O_TIMEOUT:
 			c->mta_timeout = (int)strtonum(optarg, 1, 86400, &errstr);
 			if (errstr != NULL)
 				errx(EX_USAGE, "--timeout %s: seconds, 1 to 86400", optarg);
-			timeout_set = 1;
 			break;
-		case 'h': fputs(ctl_usage, stdout); exit(EX_OK);
-		default: errx(EX_USAGE, "see mailoriginctl --help");
 		}
 	}
-	s.ids = argv + optind;
-	s.nids = argc - optind;
-	if (timeout_set && strcmp(verb, "release") != 0)
-		errx(EX_USAGE, "--timeout belongs to hold release");
-	if (strcmp(verb, "list") == 0) {
-		if (s.nids > 0 || s.all)
-			errx(EX_USAGE, "hold list takes --uid, --vhost and --json only");
-		return hold_list(c, &s);
-	}
-	if (strcmp(verb, "clean") == 0) {
-		if (s.nids > 0 || s.all || s.by_uid || s.vhost || s.json)
-			errx(EX_USAGE, "hold clean takes no arguments");
-		return hold_clean(c);
-	}
-	if (strcmp(verb, "show") == 0) {
-		if (s.by_uid || s.vhost || s.all)
-			errx(EX_USAGE, "hold show takes one id (and --json)");
-		return hold_show(c, &s);
-	}
-	if (strcmp(verb, "release") != 0 && strcmp(verb, "delete") != 0)
-		errx(EX_USAGE, "hold %s: unknown verb (list, show, release, delete, clean)", verb);
-	if (s.json || s.vhost)
-		errx(EX_USAGE, "hold %s takes ids, --uid N or --all", verb);
-	if ((s.nids > 0) + s.by_uid + s.all != 1)
-		errx(EX_USAGE, "hold %s takes ids, --uid N or --all (one of them)", verb);
-	return pick(c, &s, verb[0] == 'r' ? ctl_release_one : delete_one);
+	s->ids = argv + optind;
+	s->nids = argc - optind;
 }
+
+static int
+verb_list(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
+{
+	struct select s;
+
+	hold_args(c, v, argc, argv, &s);
+	if (s.nids > 0)
+		errx(EX_USAGE, "hold list takes --uid, --vhost and --json only");
+	return hold_list(c, &s);
+}
+
+static int
+verb_show(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
+{
+	struct select s;
+
+	hold_args(c, v, argc, argv, &s);
+	return hold_show(c, &s);
+}
+
+/* release and delete: ids, --uid N or --all, one of them. */
+static int
+verb_pick(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
+{
+	struct select s;
+
+	hold_args(c, v, argc, argv, &s);
+	if ((s.nids > 0) + s.by_uid + s.all != 1)
+		errx(EX_USAGE, "hold %s takes ids, --uid N or --all (one of them)", v->name);
+	return pick(c, &s, strcmp(v->name, "release") == 0 ? ctl_release_one : delete_one);
+}
+
+static int
+verb_clean(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
+{
+	struct select s;
+
+	hold_args(c, v, argc, argv, &s);
+	if (s.nids > 0)
+		errx(EX_USAGE, "hold clean takes no arguments");
+	return hold_clean(c);
+}
+
+const struct ctl_verb ctl_hold_verbs[] = {
+	{ "list", verb_list,
+	  "  hold list [--uid N] [--vhost V] [--json]   held messages, oldest first\n",
+	  O_UID | O_VHOST | O_JSON, NULL },
+	{ "show", verb_show,
+	  "  hold show ID [--json]                      one held message: meta and headers\n",
+	  O_JSON, NULL },
+	{ "release", verb_pick,
+	  "  hold release ID...|--uid N|--all [--timeout S]\n"
+	  "                                             send to the real MTA as the original uid\n",
+	  O_UID | O_ALL | O_TIMEOUT, NULL },
+	{ "delete", verb_pick,
+	  "  hold delete ID...|--uid N|--all            remove from the hold spool\n",
+	  O_UID | O_ALL, NULL },
+	{ "clean", verb_clean,
+	  "  hold clean                                 remove stale tmp/ entries (over 1 h old)\n",
+	  0, NULL },
+	{ NULL, NULL, NULL, 0, NULL }
+};
+

@@ -19,9 +19,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "json.h"
 #include "ctl.h"
 #include "escape.h"
+#include "json.h"
+#include "limits_verbs.h"
 #include "fmt.h"
 #include "limitdb.h"
 
@@ -251,43 +252,71 @@ limits_reset(struct ctl *c, const char *key)
 	return c->rc;
 }
 
-int
-ctl_limits(struct ctl *c, int argc, char *argv[])
+enum { O_JSON = 1, O_ALL = 2 };
+
+/* The options of a limits verb, each checked against v->opts; the operands
+ * left in *argc, *argv. */
+static void
+limits_args(const struct ctl_verb *v, int *argc, char ***argv, int *json, int *all)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "all", no_argument, NULL, O_ALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *verb;
-	int ch, json = 0, all = 0;
+	int ch;
 
-	if (argc < 2)
-		errx(EX_USAGE, "limits needs a verb: show or reset\n%s", ctl_usage);
-	verb = argv[1];
-	argc--;
-	argv++;
+	*json = *all = 0;
 	optind = 0;      /* glibc: start over, permuting again */
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'a': all = 1; break;
-		case 'h': fputs(ctl_usage, stdout); exit(EX_OK);
-		default: errx(EX_USAGE, "see mailoriginctl --help");
+	while ((ch = getopt_long(*argc, *argv, "", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(v->usage, stdout);
+			exit(EX_OK);
 		}
+		if (ch == '?')
+			errx(EX_USAGE, "see mailoriginctl --help");
+		if (((unsigned)ch & v->opts) == 0)
+			errx(EX_USAGE, "limits %s does not take --%s; usage:\n%s", v->name,
+			    opts[__builtin_ctz((unsigned)ch)].name, v->usage);
+		if (ch == O_JSON)
+			*json = 1;
+		else
+			*all = 1;
 	}
-	argc -= optind;
-	argv += optind;
-	if (strcmp(verb, "show") == 0) {
-		if (argc > 1)
-			errx(EX_USAGE, "limits show takes at most one KEY");
-		return limits_show(c, json, all, argc == 1 ? argv[0] : NULL);
-	}
-	if (strcmp(verb, "reset") == 0) {
-		if (argc != 1 || json || all)
-			errx(EX_USAGE, "limits reset takes one KEY (uid:N, user:NAME, vhost:NAME, all)");
-		return limits_reset(c, argv[0]);
-	}
-	errx(EX_USAGE, "limits %s: unknown verb (show, reset)", verb);
+	*argc -= optind;
+	*argv += optind;
 }
+
+static int
+verb_show(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
+{
+	int json, all;
+
+	limits_args(v, &argc, &argv, &json, &all);
+	if (argc > 1)
+		errx(EX_USAGE, "limits show takes at most one KEY");
+	return limits_show(c, json, all, argc == 1 ? argv[0] : NULL);
+}
+
+static int
+verb_reset(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
+{
+	int json, all;
+
+	limits_args(v, &argc, &argv, &json, &all);
+	if (argc != 1)
+		errx(EX_USAGE, "limits reset takes one KEY (uid:N, user:NAME, vhost:NAME, all)");
+	return limits_reset(c, argv[0]);
+}
+
+const struct ctl_verb ctl_limits_verbs[] = {
+	{ "show", verb_show,
+	  "  limits show [KEY] [--all] [--json]         limit cells in use: usage, when they free up\n",
+	  O_JSON | O_ALL, NULL },
+	{ "reset", verb_reset,
+	  "  limits reset KEY                           forget the counters of KEY (uid:33, vhost:x, all)\n",
+	  0, NULL },
+	{ NULL, NULL, NULL, 0, NULL }
+};
+

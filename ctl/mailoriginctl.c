@@ -1,6 +1,8 @@
 /*
  * mailoriginctl - the administrator's verbs over mailorigin's state:
- * held mail (list, show, release, delete) and limit usage (show, reset).
+ * held mail (list, show, release, delete), limit usage (show, reset) and
+ * the report of who sent.
+ * Each command word is one entry of the table `verbs` (verb.h).
  *
  * Root only.  Reads mailorigin.conf (root-owned, checked on the open fd)
  * for the state dir and the real MTA; opens the state dir without
@@ -26,57 +28,41 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hygiene.h"
 #include "ctl.h"
-#include "escape.h"
+#include "hold.h"
+#include "hygiene.h"
+#include "limits_verbs.h"
+#include "verb.h"
 
-const char ctl_usage[] =
-"usage: mailoriginctl [-c FILE] COMMAND\n"
-"  hold list [--uid N] [--vhost V] [--json]   held messages, oldest first\n"
-"  hold show ID [--json]                      one held message: meta and headers\n"
-"  hold release ID...|--uid N|--all [--timeout S]\n"
-"                                             send to the real MTA as the original uid\n"
-"  hold delete ID...|--uid N|--all            remove from the hold spool\n"
-"  hold clean                                 remove stale tmp/ entries (over 1 h old)\n"
-"  limits show [KEY] [--all] [--json]         limit cells in use: usage, when they free up\n"
-"  limits reset KEY                           forget the counters of KEY (uid:33, vhost:x, all)\n"
-"  report [--since T] [--until T] [--by KEY]... [--limit N] [--json] [FILE...]\n"
-"                                             who sent: the wrapper's and the MTA's logs\n"
-"options:\n"
-"  -c FILE   the config file (default " MO_CONF_PATH ", or $MAILORIGIN_CONF)\n"
-"  --help    this text\n"
-"Root only.  Exit status: 0, or a sysexits code (see mailoriginctl(8)).\n";
-
-void
-ctl_fail(struct ctl *c, int rc, const char *fmt, ...)
+static int
+report_verb(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
 {
-	va_list ap;
-
-	fflush(stdout);
-	fputs("mailoriginctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (c->rc == 0)
-		c->rc = rc;
+	(void)v;
+	return ctl_report(c, argc, argv);
 }
 
-void
-ctl_log(struct ctl *c, int prio, const struct mo_line *l)
-{
-	int fd;
+/* The command words: one entry each (a group of verbs is one entry).  At
+ * this level opts says what the command needs: CTL_NO_STATE, the config
+ * but not the state dir. */
+static const struct ctl_verb verbs[] = {
+	{ "hold", NULL, NULL, 0, ctl_hold_verbs },
+	{ "limits", NULL, NULL, 0, ctl_limits_verbs },
+	{ "report", report_verb,
+	  "  report [--since T] [--until T] [--by KEY]... [--limit N] [--json] [FILE...]\n"
+	  "                                             who sent: the wrapper's and the MTA's logs\n",
+	  CTL_NO_STATE, NULL },
+	{ NULL, NULL, NULL, 0, NULL }
+};
 
-	if (c->cfg.log_syslog)
-		syslog(prio, "%s", l->buf);
-	if (c->cfg.log_file[0] == '\0')
-		return;
-	/* never create it: the wrapper's install makes it, with its group */
-	fd = open(c->cfg.log_file, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1 || mo_line_write(fd, "mailoriginctl", l) == -1)
-		syslog(LOG_ERR, "fault: log file %s: %m", c->cfg.log_file);
-	if (fd != -1)
-		close(fd);
+static void
+usage(FILE *f)
+{
+	fputs("usage: mailoriginctl [-c FILE] COMMAND\n", f);
+	ctl_verb_usage(f, verbs);
+	fputs("options:\n"
+	    "  -c FILE   the config file (default " MO_CONF_PATH ", or $MAILORIGIN_CONF)\n"
+	    "  --help    this text\n"
+	    "Root only.  Exit status: 0, or a sysexits code (see mailoriginctl(8)).\n", f);
 }
 
 static void
@@ -88,9 +74,8 @@ startup(void)
 	openlog("mailorigin", LOG_PID, LOG_MAIL);
 }
 
-/* The config alone (report reads logs, not the state dir). */
 static void
-load_config_only(struct ctl *c, const char *path)
+load_config(struct ctl *c, const char *path, int with_state)
 {
 	const char *env = getenv("MAILORIGIN_CONF");
 	char err[512];
@@ -106,12 +91,8 @@ load_config_only(struct ctl *c, const char *path)
 		else
 			errx(EX_CONFIG, "config %s", err);
 	}
-}
-
-static void
-load_config(struct ctl *c, const char *path)
-{
-	load_config_only(c, path);
+	if (!with_state)
+		return;         /* reads logs only */
 	c->statefd = open(c->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->statefd == -1)
 		errx(errno == ENOENT ? EX_OSFILE : EX_IOERR, "state dir %s: %s", c->cfg.state_dir,
@@ -137,40 +118,37 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
-		case 'h': fputs(ctl_usage, stdout); return EX_OK;
-		default: fputs(ctl_usage, stderr); return EX_USAGE;
+		case 'h': usage(stdout); return EX_OK;
+		default: usage(stderr); return EX_USAGE;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(ctl_usage, stdout);
+		usage(stdout);
 		return EX_OK;
 	}
-	if (argc == 0)
-		errx(EX_USAGE, "no command\n%s", ctl_usage);
-	if (strcmp(argv[0], "hold") != 0 && strcmp(argv[0], "limits") != 0 &&
-	    strcmp(argv[0], "report") != 0)
-		errx(EX_USAGE, "%s: unknown command\n%s", argv[0], ctl_usage);
+	if (argc == 0) {
+		warnx("no command");
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (ctl_verb_find(verbs, argv[0]) == NULL) {
+		warnx("%s: unknown command", argv[0]);
+		usage(stderr);
+		return EX_USAGE;
+	}
 	if (getuid() != 0 || geteuid() != 0)
 		errx(EX_NOPERM, "must be run as root (held mail and limits belong to every user)");
-	if (strcmp(argv[0], "report") == 0) {
-		/* reads logs only: no state dir needed */
-		load_config_only(&c, conf);
-		rc = ctl_report(&c, argc, argv);
-		if (fflush(stdout) == EOF || ferror(stdout))
-			return rc ? rc : EX_IOERR;
-		mo_config_free(&c.cfg);
-		return rc;
-	}
-	load_config(&c, conf);
-	rc = strcmp(argv[0], "hold") == 0 ? ctl_hold(&c, argc, argv) : ctl_limits(&c, argc, argv);
+	load_config(&c, conf, !(ctl_verb_find(verbs, argv[0])->opts & CTL_NO_STATE));
+	rc = ctl_verb_run(&c, verbs, NULL, argc, argv);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (errno != EPIPE)
 			warnx("standard output: %s", strerror(errno));
 		return rc ? rc : EX_IOERR;
 	}
 	mo_config_free(&c.cfg);
-	close(c.statefd);
+	if (c.statefd != -1)
+		close(c.statefd);
 	return rc;
 }

@@ -87,7 +87,7 @@ record_load(struct ctx *c, struct mo_install_record *r)
 	return rc;
 }
 
-int
+static int
 revert_locked(struct ctx *c, struct mo_install_record *r)
 {
 	int rc;
@@ -146,7 +146,7 @@ complete_swap(struct ctx *c, struct mo_install_record *r)
 		php_swap(c, r);
 	else
 		files_swap(c, r);
-	window_schedule(c, r);
+	window_schedule(c, r, revert_locked);
 	r->phase = MO_PHASE_SWAPPED;
 	record_save(c, r);
 	report_swap(c, r);

@@ -79,7 +79,11 @@ int php_fpm_reload(struct ctx *c, const struct mo_install_record *r);
 /* window.c */
 long long parse_duration(const char *s, const char **why);
 int window_preflight(const struct ctx *c, time_t until);
-int window_schedule(struct ctx *c, struct mo_install_record *r);
+/* revert: what the sleeper (timer "none") calls at the deadline, with the
+ * lock held (cmd.c's revert_locked; passed in, so window.c never calls
+ * back into cmd.c). */
+typedef int (*window_revert_fn)(struct ctx *c, struct mo_install_record *r);
+int window_schedule(struct ctx *c, struct mo_install_record *r, window_revert_fn revert);
 int window_cancel(struct ctx *c, const struct mo_install_record *r);
 int unit_text(char *service, size_t slen, char *timer, size_t tlen, const char *self,
     const char *root, time_t until);
@@ -103,6 +107,5 @@ int cmd_swap(struct ctx *c, enum mo_swap_mode mode, long long window);
 int cmd_revert(struct ctx *c, int only_expired);
 int cmd_status(struct ctx *c);
 int ctx_open(struct ctx *c);
-int revert_locked(struct ctx *c, struct mo_install_record *r);
 
 #endif

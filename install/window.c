@@ -247,7 +247,7 @@ schedule_at(struct ctx *c, struct mo_install_record *r)
 /* The sleeper: a detached process that reverts at the deadline, or goes
  * away as soon as the record no longer names this swap. */
 static void __attribute__((noreturn))
-sleeper(struct ctx *c, const char *id, time_t until)
+sleeper(struct ctx *c, const char *id, time_t until, window_revert_fn revert)
 {
 	struct mo_install_record *r = malloc(sizeof(*r));
 	char e[256], lock[PATH_MAX + 32];
@@ -279,14 +279,14 @@ sleeper(struct ctx *c, const char *id, time_t until)
 	    mo_install_expired(r, time(NULL))) {
 		c->now = time(NULL);
 		syslog(LOG_NOTICE, "swap %s: window over, reverting", id);
-		revert_locked(c, r);
+		revert(c, r);
 		syslog(LOG_NOTICE, "swap %s: reverted", id);
 	}
 	_exit(0);
 }
 
 static pid_t
-spawn_sleeper(struct ctx *c, const struct mo_install_record *r)
+spawn_sleeper(struct ctx *c, const struct mo_install_record *r, window_revert_fn revert)
 {
 	int p[2], status;
 	pid_t pid, got = -1;
@@ -304,7 +304,7 @@ spawn_sleeper(struct ctx *c, const struct mo_install_record *r)
 			_exit(pid == -1 ? EX_OSERR : 0);
 		}
 		close(p[1]);
-		sleeper(c, r->id, r->until);
+		sleeper(c, r->id, r->until, revert);
 	}
 	close(p[1]);
 	if (read(p[0], &got, sizeof(got)) != sizeof(got))
@@ -315,7 +315,7 @@ spawn_sleeper(struct ctx *c, const struct mo_install_record *r)
 }
 
 static void
-schedule_none(struct ctx *c, struct mo_install_record *r)
+schedule_none(struct ctx *c, struct mo_install_record *r, window_revert_fn revert)
 {
 	char dir[PATH_MAX], file[PATH_MAX], text[PATH_MAX * 3];
 	pid_t pid;
@@ -329,7 +329,7 @@ schedule_none(struct ctx *c, struct mo_install_record *r)
 			err(EX_CANTCREAT, "cannot write %s", file);
 		step(c, "cron.d entry");
 	}
-	if ((pid = spawn_sleeper(c, r)) == -1)
+	if ((pid = spawn_sleeper(c, r, revert)) == -1)
 		errx(EX_OSERR, "the sleeper did not start");
 	snprintf(r->timer_ref, sizeof(r->timer_ref), "%d", (int)pid);
 	step(c, "sleeper %d", (int)pid);
@@ -393,7 +393,7 @@ window_preflight(const struct ctx *c, time_t until)
 }
 
 int
-window_schedule(struct ctx *c, struct mo_install_record *r)
+window_schedule(struct ctx *c, struct mo_install_record *r, window_revert_fn revert)
 {
 	if (r->until == 0 || scheduled(c, r))
 		return 0;
@@ -405,7 +405,7 @@ window_schedule(struct ctx *c, struct mo_install_record *r)
 	else if (strcmp(r->timer, "at") == 0)
 		schedule_at(c, r);
 	else if (strcmp(r->timer, "none") == 0)
-		schedule_none(c, r);
+		schedule_none(c, r, revert);
 	else
 		errx(EX_USAGE, "--timer %s: use auto, systemd, at or none", r->timer);
 	return 0;
