@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "duration.h"
 #include "escape.h"
 #include "ratelimit.h"
 
-#define NS 1000000000LL
 
 void
 ctl_put_safe(FILE *f, const char *s, size_t len)
@@ -34,7 +34,7 @@ ctl_safe(const char *s, size_t len)
 void
 ctl_duration(char *buf, size_t len, int64_t ns)
 {
-	int64_t s = ns <= 0 ? 0 : (ns + NS - 1) / NS;
+	int64_t s = ns <= 0 ? 0 : (ns + MO_NS - 1) / MO_NS;
 
 	if (s < 60)
 		snprintf(buf, len, "%llds", (long long)s);
@@ -73,8 +73,8 @@ ctl_cell_at(const struct mo_limitdb_slot *s, int64_t now, struct ctl_cell *c)
 		c->next_fits = now;
 		return;
 	}
-	iv = (int64_t)s->seconds * NS / s->n;
+	iv = (int64_t)s->seconds * MO_NS / s->n;
 	c->used = mo_gcra_used(s->tat, now, &w);
 	/* mo_gcra lets a cost of 1 in while tat + iv - now <= window */
-	c->next_fits = s->tat + iv - (int64_t)s->seconds * NS;
+	c->next_fits = s->tat + iv - (int64_t)s->seconds * MO_NS;
 }

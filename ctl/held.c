@@ -84,21 +84,21 @@ ctl_held_load(int dirfd, const char *id, struct held *h)
 
 	memset(h, 0, sizeof(*h));
 	strlcpy(h->id, id, sizeof(h->id));
-	if (read_file(dirfd, "meta", CTL_META_MAX, &text, &len, &h->st, h->err, sizeof(h->err)) == -1)
+	if (read_file(dirfd, "meta", MO_HOLDMETA_MAX, &text, &len, &h->st, h->err, sizeof(h->err)) == -1)
 		return;
-	if (ctl_meta_parse(&h->meta, text, len, h->err, sizeof(h->err)) == -1) {
+	if (mo_holdmeta_parse(&h->meta, text, len, h->err, sizeof(h->err)) == -1) {
 		char why[sizeof(h->err)];
 		strlcpy(why, h->err, sizeof(why));
 		strlcpy(h->err, "meta: ", sizeof(h->err));
 		strlcat(h->err, why, sizeof(h->err));
-		ctl_meta_free(&h->meta);
-	} else if (strcmp(ctl_meta_get(&h->meta, "id"), id) != 0) {
-		char *q = ctl_safe(ctl_meta_get(&h->meta, "id"),
-		    strnlen(ctl_meta_get(&h->meta, "id"), 64));
+		mo_holdmeta_free(&h->meta);
+	} else if (strcmp(mo_holdmeta_get(&h->meta, "id"), id) != 0) {
+		char *q = ctl_safe(mo_holdmeta_get(&h->meta, "id"),
+		    strnlen(mo_holdmeta_get(&h->meta, "id"), 64));
 		snprintf(h->err, sizeof(h->err), "meta: id is %s, not the folder's name",
 		    q != NULL ? q : "?");
 		free(q);
-		ctl_meta_free(&h->meta);
+		mo_holdmeta_free(&h->meta);
 	} else
 		h->ok = 1;
 	free(text);
@@ -178,9 +178,9 @@ ctl_held_log(struct ctl *c, int prio, const struct held *h, const char *action,
 	mo_line_kv(&l, "id", h->id);
 	mo_line_kv(&l, "action", action);
 	if (h->ok) {
-		mo_line_kv(&l, "uid", ctl_meta_get(&h->meta, "uid"));
-		mo_line_kv(&l, "user", ctl_meta_get(&h->meta, "user"));
-		mo_line_kv(&l, "vhost", ctl_meta_get(&h->meta, "vhost"));
+		mo_line_kv(&l, "uid", mo_holdmeta_get(&h->meta, "uid"));
+		mo_line_kv(&l, "user", mo_holdmeta_get(&h->meta, "user"));
+		mo_line_kv(&l, "vhost", mo_holdmeta_get(&h->meta, "vhost"));
 	}
 	if (status != NULL) {
 		mo_line_kv(&l, "mta", c->cfg.mta_path);

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "ctl.h"
-#include "meta.h"
+#include "holdmeta.h"
 #include "spool.h"
 
 struct held {
@@ -16,7 +16,7 @@ struct held {
 	int		 ok;            /* meta read and parsed */
 	char		 err[256];      /* else why not */
 	struct stat	 st;            /* of meta */
-	struct ctl_meta	 meta;
+	struct mo_holdmeta	 meta;
 };
 
 /* The hold folder of id under the state dir, or -1 (errno). */

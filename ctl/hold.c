@@ -32,7 +32,7 @@
 #include "held.h"
 #include "hold.h"
 #include "json.h"
-#include "meta.h"
+#include "holdmeta.h"
 #include "spool.h"
 #include "verb.h"
 
@@ -89,7 +89,7 @@ scan(struct ctl *c, struct heldlist *l)
 		return -1;
 	}
 	while ((e = readdir(d)) != NULL) {
-		if (!ctl_is_id(e->d_name))
+		if (!mo_is_hold_id(e->d_name))
 			continue;
 		if ((dirfd = ctl_held_open(c, e->d_name)) == -1)
 			continue;       /* not a folder (or a symlink): not a hold */
@@ -118,7 +118,7 @@ free_list(struct heldlist *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		ctl_meta_free(&l->v[i].meta);
+		mo_holdmeta_free(&l->v[i].meta);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
@@ -128,7 +128,7 @@ selected(const struct select *s, const struct held *h)
 {
 	if (s->by_uid && !(h->ok && h->meta.uid == s->uid))
 		return 0;
-	if (s->vhost != NULL && !(h->ok && strcmp(ctl_meta_get(&h->meta, "vhost"), s->vhost) == 0))
+	if (s->vhost != NULL && !(h->ok && strcmp(mo_holdmeta_get(&h->meta, "vhost"), s->vhost) == 0))
 		return 0;
 	return 1;
 }
@@ -156,7 +156,7 @@ static void
 json_open(struct mo_json *j, FILE *f, const struct held *h)
 {
 	static const char *const numbers[] = { "uid", "rcpts", "size", "first", NULL };
-	const struct ctl_meta *m = &h->meta;
+	const struct mo_holdmeta *m = &h->meta;
 	const char *const *k;
 	int i;
 	size_t n;
@@ -170,14 +170,14 @@ json_open(struct mo_json *j, FILE *f, const struct held *h)
 	mo_json_int(j, "time", m->time);
 	mo_json_uint(j, "gid", (unsigned long)m->gid);
 	for (k = numbers; *k; k++)
-		if (is_number(ctl_meta_get(m, *k)))
-			mo_json_uint(j, *k, strtoull(ctl_meta_get(m, *k), NULL, 10));
+		if (is_number(mo_holdmeta_get(m, *k)))
+			mo_json_uint(j, *k, strtoull(mo_holdmeta_get(m, *k), NULL, 10));
 	for (n = 0; n < m->kv.n; n++) {
 		const struct mo_kv *kv = &m->kv.kv[n];
 		int skip = strcmp(kv->key, "id") == 0 || strcmp(kv->key, "time") == 0 ||
 		    strcmp(kv->key, "gid") == 0 || mo_kv_get(&m->kv, kv->key) != kv;
 		for (k = numbers; *k && !skip; k++)
-			skip = strcmp(kv->key, *k) == 0 && is_number(ctl_meta_get(m, *k));
+			skip = strcmp(kv->key, *k) == 0 && is_number(mo_holdmeta_get(m, *k));
 		if (!skip)
 			mo_json_strn(j, kv->key, kv->value, kv->len);
 	}
@@ -198,7 +198,7 @@ static const char *const col_names[NCOLS] = {
 static int
 row(const struct held *h, char *cells[NCOLS])
 {
-	const struct ctl_meta *m = &h->meta;
+	const struct mo_holdmeta *m = &h->meta;
 	char t[32], rule[256];
 	const char *v[NCOLS];
 	int i, rc = 0;
@@ -211,16 +211,16 @@ row(const struct held *h, char *cells[NCOLS])
 	} else {
 		utc(t, sizeof(t), m->time);
 		v[COL_TIME] = t;
-		v[COL_UID] = ctl_meta_get(m, "uid");
-		v[COL_USER] = ctl_meta_get(m, "user");
-		v[COL_VHOST] = ctl_meta_get(m, "vhost");
-		v[COL_REASON] = ctl_meta_get(m, "reason");
-		snprintf(rule, sizeof(rule), "%s%s%s", ctl_meta_get(m, "rule"),
-		    ctl_meta_get(m, "window")[0] ? " " : "", ctl_meta_get(m, "window"));
+		v[COL_UID] = mo_holdmeta_get(m, "uid");
+		v[COL_USER] = mo_holdmeta_get(m, "user");
+		v[COL_VHOST] = mo_holdmeta_get(m, "vhost");
+		v[COL_REASON] = mo_holdmeta_get(m, "reason");
+		snprintf(rule, sizeof(rule), "%s%s%s", mo_holdmeta_get(m, "rule"),
+		    mo_holdmeta_get(m, "window")[0] ? " " : "", mo_holdmeta_get(m, "window"));
 		v[COL_RULE] = rule;
-		v[COL_FROM] = ctl_meta_get(m, "from");
-		v[COL_RCPTS] = ctl_meta_get(m, "rcpts");
-		v[COL_SIZE] = ctl_meta_get(m, "size");
+		v[COL_FROM] = mo_holdmeta_get(m, "from");
+		v[COL_RCPTS] = mo_holdmeta_get(m, "rcpts");
+		v[COL_SIZE] = mo_holdmeta_get(m, "size");
 	}
 	for (i = 0; i < NCOLS; i++) {
 		const char *s = v[i] && v[i][0] ? v[i] : "-";
@@ -419,7 +419,7 @@ hold_show(struct ctl *c, const struct select *s)
 
 	if (s->nids != 1)
 		errx(EX_USAGE, "hold show takes one id (and --json)");
-	if (!ctl_is_id(s->ids[0]))
+	if (!mo_is_hold_id(s->ids[0]))
 		errx(EX_USAGE, "\"%s\" is not a hold id (16 hex digits)", s->ids[0]);
 	if ((dirfd = ctl_held_open(c, s->ids[0])) == -1) {
 		ctl_fail(c, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "hold %s: %s", s->ids[0],
@@ -442,7 +442,7 @@ hold_show(struct ctl *c, const struct select *s)
 		}
 		mo_json_end(&jw);
 		free(hdr);
-		ctl_meta_free(&h.meta);
+		mo_holdmeta_free(&h.meta);
 		return c->rc;
 	}
 	printf("%-12s %s\n", "id", h.id);
@@ -470,7 +470,7 @@ hold_show(struct ctl *c, const struct select *s)
 		print_headers(hdr, len);
 	}
 	free(hdr);
-	ctl_meta_free(&h.meta);
+	mo_holdmeta_free(&h.meta);
 	return c->rc;
 }
 
@@ -491,7 +491,7 @@ delete_one(struct ctl *c, const char *id)
 		ctl_held_log(c, LOG_NOTICE, &h, "delete", NULL);
 		printf("deleted %s\n", id);
 	}
-	ctl_meta_free(&h.meta);
+	mo_holdmeta_free(&h.meta);
 	close(fd);
 }
 
@@ -506,7 +506,7 @@ pick(struct ctl *c, const struct select *s, void (*fn)(struct ctl *, const char 
 
 	if (s->nids > 0) {
 		for (k = 0; k < s->nids; k++) {
-			if (!ctl_is_id(s->ids[k]))
+			if (!mo_is_hold_id(s->ids[k]))
 				ctl_fail(c, EX_USAGE, "\"%s\" is not a hold id (16 hex digits)", s->ids[k]);
 			else
 				fn(c, s->ids[k]);

@@ -20,13 +20,13 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "duration.h"
 #include "escape.h"
 #include "json.h"
 #include "limits_verbs.h"
 #include "fmt.h"
 #include "limitdb.h"
 
-#define NS 1000000000LL
 
 struct slots {
 	struct mo_limitdb_slot	*v;
@@ -101,7 +101,7 @@ unit_name(int unit)
 static long long
 secs_until(int64_t t, int64_t now)
 {
-	return t <= now ? 0 : (long long)((t - now + NS - 1) / NS);
+	return t <= now ? 0 : (long long)((t - now + MO_NS - 1) / MO_NS);
 }
 
 static void
@@ -132,9 +132,9 @@ show_json(const struct mo_limitdb_slot *s, const struct ctl_cell *cell, int64_t 
 	mo_json_uint(&j, "n", s->n);
 	mo_json_uint(&j, "seconds", s->seconds);
 	mo_json_uint(&j, "used", cell->used);
-	mo_json_int(&j, "next_fits", ((cell->next_fits > now ? cell->next_fits : now) + NS - 1) / NS);
+	mo_json_int(&j, "next_fits", ((cell->next_fits > now ? cell->next_fits : now) + MO_NS - 1) / MO_NS);
 	mo_json_int(&j, "next_fits_in", secs_until(cell->next_fits, now));
-	mo_json_int(&j, "empty_at", ((cell->empty_at > now ? cell->empty_at : now) + NS - 1) / NS);
+	mo_json_int(&j, "empty_at", ((cell->empty_at > now ? cell->empty_at : now) + MO_NS - 1) / MO_NS);
 	mo_json_int(&j, "empty_in", secs_until(cell->empty_at, now));
 	mo_json_bool(&j, "warned", cell->warned);
 	mo_json_end(&j);

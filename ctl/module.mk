@@ -2,7 +2,7 @@
 CTL := $(BUILD)/mailoriginctl
 CTL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 # the plain modules (no verbs, no I/O on the state) that unit tests link
-CTL_UNIT_OBJS := $(BUILD)/ctl/meta.o $(BUILD)/ctl/fmt.o $(BUILD)/ctl/verb.o $(BUILD)/ctl/report_parse.o $(BUILD)/ctl/report_core.o
+CTL_UNIT_OBJS := $(BUILD)/ctl/fmt.o $(BUILD)/ctl/verb.o $(BUILD)/ctl/report_parse.o $(BUILD)/ctl/report_core.o
 PROGRAMS += $(CTL)
 MAN8 += man/mailoriginctl.8
 INSTALL_TARGETS += install-ctl

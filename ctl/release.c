@@ -476,6 +476,6 @@ ctl_release_one(struct ctl *c, const char *id)
 out:
 	if (msgfd != -1)
 		close(msgfd);
-	ctl_meta_free(&h.meta);
+	mo_holdmeta_free(&h.meta);
 	close(fd);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "install.h"
+#include "spool.h"
 
 static void
 mkdirs(const char *path, mode_t mode, gid_t gid)
@@ -58,7 +59,7 @@ ctx_open(struct ctx *c)
 		strlcpy(c->self, MO_SBINDIR "/" PROG, sizeof(c->self));
 	rpath(c, c->conf, sizeof(c->conf), MO_CONF_PATH);
 	mo_config_defaults(&c->cfg);
-	if (exists(c->conf) && mo_config_load(&c->cfg, c->conf, 0, e, sizeof(e)) == -1) {
+	if (mo_exists(c->conf) && mo_config_load(&c->cfg, c->conf, 0, e, sizeof(e)) == -1) {
 		warnx("%s; using the defaults", e);
 		mo_config_defaults(&c->cfg);
 	}
@@ -185,7 +186,7 @@ cmd_swap(struct ctx *c, enum mo_swap_mode mode, long long window)
 		revert_locked(c, r);
 	}
 	memset(r, 0, sizeof(*r));
-	new_id(r->id);
+	mo_new_id(r->id);
 	r->mode = mode;
 	r->phase = MO_PHASE_SWAPPING;
 	strlcpy(r->root, c->root, sizeof(r->root));

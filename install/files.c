@@ -27,11 +27,6 @@
 
 #include "install.h"
 
-#define SYSTEM_SENDMAIL "/usr/sbin/sendmail"
-#define LIB_SENDMAIL "/usr/lib/sendmail"
-#define QMAIL_SENDMAIL "/var/qmail/bin/sendmail"
-#define QMAIL_INJECT "/var/qmail/bin/qmail-inject"
-
 /* --- dpkg --- */
 
 static int
@@ -39,7 +34,7 @@ dpkg_available(const struct ctx *c)
 {
 	char p[PATH_MAX], tool[PATH_MAX];
 
-	return rpath(c, p, sizeof(p), "/var/lib/dpkg/status") == 0 && exists(p) &&
+	return rpath(c, p, sizeof(p), "/var/lib/dpkg/status") == 0 && mo_exists(p) &&
 	    find_tool("dpkg-divert", tool, sizeof(tool)) == 0 &&
 	    find_tool("dpkg-query", tool, sizeof(tool)) == 0;
 }
@@ -173,7 +168,7 @@ plan_target(struct ctx *c, struct mo_install_record *r, const char *path, int ha
 	snprintf(t->real, sizeof(t->real), "%s%s", path, MO_REAL_SUFFIX);
 	rpath(c, rp, sizeof(rp), t->path);
 	rpath(c, rr, sizeof(rr), t->real);
-	if (exists(rr) && !same_file(rr, rp))
+	if (mo_exists(rr) && !same_file(rr, rp))
 		errx(EX_CANTCREAT, "%s exists and is not %s: a left-over of an earlier swap? "
 		    "Look at it, remove it, then swap again", rr, rp);
 	t->dpkg = have_dpkg && dpkg_owns(c, path);
@@ -187,7 +182,7 @@ plan_target(struct ctx *c, struct mo_install_record *r, const char *path, int ha
 int
 files_plan(struct ctx *c, struct mo_install_record *r)
 {
-	const char *target = r->mode == MO_SWAP_QMAIL ? QMAIL_SENDMAIL : SYSTEM_SENDMAIL;
+	const char *target = r->mode == MO_SWAP_QMAIL ? MO_QMAIL_SENDMAIL : MO_SYSTEM_SENDMAIL;
 	char p[PATH_MAX], q[PATH_MAX];
 	int have_dpkg = dpkg_available(c);
 	struct stat st;
@@ -197,7 +192,7 @@ files_plan(struct ctx *c, struct mo_install_record *r)
 		errx(EX_UNAVAILABLE, "%s: %s: there is no sendmail to swap out%s", p, strerror(errno),
 		    r->mode == MO_SWAP_QMAIL ? " (is qmail installed?)" : " (is an MTA installed?)");
 	if (r->mode == MO_SWAP_QMAIL) {
-		rpath(c, q, sizeof(q), QMAIL_INJECT);
+		rpath(c, q, sizeof(q), MO_QMAIL_INJECT);
 		if (access(q, X_OK) == -1)
 			errx(EX_UNAVAILABLE, "%s: %s: the wrapper needs qmail-inject in qmail mode",
 			    q, strerror(errno));
@@ -207,14 +202,14 @@ files_plan(struct ctx *c, struct mo_install_record *r)
 		errx(EX_SOFTWARE, "%s already links to the wrapper but no swap is recorded in %s: "
 		    "put the real sendmail back by hand", p, c->state);
 	plan_target(c, r, target, have_dpkg);
-	if (r->mode == MO_SWAP_SYSTEM && lstat(rpath(c, q, sizeof(q), LIB_SENDMAIL) == 0 ? q : "",
+	if (r->mode == MO_SWAP_SYSTEM && lstat(rpath(c, q, sizeof(q), MO_LIB_SENDMAIL) == 0 ? q : "",
 	    &st) == 0) {
-		if (S_ISLNK(st.st_mode) && links_to(c, LIB_SENDMAIL, target))
-			say(c, "%s links to %s: it follows the swap", LIB_SENDMAIL, target);
+		if (S_ISLNK(st.st_mode) && links_to(c, MO_LIB_SENDMAIL, target))
+			say(c, "%s links to %s: it follows the swap", MO_LIB_SENDMAIL, target);
 		else if (same_file(q, p))
-			plan_target(c, r, LIB_SENDMAIL, have_dpkg);
+			plan_target(c, r, MO_LIB_SENDMAIL, have_dpkg);
 		else
-			say(c, "warning: %s is not a link to %s: left alone", LIB_SENDMAIL, target);
+			say(c, "warning: %s is not a link to %s: left alone", MO_LIB_SENDMAIL, target);
 	}
 	return 0;
 }
@@ -242,12 +237,12 @@ swap_one(struct ctx *c, const struct mo_install_record *r, const struct mo_insta
 	need_in_root(c, rp);
 	tmp_name(tmp, sizeof(tmp), rp);
 	(void)unlink(tmp);
-	if (!exists(rr)) {
+	if (!mo_exists(rr)) {
 		if (ours)
 			errx(EX_SOFTWARE, "%s links to the wrapper but the real one (%s) is gone", rp, rr);
 		if (linkat(AT_FDCWD, rp, AT_FDCWD, rr, 0) == -1)
 			err(EX_CANTCREAT, "cannot link %s to %s", rp, rr);
-		fsync_parent(rr);
+		mo_fsync_parent(rr);
 		step(c, "link %s %s", t->path, t->real);
 	} else if (!ours && !same_file(rp, rr))
 		errx(EX_CANTCREAT, "%s and %s are different files: not swapping over them", rp, rr);
@@ -259,7 +254,7 @@ swap_one(struct ctx *c, const struct mo_install_record *r, const struct mo_insta
 		step(c, "symlink %s -> %s", tmp, r->link);
 		if (rename(tmp, rp) == -1)
 			err(EX_CANTCREAT, "cannot rename %s to %s", tmp, rp);
-		fsync_parent(rp);
+		mo_fsync_parent(rp);
 		step(c, "rename over %s", t->path);
 	}
 }
@@ -290,8 +285,8 @@ restore_one(struct ctx *c, const struct mo_install_record *r, const struct mo_in
 	need_in_root(c, rp);
 	tmp_name(tmp, sizeof(tmp), rp);
 	(void)unlink(tmp);
-	if (is_our_link(c, r, t->path) || !exists(rp)) {
-		if (!exists(rr)) {
+	if (is_our_link(c, r, t->path) || !mo_exists(rp)) {
+		if (!mo_exists(rr)) {
 			warnx("%s is the wrapper and the real one (%s) is gone: left as it is", rp, rr);
 			return -1;
 		}
@@ -300,7 +295,7 @@ restore_one(struct ctx *c, const struct mo_install_record *r, const struct mo_in
 		step(c, "link %s %s", t->real, tmp);
 		if (rename(tmp, rp) == -1)
 			err(EX_CANTCREAT, "cannot rename %s to %s", tmp, rp);
-		fsync_parent(rp);
+		mo_fsync_parent(rp);
 		step(c, "rename the real one over %s", t->path);
 	}
 	if (t->dpkg && dpkg_diverted_to(c, t))
@@ -316,7 +311,7 @@ forget_real(struct ctx *c, const struct mo_install_target *t)
 	rpath(c, rp, sizeof(rp), t->path);
 	rpath(c, rr, sizeof(rr), t->real);
 	need_in_root(c, rp);
-	if (!exists(rr))
+	if (!mo_exists(rr))
 		return 0;
 	if (!same_file(rp, rr)) {
 		warnx("%s differs from %s (changed during the window?): kept %s", rp, rr, rr);
@@ -324,7 +319,7 @@ forget_real(struct ctx *c, const struct mo_install_target *t)
 	}
 	if (unlink(rr) == -1)
 		err(EX_CANTCREAT, "cannot remove %s", rr);
-	fsync_parent(rr);
+	mo_fsync_parent(rr);
 	step(c, "unlink %s", t->real);
 	return 0;
 }

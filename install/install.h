@@ -7,7 +7,8 @@
  * it), php.c (conf.d drop-ins, FPM reload), window.c (durations and what
  * reverts at the end: systemd timer, at job, or a sleeper plus cron.d),
  * status.c (the report), drain.c (waiting for running wrappers), util.c
- * (paths under --root, running helpers, atomic writes, steps).
+ * (paths under --root, running helpers, steps; lib/fsutil.h has the
+ * atomic writes).
  *
  * Every path kept in the record is as seen inside the root; R(x) paths
  * are the same prefixed with --root, for the syscalls.
@@ -21,10 +22,10 @@
 #include <time.h>
 
 #include "config.h"
+#include "fsutil.h"
 #include "install_record.h"
 
 #define PROG "mailorigin-install"
-#define DROPIN_NAME "zz-mailorigin.ini"
 #define CRON_NAME "mailorigin-revert"
 #define UNIT_NAME "mailorigin-revert"
 #define DRAIN_SECONDS 30
@@ -50,13 +51,9 @@ void step(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 
 void say(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int find_tool(const char *name, char *out, size_t outlen);
 int run_tool(char *const argv[], char *out, size_t outlen);
-int write_file_atomic(const char *path, const char *text, size_t len, mode_t mode);
 int same_file(const char *a, const char *b);
 int parent_in_root(const struct ctx *c, const char *rp);
 void need_in_root(const struct ctx *c, const char *rp);
-int exists(const char *path);
-int fsync_parent(const char *path);
-void new_id(char id[17]);
 int rel_link(char *out, size_t outlen, const char *from_file, const char *to);
 int record_save(struct ctx *c, const struct mo_install_record *r);
 

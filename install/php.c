@@ -26,8 +26,6 @@
 #define PHP_DEFAULT_SENDMAIL "/usr/sbin/sendmail -t -i"
 #define MAX_INI (1024 * 1024)
 
-static const char *const sapis[] = { "apache2", "cgi", "cli", "fpm", NULL };
-
 static char *
 trim(char *s)
 {
@@ -151,7 +149,7 @@ effective_value(const char *sapidir, char *value, size_t len)
 		return;
 	for (i = 0; i < g.gl_pathc; i++) {
 		const char *b = strrchr(g.gl_pathv[i], '/') + 1;
-		if (strcmp(b, DROPIN_NAME) != 0)
+		if (strcmp(b, MO_DROPIN_NAME) != 0)
 			scan_file(g.gl_pathv[i], value, len);
 	}
 	globfree(&g);
@@ -190,11 +188,11 @@ php_plan(struct ctx *c, struct mo_install_record *r)
 		errx(EX_UNAVAILABLE, "no PHP configuration under %s", pat);
 	for (i = 0; i < g.gl_pathc; i++) {
 		warn_pools(c, g.gl_pathv[i]);
-		for (s = 0; sapis[s]; s++) {
-			snprintf(dir, sizeof(dir), "%s/%s/conf.d", g.gl_pathv[i], sapis[s]);
-			if (!exists(dir))
+		for (s = 0; mo_dropin_sapis[s]; s++) {
+			snprintf(dir, sizeof(dir), "%s/%s/conf.d", g.gl_pathv[i], mo_dropin_sapis[s]);
+			if (!mo_exists(dir))
 				continue;
-			snprintf(dir, sizeof(dir), "%s/%s", g.gl_pathv[i], sapis[s]);
+			snprintf(dir, sizeof(dir), "%s/%s", g.gl_pathv[i], mo_dropin_sapis[s]);
 			effective_value(dir, value, sizeof(value));
 			if (strncmp(value, r->wrapper, strlen(r->wrapper)) == 0 &&
 			    (value[strlen(r->wrapper)] == '\0' || value[strlen(r->wrapper)] == ' ')) {
@@ -203,7 +201,7 @@ php_plan(struct ctx *c, struct mo_install_record *r)
 			}
 			if (r->ndropins == MO_INSTALL_MAX_DROPINS)
 				errx(EX_SOFTWARE, "more than %d PHP conf.d folders", MO_INSTALL_MAX_DROPINS);
-			snprintf(r->dropins[r->ndropins++], PATH_MAX, "%s/conf.d/%s", dir + rl, DROPIN_NAME);
+			snprintf(r->dropins[r->ndropins++], PATH_MAX, "%s/conf.d/%s", dir + rl, MO_DROPIN_NAME);
 		}
 	}
 	globfree(&g);
@@ -233,7 +231,7 @@ php_swap(struct ctx *c, const struct mo_install_record *r)
 			    sapidir, value);
 			continue;
 		}
-		if (write_file_atomic(path, text, (size_t)n, 0644) == -1)
+		if (mo_write_atomic(path, text, (size_t)n, 0644) == -1)
 			err(EX_CANTCREAT, "cannot write %s", path);
 		step(c, "drop-in %s", r->dropins[i]);
 	}
@@ -281,7 +279,7 @@ php_revert(struct ctx *c, const struct mo_install_record *r)
 				continue;
 			err(EX_CANTCREAT, "cannot remove %s", path);
 		}
-		fsync_parent(path);
+		mo_fsync_parent(path);
 		step(c, "remove %s", r->dropins[i]);
 	}
 	return php_fpm_reload(c, r);

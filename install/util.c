@@ -129,59 +129,6 @@ run_tool(char *const argv[], char *out, size_t outlen)
 	return WEXITSTATUS(status);
 }
 
-int
-fsync_parent(const char *path)
-{
-	char dir[PATH_MAX], *slash;
-	int fd, rc;
-
-	strlcpy(dir, path, sizeof(dir));
-	if ((slash = strrchr(dir, '/')) == NULL)
-		return 0;
-	if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* path replaced whole: a temp file beside it (a name no reader picks up:
- * dot first, no .ini or .conf at the end), fsync, rename, fsync of the dir. */
-int
-write_file_atomic(const char *path, const char *text, size_t len, mode_t mode)
-{
-	char tmp[PATH_MAX], *slash;
-	int fd, saved;
-
-	strlcpy(tmp, path, sizeof(tmp));
-	if ((slash = strrchr(tmp, '/')) == NULL)
-		return -1;
-	snprintf(slash + 1, sizeof(tmp) - (size_t)(slash + 1 - tmp), ".%s.mailorigin-tmp",
-	    strrchr(path, '/') + 1);
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) == -1)
-		return -1;
-	if (fchmod(fd, mode) == -1 || fchown(fd, 0, 0) == -1 ||
-	    write(fd, text, len) != (ssize_t)len || fsync(fd) == -1 || close(fd) == -1) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (rename(tmp, path) == -1) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return fsync_parent(path);
-}
-
 /* Does the folder of rp (a path under the root, as rpath made it) resolve
  * inside the root?  A tree under --root may hold symlinks ("usr/sbin" ->
  * "/usr/sbin", "conf.d" -> "/etc") that would make us change the host's
@@ -222,29 +169,6 @@ same_file(const char *a, const char *b)
 
 	return lstat(a, &x) == 0 && lstat(b, &y) == 0 && x.st_dev == y.st_dev &&
 	    x.st_ino == y.st_ino;
-}
-
-int
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-void
-new_id(char id[17])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char b[8];
-	int i;
-
-	arc4random_buf(b, sizeof(b));
-	for (i = 0; i < 8; i++) {
-		id[2 * i] = hex[b[i] >> 4];
-		id[2 * i + 1] = hex[b[i] & 15];
-	}
-	id[16] = '\0';
 }
 
 /* The relative symlink text that, placed at from_file, reaches to (both

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "install.h"
 
 #define MAX_WINDOW (30LL * 86400)
@@ -35,47 +36,18 @@
 long long
 parse_duration(const char *s, const char **why)
 {
-	long long total = 0, n;
-	const char *p = s;
+	long long ms = mo_duration_ms(s, MAX_WINDOW * 1000, why);
 
-	*why = NULL;
-	if (*p == '\0') {
-		*why = "empty";
+	if (ms == -1) {
+		if (strcmp(*why, "too long") == 0)
+			*why = "longer than 30 days";
 		return -1;
 	}
-	while (*p) {
-		if (!isdigit((unsigned char)*p)) {
-			*why = "expected a number";
-			return -1;
-		}
-		for (n = 0; isdigit((unsigned char)*p); p++) {
-			n = n * 10 + (*p - '0');
-			if (n > MAX_WINDOW) {
-				*why = "longer than 30 days";
-				return -1;
-			}
-		}
-		switch (*p) {
-		case 'd': n *= 86400; p++; break;
-		case 'h': n *= 3600; p++; break;
-		case 'm': n *= 60; p++; break;
-		case 's': p++; break;
-		case '\0': break;
-		default:
-			*why = "units are s, m, h, d";
-			return -1;
-		}
-		total += n;
-		if (total > MAX_WINDOW) {
-			*why = "longer than 30 days";
-			return -1;
-		}
-	}
-	if (total == 0) {
+	if (ms < 1000) {
 		*why = "must be at least 1s";
 		return -1;
 	}
-	return total;
+	return (ms + 999) / 1000;               /* whole seconds, rounded up */
 }
 
 void
@@ -212,8 +184,8 @@ schedule_systemd(struct ctx *c, struct mo_install_record *r)
 		err(EX_CANTCREAT, "%s", dir);
 	if (unit_text(st, sizeof(st), tt, sizeof(tt), c->self, "/", r->until) == -1)
 		errx(EX_SOFTWARE, "unit text too long");
-	if (write_file_atomic(svc, st, strlen(st), 0644) == -1 ||
-	    write_file_atomic(tmr, tt, strlen(tt), 0644) == -1)
+	if (mo_write_atomic(svc, st, strlen(st), 0644) == -1 ||
+	    mo_write_atomic(tmr, tt, strlen(tt), 0644) == -1)
 		err(EX_CANTCREAT, "cannot write %s", tmr);
 	step(c, "systemd units");
 	systemctl(c, "daemon-reload", NULL);
@@ -234,7 +206,7 @@ schedule_at(struct ctx *c, struct mo_install_record *r)
 	snprintf(job, sizeof(job), "%s/revert.at", c->state);
 	snprintf(text, sizeof(text), "%s%s%s revert --expired --quiet\n", c->self,
 	    strcmp(c->root, "/") ? " --root " : "", strcmp(c->root, "/") ? c->root : "");
-	if (write_file_atomic(job, text, strlen(text), 0600) == -1)
+	if (mo_write_atomic(job, text, strlen(text), 0600) == -1)
 		err(EX_CANTCREAT, "%s", job);
 	if (run_tool(argv, out, sizeof(out)) != 0)
 		errx(EX_OSERR, "at failed: %s", out);
@@ -323,9 +295,9 @@ schedule_none(struct ctx *c, struct mo_install_record *r, window_revert_fn rever
 	rpath(c, dir, sizeof(dir), "/etc/cron.d");
 	rpath(c, file, sizeof(file), "/etc/cron.d/" CRON_NAME);
 	need_in_root(c, file);
-	if (exists(dir)) {
+	if (mo_exists(dir)) {
 		if (cron_text(text, sizeof(text), c->self, "/") == -1 ||
-		    write_file_atomic(file, text, strlen(text), 0644) == -1)
+		    mo_write_atomic(file, text, strlen(text), 0644) == -1)
 			err(EX_CANTCREAT, "cannot write %s", file);
 		step(c, "cron.d entry");
 	}
@@ -418,7 +390,7 @@ window_cancel(struct ctx *c, const struct mo_install_record *r)
 
 	if (strcmp(r->timer, "systemd") == 0) {
 		unit_paths(c, a, b);
-		if (exists(b)) {
+		if (mo_exists(b)) {
 			systemctl(c, "disable", "--now");
 			step(c, "systemctl disable");
 		}
@@ -437,7 +409,7 @@ window_cancel(struct ctx *c, const struct mo_install_record *r)
 	}
 	rpath(c, a, sizeof(a), "/etc/cron.d/" CRON_NAME);
 	if (parent_in_root(c, a) && unlink(a) == 0) {
-		fsync_parent(a);
+		mo_fsync_parent(a);
 		step(c, "remove cron.d entry");
 	}
 	/* a sleeper goes away by itself once the record is gone */

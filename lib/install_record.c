@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fsutil.h"
 #include "install_record.h"
+#include "proc.h"
 
 #define RECORD_MAX 65536
 
@@ -195,9 +197,9 @@ mo_install_record_parse(struct mo_install_record *r, const char *buf, size_t len
 }
 
 /* The files a swap may touch, by mode (install/files.c swaps these). */
-static const char *const system_targets[] = { "/usr/sbin/sendmail", "/usr/lib/sendmail", NULL };
-static const char *const qmail_targets[] = { "/var/qmail/bin/sendmail", NULL };
-static const char *const dropin_sapis[] = { "apache2", "cgi", "cli", "fpm", NULL };
+const char *const mo_install_targets_system[] = { MO_SYSTEM_SENDMAIL, MO_LIB_SENDMAIL, NULL };
+const char *const mo_install_targets_qmail[] = { MO_QMAIL_SENDMAIL, NULL };
+const char *const mo_dropin_sapis[] = { "apache2", "cgi", "cli", "fpm", NULL };
 
 static int
 listed(const char *s, const char *const *list)
@@ -212,7 +214,7 @@ listed(const char *s, const char *const *list)
 static int
 dropin_ok(const char *p)
 {
-	static const char head[] = "/etc/php/", tail[] = "/conf.d/zz-mailorigin.ini";
+	static const char head[] = "/etc/php/", tail[] = "/conf.d/" MO_DROPIN_NAME;
 	const char *ver = p + sizeof(head) - 1, *slash, *sapi_end;
 	char sapi[16];
 	size_t n;
@@ -226,7 +228,7 @@ dropin_ok(const char *p)
 		return 0;
 	memcpy(sapi, slash + 1, n);
 	sapi[n] = '\0';
-	return listed(sapi, dropin_sapis) && strcmp(sapi_end, tail) == 0;
+	return listed(sapi, mo_dropin_sapis) && strcmp(sapi_end, tail) == 0;
 }
 
 static int
@@ -239,8 +241,8 @@ no_dots(const char *p)
 int
 mo_install_record_check(const struct mo_install_record *r, char *err, size_t errlen)
 {
-	const char *const *allowed = r->mode == MO_SWAP_SYSTEM ? system_targets :
-	    r->mode == MO_SWAP_QMAIL ? qmail_targets : NULL;
+	const char *const *allowed = r->mode == MO_SWAP_SYSTEM ? mo_install_targets_system :
+	    r->mode == MO_SWAP_QMAIL ? mo_install_targets_qmail : NULL;
 	char real[PATH_MAX];
 	size_t i;
 
@@ -371,23 +373,11 @@ mo_install_record_read(const char *state_dir, struct mo_install_record *r,
 	return n == -1 ? -1 : 1;
 }
 
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 mo_install_record_write(const char *state_dir, const struct mo_install_record *r)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], *buf;
-	int fd, n, saved;
+	char path[PATH_MAX], *buf;
+	int n, rc, saved;
 
 	if ((buf = malloc(RECORD_MAX)) == NULL)
 		return -1;
@@ -397,28 +387,11 @@ mo_install_record_write(const char *state_dir, const struct mo_install_record *r
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", state_dir, MO_INSTALL_RECORD);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", state_dir, MO_INSTALL_RECORD);
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) == -1) {
-		free(buf);
-		return -1;
-	}
-	if (fchmod(fd, 0644) == -1 || write(fd, buf, (size_t)n) != n || fsync(fd) == -1) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		free(buf);
-		errno = saved ? saved : EIO;
-		return -1;
-	}
+	rc = mo_write_atomic(path, buf, (size_t)n, 0644);
+	saved = errno;
 	free(buf);
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return fsync_dir(state_dir);
+	errno = saved;
+	return rc;
 }
 
 int
@@ -429,7 +402,7 @@ mo_install_record_remove(const char *state_dir)
 	snprintf(path, sizeof(path), "%s/%s", state_dir, MO_INSTALL_RECORD);
 	if (unlink(path) == -1 && errno != ENOENT)
 		return -1;
-	return fsync_dir(state_dir);
+	return mo_fsync_dir(state_dir);
 }
 
 int
@@ -447,14 +420,6 @@ proc_is_self(const char *path)
 
 	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-static int
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
 }
 
 /* Does the config name paths from outside the record's root (prefixed)? */
@@ -480,7 +445,7 @@ pick_real(const struct mo_install_record *r, const struct mo_install_target *t, 
 		return -1;
 	if (!is_self(target))
 		return strlcpy(out, target, outlen) < outlen ? 0 : -1;
-	if (exists(real) && !is_self(real))
+	if (mo_exists(real) && !is_self(real))
 		return strlcpy(out, real, outlen) < outlen ? 0 : -1;
 	return -1;      /* neither: leave it to the wrapper's own self check */
 }
@@ -506,11 +471,11 @@ mo_install_apply_record(struct mo_config *cfg, const struct mo_install_record *r
 			if (mo_root_join(path, sizeof(path), joined ? r->root : "/", t->path) == -1 ||
 			    (slash = strrchr(path, '/')) == NULL)
 				return MO_INSTALL_ACTIVE;
-			strlcpy(slash + 1, "qmail-inject", sizeof(path) - (size_t)(slash + 1 - path));
-			if (joined && !exists(path) &&
+			strlcpy(slash + 1, mo_base_name(MO_QMAIL_INJECT), sizeof(path) - (size_t)(slash + 1 - path));
+			if (joined && !mo_exists(path) &&
 			    mo_root_join(path, sizeof(path), "/", t->path) == 0 &&
 			    (slash = strrchr(path, '/')) != NULL)
-				strlcpy(slash + 1, "qmail-inject", sizeof(path) - (size_t)(slash + 1 - path));
+				strlcpy(slash + 1, mo_base_name(MO_QMAIL_INJECT), sizeof(path) - (size_t)(slash + 1 - path));
 			cfg->mta_type = MO_MTA_QMAIL;
 			strlcpy(cfg->mta_path, path, sizeof(cfg->mta_path));
 			return MO_INSTALL_ACTIVE;
@@ -519,7 +484,7 @@ mo_install_apply_record(struct mo_config *cfg, const struct mo_install_record *r
 			if (deflt)
 				joined = strcmp(r->root, "/") != 0 && r->root[0] != '\0' &&
 				    mo_root_join(want, sizeof(want), r->root, t->path) == 0 &&
-				    exists(want);
+				    mo_exists(want);
 			else {
 				/* qmail-inject's folder says inside or outside the root */
 				size_t n = strlen(r->root);

@@ -35,6 +35,18 @@ struct mo_config;
 #define MO_INSTALL_MAX_DROPINS 32
 #define MO_REAL_SUFFIX ".mailorigin-real"
 
+/* The files a swap may touch, by mode: install/ swaps them, and the record
+ * check (so the wrapper's window check too) accepts no other. */
+#define MO_SYSTEM_SENDMAIL "/usr/sbin/sendmail"
+#define MO_LIB_SENDMAIL "/usr/lib/sendmail"
+#define MO_QMAIL_SENDMAIL "/var/qmail/bin/sendmail"
+#define MO_QMAIL_INJECT "/var/qmail/bin/qmail-inject"
+/* PHP mode's drop-in: /etc/php/VERSION/SAPI/conf.d/MO_DROPIN_NAME */
+#define MO_DROPIN_NAME "zz-mailorigin.ini"
+extern const char *const mo_install_targets_system[];   /* NULL-ended */
+extern const char *const mo_install_targets_qmail[];
+extern const char *const mo_dropin_sapis[];
+
 enum mo_swap_mode { MO_SWAP_SYSTEM, MO_SWAP_QMAIL, MO_SWAP_PHP };
 enum mo_swap_phase { MO_PHASE_SWAPPING, MO_PHASE_SWAPPED, MO_PHASE_REVERTING };
 

@@ -11,227 +11,99 @@
 #include <unistd.h>
 
 #include "origin.h"
+#include "proc.h"
 
 #define CHAIN_DEPTH 8
 
-const char *
-mo_sapi_name(enum mo_sapi s)
+/* stat alone: comm and ppid. */
+static int
+proc_read_stat(int dirfd, pid_t pid, struct mo_proc *p)
 {
-	switch (s) {
-	case MO_SAPI_FPM: return "fpm";
-	case MO_SAPI_APACHE: return "apache";
-	case MO_SAPI_CGI: return "cgi";
-	case MO_SAPI_CLI: return "cli";
-	default: return "unknown";
-	}
-}
+	char buf[1024];
+	struct mo_stat st;
 
-static ssize_t
-read_small(const char *path, char *buf, size_t cap)
-{
-	ssize_t n, total = 0;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	if (mo_proc_file(dirfd, "stat", buf, sizeof(buf)) <= 0 ||
+	    mo_proc_parse_stat(buf, &st) == -1)
 		return -1;
-	/* a short read is the end: these files come out in one read */
-	while ((size_t)total < cap) {
-		n = read(fd, buf + total, cap - (size_t)total);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		total += n;
-		if ((size_t)n < cap - (size_t)(total - n))
-			break;
-	}
-	close(fd);
-	return total;
+	p->ppid = st.ppid;
+	strlcpy(p->comm, st.comm, sizeof(p->comm));
+	return 0;
 }
 
-static int proc_read_stat(const char *procroot, pid_t pid, struct mo_proc *p);
+static void
+read_exe(int dirfd, struct mo_proc *p)
+{
+	if (mo_proc_link(dirfd, "exe", p->exe, sizeof(p->exe)) == -1)
+		p->exe[0] = '\0';
+}
+
+static void
+read_cmdline(int dirfd, struct mo_proc *p)
+{
+	ssize_t n = mo_proc_file(dirfd, "cmdline", p->cmdline, sizeof(p->cmdline));
+
+	p->cmdline_len = n > 0 ? (size_t)n : 0;
+}
 
 void
 mo_proc_read_exe(const char *procroot, struct mo_proc *p)
 {
-	char path[PATH_MAX];
-	ssize_t n;
+	int fd = mo_proc_open(procroot, p->pid);
 
-	snprintf(path, sizeof(path), "%s/%d/exe", procroot, (int)p->pid);
-	if ((n = readlink(path, p->exe, sizeof(p->exe) - 1)) > 0)
-		p->exe[n] = '\0';
-	else
-		p->exe[0] = '\0';
-}
-
-int
-mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p, int with_exe)
-{
-	if (proc_read_stat(procroot, pid, p) == -1)
-		return -1;
-	if (with_exe)
-		mo_proc_read_exe(procroot, p);
-	mo_proc_read_cmdline(procroot, p);
-	return 0;
+	p->exe[0] = '\0';
+	if (fd != -1) {
+		read_exe(fd, p);
+		close(fd);
+	}
 }
 
 void
 mo_proc_read_cmdline(const char *procroot, struct mo_proc *p)
 {
-	char path[PATH_MAX];
-	ssize_t n;
+	int fd = mo_proc_open(procroot, p->pid);
 
-	snprintf(path, sizeof(path), "%s/%d/cmdline", procroot, (int)p->pid);
-	if ((n = read_small(path, p->cmdline, sizeof(p->cmdline) - 1)) < 0)
-		n = 0;
-	p->cmdline[n] = '\0';
-	p->cmdline_len = (size_t)n;
-}
-
-/* stat alone: comm and ppid. */
-static int
-proc_read_stat(const char *procroot, pid_t pid, struct mo_proc *p)
-{
-	char path[PATH_MAX], stat[1024];
-	const char *open_paren, *close_paren;
-	ssize_t n;
-	int ppid;
-
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	snprintf(path, sizeof(path), "%s/%d/stat", procroot, (int)pid);
-	if ((n = read_small(path, stat, sizeof(stat) - 1)) <= 0)
-		return -1;
-	stat[n] = '\0';
-	/* "pid (comm) state ppid ...": comm may hold ')' and spaces */
-	if ((open_paren = strchr(stat, '(')) == NULL ||
-	    (close_paren = strrchr(stat, ')')) == NULL || close_paren < open_paren ||
-	    sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
-		return -1;
-	p->ppid = ppid;
-	n = close_paren - open_paren - 1;
-	if ((size_t)n >= sizeof(p->comm))
-		n = sizeof(p->comm) - 1;
-	memcpy(p->comm, open_paren + 1, (size_t)n);
-	return 0;
-}
-
-static const char *
-base_name(const char *s)
-{
-	const char *p = strrchr(s, '/');
-
-	return p != NULL ? p + 1 : s;
-}
-
-enum mo_sapi
-mo_sapi_of(const struct mo_proc *p, char *pool, size_t poollen)
-{
-	const char *argv0 = p->cmdline, *name;
-
-	pool[0] = '\0';
-	if (strncmp(argv0, "php-fpm: pool ", 14) == 0) {
-		size_t n = strlcpy(pool, argv0 + 14, poollen);
-		if (n >= poollen)
-			n = poollen - 1;
-		while (n > 0 && pool[n - 1] == ' ')
-			pool[--n] = '\0';
-		return MO_SAPI_FPM;
+	p->cmdline[0] = '\0';
+	p->cmdline_len = 0;
+	if (fd != -1) {
+		read_cmdline(fd, p);
+		close(fd);
 	}
-	if (strncmp(argv0, "php-fpm:", 8) == 0)
-		return MO_SAPI_FPM;
-	name = p->exe[0] ? base_name(p->exe) : argv0[0] ? base_name(argv0) : p->comm;
-	if (strncmp(name, "apache", 6) == 0 || strncmp(name, "httpd", 5) == 0)
-		return MO_SAPI_APACHE;
-	if (strncmp(name, "php-fpm", 7) == 0)
-		return MO_SAPI_FPM;
-	if (strncmp(name, "php-cgi", 7) == 0)
-		return MO_SAPI_CGI;
-	if (strncmp(name, "php", 3) == 0 &&
-	    (name[3] == '\0' || name[3] == '.' || (name[3] >= '0' && name[3] <= '9')))
-		return MO_SAPI_CLI;
-	return MO_SAPI_UNKNOWN;
 }
 
 int
-mo_cli_script(const char *cmdline, size_t len, const char *cwd, char *out, size_t outlen)
+mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p, int with_exe)
 {
-	/* php CLI options that take an argument */
-	static const char with_arg[] = "cdzBRFEtS";
-	const char *p = cmdline, *end = cmdline + len, *script = NULL;
+	int fd = mo_proc_open(procroot, pid), rc = -1;
 
-	if (len == 0)
+	if (fd == -1)
 		return -1;
-	p += strnlen(p, (size_t)(end - p)) + 1;         /* skip argv[0] */
-	while (p < end) {
-		const char *w = p;
-		size_t wl = strnlen(w, (size_t)(end - w));
-
-		p += wl + 1;
-		if (strcmp(w, "--") == 0 || w[0] != '-' || w[1] == '\0') {
-			if (strcmp(w, "--") == 0)
-				return -1;      /* "php -- args": code from stdin */
-			script = w;
-			break;
-		}
-		if (w[1] == '-')                /* --ini, --rf name ...: no script */
-			return -1;
-		if (w[1] == 'f') {
-			script = w[2] ? w + 2 : (p < end ? p : NULL);
-			break;
-		}
-		if (w[1] == 'r')                /* code on the command line */
-			return -1;
-		if (strchr(with_arg, w[1]) != NULL && w[2] == '\0')
-			p += strnlen(p, (size_t)(end - p)) + 1;
+	if (proc_read_stat(fd, pid, p) == 0) {
+		if (with_exe)
+			read_exe(fd, p);
+		read_cmdline(fd, p);
+		rc = 0;
 	}
-	if (script == NULL || script[0] == '\0')
-		return -1;
-	if (script[0] == '/' || cwd == NULL || cwd[0] == '\0')
-		strlcpy(out, script, outlen);
-	else
-		snprintf(out, outlen, "%s%s%s", cwd,
-		    cwd[strlen(cwd) - 1] == '/' ? "" : "/", script);
-	return 0;
+	close(fd);
+	return rc;
 }
 
-/* A process that runs another and means nothing itself: shells, and the
- * small tools that wrap a command (nice, timeout, env...). */
-static int
-is_shell(const struct mo_proc *p)
+enum mo_sapi
+mo_proc_sapi(const struct mo_proc *p, char *pool, size_t poollen)
 {
-	static const char *const shells[] = {
-		"sh", "dash", "bash", "ash", "zsh", "ksh", "busybox",
-		"env", "nice", "ionice", "timeout", "stdbuf", "nohup", "setsid", NULL
-	};
-	const char *name = p->exe[0] ? base_name(p->exe) : p->comm;
-	const char *const *s;
+	enum mo_sapi s = mo_sapi_of(p->comm, p->cmdline, p->cmdline_len, p->exe, pool, poollen);
 
-	for (s = shells; *s; s++)
-		if (strcmp(name, *s) == 0)
-			return 1;
-	return 0;
-}
-
-/* argv as one line: NULs between arguments become spaces. */
-static void
-join_argv(char *out, size_t outlen, const struct mo_proc *p)
-{
-	size_t n = p->cmdline_len < outlen ? p->cmdline_len : outlen - 1, i;
-
-	memcpy(out, p->cmdline, n);
-	while (n > 0 && out[n - 1] == '\0')
-		n--;
-	for (i = 0; i < n; i++)
-		if (out[i] == '\0')
-			out[i] = ' ';
-	out[n] = '\0';
+	if (s != MO_SAPI_FPM)
+		pool[0] = '\0';
+	/* a master or a mail program sends nothing of its own here */
+	return s == MO_SAPI_FPM_MASTER || s == MO_SAPI_MAIL ? MO_SAPI_UNKNOWN : s;
 }
 
 static void
 chain_add(struct mo_origin *o, const struct mo_proc *p)
 {
-	char hop[64];
+	char hop[MO_PROC_COMM_MAX + 32];
 
 	snprintf(hop, sizeof(hop), "%s%s[%d]", o->chain[0] ? " < " : "", p->comm, (int)p->pid);
 	strlcat(o->chain, hop, sizeof(o->chain));
@@ -251,6 +123,129 @@ own_cwd(char *cwd, size_t len)
 		strlcpy(cwd, "?", len);
 }
 
+/* The readlink of procroot/pid/name into out, or "" (0 or -1). */
+static int
+link_of(const char *procroot, pid_t pid, const char *name, char *out, size_t outlen)
+{
+	int fd = mo_proc_open(procroot, pid), rc = -1;
+
+	out[0] = '\0';
+	if (fd != -1) {
+		rc = mo_proc_link(fd, name, out, outlen);
+		close(fd);
+	}
+	if (rc == -1)
+		out[0] = '\0';
+	return rc;
+}
+
+/* The folder a relative script on p's command line is under: p's cwd when
+ * it may be read, else ours (the same for a process that ran us). */
+static void
+cwd_of(const char *procroot, const struct mo_proc *p, const struct mo_origin *o,
+    char *out, size_t outlen)
+{
+	if (link_of(procroot, p->pid, "cwd", out, outlen) == -1)
+		strlcpy(out, o->cwd, outlen);
+}
+
+/* A process that runs another and means nothing itself: launchers, and
+ * shells that run a command (sh -c) or read one (sh -s, a terminal).  The
+ * nearest shell's command is kept in *sh_cmd, for cron. */
+static int
+passes_through(const struct mo_proc *p, char *sh_cmd, size_t len)
+{
+	const char *cmd;
+	char script[8];
+
+	if (mo_is_launcher(p->comm))
+		return 1;
+	if (mo_interp_of(p->comm, p->cmdline, p->cmdline_len, "") != MO_INTERP_SH)
+		return 0;
+	if ((cmd = mo_sh_command(p->cmdline, p->cmdline_len)) != NULL) {
+		if (sh_cmd[0] == '\0')
+			strlcpy(sh_cmd, cmd, len);
+		return 1;
+	}
+	/* a shell running a file is that file's interpreter */
+	return mo_interp_script(MO_INTERP_SH, p->cmdline, p->cmdline_len, NULL, script,
+	    sizeof(script)) == -1;
+}
+
+/* The script of the first program that is neither PHP nor passed through. */
+static void
+other_script(struct mo_origin *o, const char *procroot, const struct mo_proc *p,
+    const char *sh_cmd)
+{
+	static char src[24];
+	enum mo_interp in = mo_interp_of(p->comm, p->cmdline, p->cmdline_len, p->exe);
+	char cwd[PATH_MAX];
+
+	if (mo_is_cron(p->comm) || (p->exe[0] && mo_is_cron(mo_base_name(p->exe)))) {
+		/* the job's command, when a shell ran it (claimed: the user's
+		 * crontab); cron itself mailing a job's output names cron */
+		strlcpy(o->script, sh_cmd[0] ? sh_cmd : p->exe[0] ? p->exe : p->comm,
+		    sizeof(o->script));
+		o->script_src = "cron";
+		o->script_claimed = sh_cmd[0] != '\0' || p->exe[0] == '\0';
+		return;
+	}
+	if (in != MO_INTERP_NONE) {
+		cwd_of(procroot, p, o, cwd, sizeof(cwd));
+		if (mo_interp_script(in, p->cmdline, p->cmdline_len, cwd, o->script,
+		    sizeof(o->script)) == 0) {
+			snprintf(src, sizeof(src), "%s-argv", mo_interp_name(in));
+			o->script_src = src;
+			o->script_claimed = 1;  /* the command line is the caller's */
+			return;
+		}
+	}
+	strlcpy(o->script, p->exe[0] ? p->exe : p->cmdline, sizeof(o->script));
+	o->script_src = "parent";
+	o->script_claimed = p->exe[0] == '\0';
+}
+
+static void
+by_cwd(struct mo_origin *o)
+{
+	snprintf(o->script, sizeof(o->script), "%s%s", o->cwd,
+	    o->cwd[0] && o->cwd[strlen(o->cwd) - 1] == '/' ? "" : "/");
+	o->script_src = "cwd";
+	o->script_claimed = 1;
+}
+
+/* The script of the PHP process php, by its SAPI. */
+static void
+php_script(struct mo_origin *o, const char *procroot, const struct mo_proc *php, int peer)
+{
+	char php_cwd[PATH_MAX];
+	const char *sf;
+
+	switch (o->sapi) {
+	case MO_SAPI_CLI:
+		cwd_of(procroot, php, o, php_cwd, sizeof(php_cwd));
+		if (mo_cli_script(php->cmdline, php->cmdline_len, php_cwd, o->script,
+		    sizeof(o->script)) == 0) {
+			o->script_src = "php-cli-argv";
+			o->script_claimed = 1;  /* the command line is the caller's */
+			return;
+		}
+		break;
+	case MO_SAPI_CGI:
+		/* claimed: php-cgi passes the CGI environment down to us */
+		if ((sf = peer ? NULL : getenv("SCRIPT_FILENAME")) != NULL && sf[0] == '/') {
+			strlcpy(o->script, sf, sizeof(o->script));
+			o->script_src = "env";
+			o->script_claimed = 1;
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	by_cwd(o);
+}
+
 /* The origin of a message from process pid up (its uid given): for a
  * peer (not our caller) the cwd is the process's own, and no environment
  * of ours stands for its. */
@@ -258,12 +253,11 @@ static void
 collect(struct mo_origin *o, const char *procroot, pid_t parent, uid_t uid, int peer,
     const struct mo_config *c)
 {
-	struct mo_proc p, php, first_other;
+	struct mo_proc p;
 	struct passwd *pw;
 	pid_t pid = parent;
-	int depth, have_other = 0;
-	char path[PATH_MAX], php_cwd[PATH_MAX];
-	ssize_t n;
+	int depth, fd, found = 0;
+	char sh_cmd[PATH_MAX] = "";
 
 	memset(o, 0, sizeof(*o));
 	o->uid = uid;
@@ -273,83 +267,44 @@ collect(struct mo_origin *o, const char *procroot, pid_t parent, uid_t uid, int 
 		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)o->uid);
 	if (!peer)
 		own_cwd(o->cwd, sizeof(o->cwd));
-	else {
-		snprintf(path, sizeof(path), "%s/%d/cwd", procroot, (int)parent);
-		if ((n = readlink(path, o->cwd, sizeof(o->cwd) - 1)) > 0)
-			o->cwd[n] = '\0';
-		else
-			strlcpy(o->cwd, "?", sizeof(o->cwd));
-	}
+	else if (link_of(procroot, parent, "cwd", o->cwd, sizeof(o->cwd)) == -1)
+		strlcpy(o->cwd, "?", sizeof(o->cwd));
 
 	for (depth = 0; depth < CHAIN_DEPTH && pid > 1; depth++) {
-		if (proc_read_stat(procroot, pid, &p) == -1)
+		if ((fd = mo_proc_open(procroot, pid)) == -1)
 			break;
+		if (proc_read_stat(fd, pid, &p) == -1) {
+			close(fd);
+			break;
+		}
 		chain_add(o, &p);
-		if (is_shell(&p)) {     /* by its name: nothing more to read */
+		read_cmdline(fd, &p);
+		if (passes_through(&p, sh_cmd, sizeof(sh_cmd))) {
+			close(fd);
 			pid = p.ppid;
 			continue;
 		}
-		mo_proc_read_cmdline(procroot, &p);
 		/* classified by its command line and name; the exe is read only
 		 * for the process that is kept */
-		if ((o->sapi = mo_sapi_of(&p, o->pool, sizeof(o->pool))) != MO_SAPI_UNKNOWN) {
-			mo_proc_read_exe(procroot, &p);
-			php = p;
+		read_exe(fd, &p);
+		close(fd);
+		if ((o->sapi = mo_proc_sapi(&p, o->pool, sizeof(o->pool))) != MO_SAPI_UNKNOWN) {
 			o->php_pid = p.pid;
 			strlcpy(o->php_exe, p.exe[0] ? p.exe : p.comm, sizeof(o->php_exe));
-			join_argv(o->php_cmdline, sizeof(o->php_cmdline), &p);
-			break;
-		}
-		/* the first program that is neither PHP nor a shell sent it */
-		mo_proc_read_exe(procroot, &p);
-		first_other = p;
-		have_other = 1;
+			mo_argv_join(p.cmdline, p.cmdline_len, o->php_cmdline, sizeof(o->php_cmdline));
+			php_script(o, procroot, &p, peer);
+		} else
+			other_script(o, procroot, &p, sh_cmd);
+		found = 1;
 		break;
 	}
+	if (!found)
+		by_cwd(o);
 
-	switch (o->sapi) {
-	case MO_SAPI_CLI:
-		snprintf(path, sizeof(path), "%s/%d/cwd", procroot, (int)php.pid);
-		if ((n = readlink(path, php_cwd, sizeof(php_cwd) - 1)) > 0)
-			php_cwd[n] = '\0';
-		else
-			strlcpy(php_cwd, o->cwd, sizeof(php_cwd));
-		if (mo_cli_script(php.cmdline, php.cmdline_len, php_cwd, o->script, sizeof(o->script)) == 0) {
-			o->script_src = "php-cli-argv";
-			o->script_claimed = 1;  /* the command line is the caller's */
-			break;
-		}
-		goto by_cwd;
-	case MO_SAPI_CGI: {
-		/* claimed: php-cgi passes the CGI environment down to us */
-		const char *sf = peer ? NULL : getenv("SCRIPT_FILENAME");
-		if (sf != NULL && sf[0] == '/') {
-			strlcpy(o->script, sf, sizeof(o->script));
-			o->script_src = "env";
-			o->script_claimed = 1;
-			break;
-		}
-		goto by_cwd;
-	}
-	case MO_SAPI_UNKNOWN:
-		if (have_other) {
-			strlcpy(o->script, first_other.exe[0] ? first_other.exe : first_other.cmdline,
-			    sizeof(o->script));
-			o->script_src = "parent";
-			o->script_claimed = first_other.exe[0] == '\0';
-			break;
-		}
-		/* FALLTHROUGH */
-	default:
-	by_cwd:
-		snprintf(o->script, sizeof(o->script), "%s%s", o->cwd,
-		    o->cwd[0] && o->cwd[strlen(o->cwd) - 1] == '/' ? "" : "/");
-		o->script_src = "cwd";
-		o->script_claimed = 1;
-	}
-
-	if (mo_vhost_match(c, strcmp(o->script_src, "parent") == 0 ? o->cwd : o->script,
-	    o->vhost, sizeof(o->vhost)) == NULL)
+	/* a program's exe or a cron command is no path under a site */
+	if (mo_vhost_match(c, strcmp(o->script_src, "parent") == 0 ||
+	    strcmp(o->script_src, "cron") == 0 ? o->cwd : o->script, o->vhost,
+	    sizeof(o->vhost)) == NULL)
 		strlcpy(o->vhost, o->user, sizeof(o->vhost));
 }
 

@@ -13,12 +13,12 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "proc.h"
 
-enum mo_sapi { MO_SAPI_UNKNOWN, MO_SAPI_FPM, MO_SAPI_APACHE, MO_SAPI_CGI, MO_SAPI_CLI };
-
+/* One process of the chain, as proc.h reads it. */
 struct mo_proc {
 	pid_t	pid, ppid;
-	char	comm[32];
+	char	comm[MO_PROC_COMM_MAX];
 	char	exe[PATH_MAX];          /* "" when unreadable (not dumpable) */
 	char	cmdline[4096];          /* NUL-separated argv, cut */
 	size_t	cmdline_len;
@@ -35,23 +35,27 @@ struct mo_origin {
 	char		 pool[64];
 	char		 chain[512];            /* "sh[12] < php-fpm8.2[10]" */
 	char		 script[PATH_MAX];
-	const char	*script_src;            /* php-cli-argv, env, cwd, parent */
+	const char	*script_src;            /* php-cli-argv, INTERP-argv (perl-argv,
+						 * python-argv, ruby-argv, node-argv,
+						 * sh-argv), cron, env, cwd, parent */
 	int		 script_claimed;
 	char		 vhost[256];
 };
 
-const char *mo_sapi_name(enum mo_sapi s);
 /* Read /proc/PID: stat (comm, ppid) and cmdline; exe too when with_exe
  * (a readlink the chain walk saves for the processes it keeps). */
 int mo_proc_read(const char *procroot, pid_t pid, struct mo_proc *p, int with_exe);
 void mo_proc_read_exe(const char *procroot, struct mo_proc *p);
 void mo_proc_read_cmdline(const char *procroot, struct mo_proc *p);
-/* The SAPI a process runs, and its FPM pool name into pool. */
-enum mo_sapi mo_sapi_of(const struct mo_proc *p, char *pool, size_t poollen);
-/* The script on a PHP CLI command line, absolute (joined to cwd); -1 if none. */
-int mo_cli_script(const char *cmdline, size_t len, const char *cwd, char *out, size_t outlen);
+/* The SAPI a process runs (proc.h's mo_sapi_of), its FPM pool into pool. */
+enum mo_sapi mo_proc_sapi(const struct mo_proc *p, char *pool, size_t poollen);
 /* Fill o for the caller of this process: uid, user, cwd, the chain from
- * parent upwards to the PHP process, the script and the vhost. */
+ * parent upwards to the PHP process, the script and the vhost.  Shells
+ * running a command (sh -c) and launchers (env, nice...) are passed
+ * through; the first other program is the sender: PHP by its SAPI, an
+ * interpreter (perl, python, ruby, node, a shell running a file) by the
+ * script on its command line (claimed), cron by the job's command when a
+ * shell ran it, anything else by its exe ("parent"). */
 void mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
     const struct mo_config *c);
 /* The same for another process (the milter's SMTP client): the chain

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "ratelimit.h"
 
-#define NS 1000000000LL
 
 const char *
 mo_match_name(enum mo_match m)
@@ -23,12 +23,15 @@ mo_window_parse(const char *s, int unit, struct mo_window *w, const char **why)
 {
 	char num[16], *slash = strchr(s, '/');
 	const char *errstr, *p;
-	long long n, count = 1;
+	long long n, ms;
+	const char *dwhy;
+	char dur[32];
 	uint64_t secs;
 	size_t len;
 
 	memset(w, 0, sizeof(*w));
-	*why = "must look like \"20/1m\" (a count, \"/\", a duration in s, m, h or d)";
+	*why = "must look like \"20/1m\" (a count, \"/\", a duration of whole seconds: "
+	    "90s, 30m, 1h30m, 2d)";
 	if (slash == NULL || (len = (size_t)(slash - s)) == 0 || len >= sizeof(num))
 		return -1;
 	memcpy(num, s, len);
@@ -37,34 +40,23 @@ mo_window_parse(const char *s, int unit, struct mo_window *w, const char **why)
 	if (errstr != NULL)
 		return -1;
 	p = slash + 1;
-	if (isdigit((unsigned char)*p)) {
-		char digits[16];
-		size_t d = strspn(p, "0123456789");
-		if (d >= sizeof(digits))
-			return -1;
-		memcpy(digits, p, d);
-		digits[d] = '\0';
-		count = strtonum(digits, 1, 1000000, &errstr);
-		if (errstr != NULL)
-			return -1;
-		p += d;
-	}
-	if (p[0] == '\0' || p[1] != '\0')
+	/* the duration grammar of every program, in whole seconds; "5/h" is
+	 * "5/1h" */
+	snprintf(dur, sizeof(dur), "%s%s", isdigit((unsigned char)*p) ? "" : "1", p);
+	if (strpbrk(dur, "smhd") == NULL)
 		return -1;
-	switch (p[0]) {
-	case 's': secs = 1; break;
-	case 'm': secs = 60; break;
-	case 'h': secs = 3600; break;
-	case 'd': secs = 86400; break;
-	default: return -1;
+	if ((ms = mo_duration_ms(dur, 366LL * 86400 * 1000, &dwhy)) <= 0 || ms % 1000 != 0) {
+		if (ms == -1 && strcmp(dwhy, "too long") == 0)
+			*why = "window longer than a year";
+		return -1;
 	}
-	secs *= (uint64_t)count;
+	secs = (uint64_t)ms / 1000;
 	if (secs > 366ULL * 86400) {
 		*why = "window longer than a year";
 		return -1;
 	}
 	/* the emission interval is kept in whole ns: exact while n*n <= window */
-	if ((uint64_t)n * (uint64_t)n > secs * (uint64_t)NS) {
+	if ((uint64_t)n * (uint64_t)n > secs * (uint64_t)MO_NS) {
 		*why = "too many per window to count exactly (at most 31622 per second)";
 		return -1;
 	}
@@ -184,7 +176,7 @@ mo_limits_free(struct mo_limits *l)
 static int64_t
 interval(const struct mo_window *w)
 {
-	return (int64_t)w->seconds * NS / w->n;
+	return (int64_t)w->seconds * MO_NS / w->n;
 }
 
 int
@@ -193,7 +185,7 @@ mo_gcra(int64_t tat, int64_t now, const struct mo_window *w, uint32_t c, int64_t
 	int64_t t = (tat > now ? tat : now) + (int64_t)c * interval(w);
 
 	/* room while the cell's debt stays within one window */
-	if (c > w->n || t - now > (int64_t)w->seconds * NS)
+	if (c > w->n || t - now > (int64_t)w->seconds * MO_NS)
 		return 0;
 	*new_tat = t;
 	return 1;

@@ -17,6 +17,7 @@
 #include <bsd/string.h>
 
 #include "phpmem.h"
+#include "proc.h"
 #include "say.h"
 #include "procfs.h"
 
@@ -278,25 +279,6 @@ is_libphp(const char *path)
 }
 
 int
-phpmem_maps_libphp(int dirfd)
-{
-	char *buf;
-	ssize_t n;
-	int found;
-
-	if ((buf = malloc(1 << 20)) == NULL)
-		return -1;
-	n = proc_read(dirfd, "maps", buf, 1 << 20);
-	if (n == -1) {
-		free(buf);
-		return -1;
-	}
-	found = strstr(buf, "/libphp") != NULL;
-	free(buf);
-	return found;
-}
-
-int
 phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
               char *why, size_t whysz)
 {
@@ -310,7 +292,7 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 	t->pid = pid;
 	if ((buf = malloc(1 << 20)) == NULL)
 		return -1;
-	if ((n = proc_read(dirfd, "maps", buf, 1 << 20)) == -1) {
+	if ((n = mo_proc_file(dirfd, "maps", buf, 1 << 20)) == -1) {
 		free(buf);
 		return -1;
 	}

@@ -73,8 +73,6 @@ struct php_target {
  */
 int phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
                   char *why, size_t whysz);
-/* Does /proc/PID/maps (through DIRFD) map a libphp*.so?  1, 0 or -1. */
-int phpmem_maps_libphp(int dirfd);
 /* A scan starts: the budget of bytes read from new binaries is renewed. */
 void phpmem_scan_begin(void);
 /* Release every cached binary. */

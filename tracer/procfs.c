@@ -11,52 +11,20 @@
 
 #include <bsd/string.h>
 
+#include "proc.h"
 #include "procfs.h"
 
 int
 proc_parse_stat(const char *buf, struct proc_info *pi)
 {
-	const char *open_paren, *close_paren, *p;
-	unsigned long long v;
-	size_t n;
-	int field;
-	char *end;
+	struct mo_stat st;
 
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (open_paren == NULL || close_paren == NULL || close_paren < open_paren)
+	if (mo_proc_parse_stat(buf, &st) == -1)
 		return -1;
-	n = (size_t)(close_paren - open_paren - 1);
-	if (n >= sizeof(pi->comm))
-		n = sizeof(pi->comm) - 1;
-	memcpy(pi->comm, open_paren + 1, n);
-	pi->comm[n] = '\0';
-	p = close_paren + 1;
-	if (p[0] != ' ' || p[1] == '\0')
-		return -1;
-	pi->state = p[1];
-	p += 2;
-	/* fields after state: 4 ppid ... 22 starttime */
-	for (field = 4; field <= 22; field++) {
-		while (*p == ' ')
-			p++;
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (end == p) {
-			/* negative fields (e.g. tty_nr -1) */
-			if (*p == '-') {
-				(void)strtoll(p, &end, 10);
-				v = 0;
-			}
-			if (end == p)
-				return -1;
-		}
-		if (field == 4)
-			pi->ppid = (pid_t)v;
-		else if (field == 22)
-			pi->starttime = v;
-		p = end;
-	}
+	pi->ppid = st.ppid;
+	pi->state = st.state;
+	pi->starttime = st.starttime;
+	strlcpy(pi->comm, st.comm, sizeof(pi->comm));
 	return 0;
 }
 
@@ -81,24 +49,12 @@ void
 proc_join_cmdline(const char *buf, size_t len, char *out, size_t outsz,
                   char *argv0, size_t argv0sz)
 {
-	size_t i, n = 0, first;
-
-	if (outsz == 0)
-		return;
-	/* trailing NULs are not separators */
-	while (len > 0 && buf[len - 1] == '\0')
-		len--;
-	first = strnlen(buf, len);
 	if (argv0 != NULL && argv0sz > 0) {
-		size_t m = first < argv0sz - 1 ? first : argv0sz - 1;
+		size_t first = strnlen(buf, len), m = first < argv0sz - 1 ? first : argv0sz - 1;
 		memcpy(argv0, buf, m);
 		argv0[m] = '\0';
 	}
-	for (i = 0; i < len && n + 1 < outsz; i++) {
-		unsigned char c = (unsigned char)buf[i];
-		out[n++] = (c == '\0' || c < 0x20 || c == 0x7f) ? ' ' : (char)c;
-	}
-	out[n] = '\0';
+	mo_argv_join(buf, len, out, outsz);
 }
 
 const char *
@@ -161,50 +117,7 @@ proc_parse_maps_line(char *line, struct map_entry *me)
 int
 proc_open(pid_t pid)
 {
-	char path[32];
-
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-ssize_t
-proc_read(int dirfd, const char *name, char *buf, size_t size)
-{
-	ssize_t n, total = 0;
-	int fd, saved;
-
-	if (size == 0)
-		return -1;
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	while ((size_t)total < size - 1) {
-		n = read(fd, buf + total, size - 1 - (size_t)total);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		total += n;
-	}
-	close(fd);
-	buf[total] = '\0';
-	return total;
-}
-
-int
-proc_link(int dirfd, const char *name, char *out, size_t outsz)
-{
-	ssize_t n = readlinkat(dirfd, name, out, outsz - 1);
-
-	if (n == -1)
-		return -1;
-	out[n] = '\0';
-	return 0;
+	return mo_proc_open("/proc", pid);
 }
 
 int
@@ -215,17 +128,19 @@ proc_info_read(int dirfd, pid_t pid, struct proc_info *pi)
 
 	memset(pi, 0, sizeof(*pi));
 	pi->pid = pid;
-	if (proc_read(dirfd, "stat", buf, sizeof(buf)) == -1 ||
+	if (mo_proc_file(dirfd, "stat", buf, sizeof(buf)) == -1 ||
 	    proc_parse_stat(buf, pi) == -1)
 		return -1;
-	if (proc_read(dirfd, "status", buf, sizeof(buf)) == -1 ||
+	if (mo_proc_file(dirfd, "status", buf, sizeof(buf)) == -1 ||
 	    proc_parse_status_uid(buf, &pi->uid) == -1)
 		return -1;
-	n = proc_read(dirfd, "cmdline", buf, sizeof(buf));
-	if (n > 0)
-		proc_join_cmdline(buf, (size_t)n, pi->cmdline, sizeof(pi->cmdline),
+	n = mo_proc_file(dirfd, "cmdline", pi->argv, sizeof(pi->argv));
+	if (n > 0) {
+		pi->argv_len = (size_t)n;
+		proc_join_cmdline(pi->argv, pi->argv_len, pi->cmdline, sizeof(pi->cmdline),
 		                  pi->argv0, sizeof(pi->argv0));
-	if (proc_link(dirfd, "exe", pi->exe, sizeof(pi->exe)) == -1) {
+	}
+	if (mo_proc_link(dirfd, "exe", pi->exe, sizeof(pi->exe)) == -1) {
 		pi->exe[0] = '\0';
 		pi->exe_errno = errno;
 	}
@@ -251,7 +166,7 @@ proc_fds_with_suffix(int dirfd, const char *suffix,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (proc_link(fd, de->d_name, target, sizeof(target)) == -1)
+		if (mo_proc_link(fd, de->d_name, target, sizeof(target)) == -1)
 			continue;
 		tlen = strlen(target);
 		if (target[0] != '/' || tlen <= slen ||

@@ -17,6 +17,7 @@
 
 #define PROC_COMM_MAX 64
 #define PROC_CMDLINE_MAX 512
+#define PROC_ARGV_MAX 4096
 
 struct proc_info {
 	pid_t pid;
@@ -25,17 +26,20 @@ struct proc_info {
 	char state;
 	char comm[PROC_COMM_MAX];
 	unsigned long long starttime;   /* clock ticks after boot */
-	char cmdline[PROC_CMDLINE_MAX]; /* argv joined by spaces, may be cut */
+	char cmdline[PROC_CMDLINE_MAX]; /* argv joined by spaces, may be cut: to show */
+	char argv[PROC_ARGV_MAX];       /* argv as read (NUL-separated): to parse */
+	size_t argv_len;
 	char argv0[PATH_MAX];
 	char exe[PATH_MAX];             /* "" when not readable */
 	int exe_errno;                  /* why exe is "" */
 };
 
-/* Parse the text of /proc/PID/stat (comm may hold spaces and ')'). */
+/* Parse the text of /proc/PID/stat (lib/proc.h's parser) into pi. */
 int proc_parse_stat(const char *buf, struct proc_info *pi);
 /* Real uid from the text of /proc/PID/status. */
 int proc_parse_status_uid(const char *buf, uid_t *uid);
-/* Join a NUL-separated cmdline of LEN bytes into OUT; argv[0] to ARGV0. */
+/* Join a NUL-separated cmdline of LEN bytes into OUT (mo_argv_join);
+ * argv[0] to ARGV0. */
 void proc_join_cmdline(const char *buf, size_t len, char *out, size_t outsz,
                        char *argv0, size_t argv0sz);
 /* Value of NAME in a NUL-separated environ block, or NULL. */
@@ -53,14 +57,11 @@ struct map_entry {
 };
 int proc_parse_maps_line(char *line, struct map_entry *me);
 
-/* Open /proc/PID as a directory fd. */
+/* Open /proc/PID as a directory fd.  Small files and links under it are
+ * read with lib/proc.h's mo_proc_file() and mo_proc_link(). */
 int proc_open(pid_t pid);
-/* Read a whole small file under DIRFD into BUF (NUL-terminated); length. */
-ssize_t proc_read(int dirfd, const char *name, char *buf, size_t size);
 /* stat, status (uid), cmdline, exe: the cheap facts.  0 or -1. */
 int proc_info_read(int dirfd, pid_t pid, struct proc_info *pi);
-/* readlink NAME ("cwd", "exe") into OUT; 0 or -1. */
-int proc_link(int dirfd, const char *name, char *out, size_t outsz);
 
 /*
  * Call FN for each open fd whose target is a regular file path ending in

@@ -86,10 +86,10 @@ shown(const struct traced *t, int all)
 static void
 sapi_label(const struct traced *t, char *out, size_t outsz)
 {
-	if (t->sapi == SAPI_FPM && t->pool[0] != '\0')
+	if (t->sapi == MO_SAPI_FPM && t->pool[0] != '\0')
 		say(out, outsz, "fpm:%s", t->pool);
 	else
-		strlcpy(out, sapi_name(t->sapi), outsz);
+		strlcpy(out, mo_sapi_name(t->sapi), outsz);
 }
 
 static void
@@ -184,7 +184,7 @@ json_traced(FILE *f, const struct traced *t)
 	mo_json_int(&j, "pid", (int)t->pi.pid);
 	mo_json_int(&j, "ppid", (int)t->pi.ppid);
 	mo_json_uint(&j, "uid", (unsigned)t->pi.uid);
-	mo_json_str(&j, "sapi", sapi_name(t->sapi));
+	mo_json_str(&j, "sapi", mo_sapi_name(t->sapi));
 	mo_json_str(&j, "pool", t->pool);
 	mo_json_str(&j, "user", t->user);
 	mo_json_str(&j, "state", states[t->state]);
@@ -282,7 +282,7 @@ json_mail(FILE *f, const struct scan_result *res, const struct mailproc *m)
 	if (m->php >= 0) {
 		const struct traced *t = &res->t[m->php];
 		mo_json_int(&j, "php_pid", (int)t->pi.pid);
-		mo_json_str(&j, "sapi", sapi_name(t->sapi));
+		mo_json_str(&j, "sapi", mo_sapi_name(t->sapi));
 		mo_json_str(&j, "script", t->script);
 		mo_json_str(&j, "file", t->file);
 		mo_json_uint(&j, "line", t->line);

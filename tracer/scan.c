@@ -102,9 +102,9 @@ decide_memory(struct traced *t, const struct signals *s)
 
 /* Which signals apply to which SAPI. */
 static int
-cwd_applies(enum sapi sapi)
+cwd_applies(enum mo_sapi sapi)
 {
-	return sapi == SAPI_FPM || sapi == SAPI_APACHE || sapi == SAPI_CGI;
+	return sapi == MO_SAPI_FPM || sapi == MO_SAPI_MOD_PHP || sapi == MO_SAPI_CGI;
 }
 
 static void
@@ -206,7 +206,7 @@ trace_decide(struct traced *t, const struct mo_config *conf,
 	decide_signals(t);
 	if (t->state != STATE_BUSY)
 		return;
-	if (s->env_ok && s->env_host[0] != '\0' && t->sapi == SAPI_CGI)
+	if (s->env_ok && s->env_host[0] != '\0' && t->sapi == MO_SAPI_CGI)
 		strlcpy(t->vhost, s->env_host, sizeof(t->vhost));
 	else if (t->script[0] == '/' && (conf == NULL ||
 	    mo_vhost_match(conf, t->script, t->vhost, sizeof(t->vhost)) == NULL))
@@ -218,7 +218,7 @@ trace_decide(struct traced *t, const struct mo_config *conf,
 		struct timeval tv;
 		gettimeofday(&tv, NULL);
 		t->running_for = (double)tv.tv_sec + tv.tv_usec / 1e6 - s->mem.request_time;
-	} else if ((t->sapi == SAPI_CGI || t->sapi == SAPI_CLI) && age >= 0)
+	} else if ((t->sapi == MO_SAPI_CGI || t->sapi == MO_SAPI_CLI) && age >= 0)
 		t->running_for = age;       /* one process, one request */
 }
 
@@ -308,7 +308,7 @@ read_env(int dirfd, struct traced *t, struct scan_result *res)
 {
 	static char buf[65536];
 	const char *v;
-	ssize_t n = proc_read(dirfd, "environ", buf, sizeof(buf));
+	ssize_t n = mo_proc_file(dirfd, "environ", buf, sizeof(buf));
 
 	if (n == -1) {
 		if (is_denied(errno))
@@ -336,23 +336,30 @@ read_signals(int dirfd, const struct scan_opts *o, struct traced *t,
 	if (o->memory)
 		read_memory(dirfd, t, res);
 	if (o->cwd && cwd_applies(t->sapi)) {
-		if (proc_link(dirfd, "cwd", s->cwd, sizeof(s->cwd)) == 0)
+		if (mo_proc_link(dirfd, "cwd", s->cwd, sizeof(s->cwd)) == 0)
 			s->cwd_ok = 1;
 		else if (is_denied(errno))
 			res->denied.cwd++;
 	}
-	if (o->fds && t->sapi != SAPI_CLI) {
+	if (o->fds && t->sapi != MO_SAPI_CLI) {
 		int n = proc_fds_with_suffix(dirfd, ".php", fd_found, s);
 		if (n >= 0)
 			s->fd_ok = 1;
 		else if (is_denied(errno))
 			res->denied.fds++;
 	}
-	if (o->env && t->sapi == SAPI_CGI)
+	if (o->env && t->sapi == MO_SAPI_CGI)
 		read_env(dirfd, t, res);
-	if (t->sapi == SAPI_CLI &&
-	    cli_script(t->pi.cmdline, s->cli_script, sizeof(s->cli_script)) == 0)
-		s->cli_ok = 1;
+	if (t->sapi == MO_SAPI_CLI) {
+		/* a relative script is under the process's folder, as the
+		 * wrapper names it (lib/proc.h) */
+		char cwd[PATH_MAX];
+		if (mo_proc_link(dirfd, "cwd", cwd, sizeof(cwd)) == -1)
+			cwd[0] = '\0';
+		if (mo_cli_script(t->pi.argv, t->pi.argv_len, cwd, s->cli_script,
+		    sizeof(s->cli_script)) == 0)
+			s->cli_ok = 1;
+	}
 }
 
 static int
@@ -414,14 +421,14 @@ visit(struct walk *w, pid_t pid)
 	char extra[PATH_MAX], buf[4096];
 	struct proc_info pi;
 	struct lite *l;
-	enum sapi sapi;
+	enum mo_sapi sapi;
 	int dirfd, unreadable_httpd = 0;
 
 	if ((dirfd = proc_open(pid)) == -1)
 		return;
 	memset(&pi, 0, sizeof(pi));
 	pi.pid = pid;
-	if (proc_read(dirfd, "stat", buf, sizeof(buf)) == -1 ||
+	if (mo_proc_file(dirfd, "stat", buf, sizeof(buf)) == -1 ||
 	    proc_parse_stat(buf, &pi) == -1)
 		goto out;
 	res->nprocs++;
@@ -432,18 +439,18 @@ visit(struct walk *w, pid_t pid)
 		l->starttime = pi.starttime;
 		strlcpy(l->comm, pi.comm, sizeof(l->comm));
 	}
-	sapi = classify_process(pi.comm, "", "", extra, sizeof(extra));
-	if (sapi == SAPI_NONE || pid == getpid())
+	sapi = mo_sapi_of(pi.comm, "", 0, "", extra, sizeof(extra));
+	if (sapi == MO_SAPI_UNKNOWN || pid == getpid())
 		goto out;
 	if (proc_info_read(dirfd, pid, &pi) == -1)
 		goto out;
 	if (pi.exe[0] == '\0' && is_denied(pi.exe_errno))
 		res->denied.exe++;
-	sapi = classify_process(pi.comm, pi.cmdline, pi.exe, extra, sizeof(extra));
-	if (sapi == SAPI_HTTPD) {
-		int has = phpmem_maps_libphp(dirfd);
+	sapi = mo_sapi_of(pi.comm, pi.argv, pi.argv_len, pi.exe, extra, sizeof(extra));
+	if (sapi == MO_SAPI_HTTPD) {
+		int has = mo_proc_maps_libphp(dirfd);
 		if (has == 1)
-			sapi = SAPI_APACHE;
+			sapi = MO_SAPI_MOD_PHP;
 		else if (has == -1 && is_denied(errno)) {
 			res->denied.maps++;
 			/*
@@ -459,7 +466,7 @@ visit(struct walk *w, pid_t pid)
 		} else
 			goto out;
 	}
-	if (sapi == SAPI_FPM_MASTER) {
+	if (sapi == MO_SAPI_FPM_MASTER) {
 		struct master *m;
 		if (grow((void **)&w->masters, &w->capmasters, w->nmasters,
 		         sizeof(*m)) == -1)
@@ -467,7 +474,7 @@ visit(struct walk *w, pid_t pid)
 		m = &w->masters[w->nmasters++];
 		memset(m, 0, sizeof(*m));
 		m->pid = pid;
-		(void)proc_link(dirfd, "cwd", m->cwd, sizeof(m->cwd));
+		(void)mo_proc_link(dirfd, "cwd", m->cwd, sizeof(m->cwd));
 		/*
 		 * The config path comes from the master's title, which any user
 		 * can set: only a master root runs is believed (the file must
@@ -484,7 +491,7 @@ visit(struct walk *w, pid_t pid)
 		}
 		goto out;
 	}
-	if (sapi == SAPI_MAIL) {
+	if (sapi == MO_SAPI_MAIL) {
 		struct mailproc *mp;
 		if (grow((void **)&res->m, &w->capm, res->nm, sizeof(*mp)) == -1)
 			goto out;
@@ -504,7 +511,7 @@ visit(struct walk *w, pid_t pid)
 		memset(t, 0, sizeof(*t));
 		t->pi = pi;
 		t->sapi = sapi;
-		if (sapi == SAPI_FPM)
+		if (sapi == MO_SAPI_FPM)
 			strlcpy(t->pool, extra, sizeof(t->pool));
 		user_name(pi.uid, t->user, sizeof(t->user));
 		if (!unreadable_httpd)
@@ -539,7 +546,7 @@ idle_cwds(struct walk *w)
 		struct traced *t = &res->t[i];
 		if (!t->sig.cwd_ok)
 			continue;
-		if (t->sapi == SAPI_FPM && (m = master_of(w, t->pi.ppid)) != NULL) {
+		if (t->sapi == MO_SAPI_FPM && (m = master_of(w, t->pi.ppid)) != NULL) {
 			p = fpm_pool_find(&m->pools, t->pool);
 			if (p != NULL && p->chdir[0] != '\0')
 				strlcpy(t->sig.idle_cwd, p->chdir, sizeof(t->sig.idle_cwd));
@@ -550,7 +557,7 @@ idle_cwds(struct walk *w)
 		}
 		if ((fd = proc_open(t->pi.ppid)) == -1)
 			continue;
-		if (proc_link(fd, "cwd", t->sig.idle_cwd, sizeof(t->sig.idle_cwd)) == 0)
+		if (mo_proc_link(fd, "cwd", t->sig.idle_cwd, sizeof(t->sig.idle_cwd)) == 0)
 			t->sig.idle_cwd_ok = 1;
 		close(fd);
 	}
@@ -577,7 +584,7 @@ status_pages(struct walk *w)
 			const struct fpm_pool *p = &m->pools.pool[pidx];
 			int wanted = 0;
 			for (j = 0; j < res->nt; j++)
-				if (res->t[j].sapi == SAPI_FPM && res->t[j].pi.ppid == m->pid &&
+				if (res->t[j].sapi == MO_SAPI_FPM && res->t[j].pi.ppid == m->pid &&
 				    strcmp(res->t[j].pool, p->name) == 0 &&
 				    needs_status(&res->t[j]))
 					wanted = 1;
@@ -596,7 +603,7 @@ status_pages(struct walk *w)
 					continue;
 				for (j = 0; j < res->nt; j++)
 					if (res->t[j].pi.pid == fw->pid &&
-					    res->t[j].sapi == SAPI_FPM) {
+					    res->t[j].sapi == MO_SAPI_FPM) {
 						res->t[j].sig.status_ok = 1;
 						res->t[j].sig.status = *fw;
 					}

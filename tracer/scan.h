@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "classify.h"
+#include "proc.h"
 #include "fpm.h"
 #include "phpmem.h"
 #include "procfs.h"
@@ -52,7 +52,7 @@ struct signals {
 
 struct traced {
 	struct proc_info pi;
-	enum sapi sapi;
+	enum mo_sapi sapi;
 	char pool[64];
 	char user[64];
 	struct signals sig;

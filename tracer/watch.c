@@ -12,6 +12,7 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
+#include "duration.h"
 #include "json.h"
 #include "report.h"
 #include "watch.h"
@@ -269,24 +270,7 @@ watch_json(FILE *f, const struct watch *w, size_t top)
 long long
 parse_duration_ms(const char *s)
 {
-	char *end;
-	double v;
+	const char *why;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0 || !isfinite(v))
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
-		v *= 1000;
-	else if (strcmp(end, "m") == 0)
-		v *= 60000;
-	else if (strcmp(end, "h") == 0)
-		v *= 3600000;
-	else
-		return -1;
-	if (v > 1e12)
-		return -1;
-	return (long long)llround(v);
+	return mo_duration_ms(s, 1000000000000LL, &why);
 }

@@ -40,6 +40,7 @@
 #include "config.h"
 #include "decide.h"
 #include "escape.h"
+#include "holdmeta.h"
 #include "hygiene.h"
 #include "install_record.h"
 #include "limitdb.h"
@@ -626,29 +627,6 @@ message_line(struct wrapper *w, struct mo_line *l, const char *action, const cha
 		mo_line_kv(l, "path", "bs");
 }
 
-/* The meta file of a held message: key=value lines, argv in order and
- * never cut (a release must get the arguments back exactly).  Returns a
- * malloc'd buffer and its length in *len, or NULL. */
-static char *
-hold_meta(struct wrapper *w, const struct mo_line *l, const char *reason,
-    int argc, char *argv[], size_t *len)
-{
-	size_t cap = 256 + l->len, n;
-	char *buf;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		cap += 4 * strlen(argv[i]) + 8;
-	if ((buf = malloc(cap)) == NULL)
-		return NULL;
-	n = (size_t)snprintf(buf, cap, "version=1\ntime=%lld\nreason=%s\ngid=%lu\nargc=%d\n%s\n",
-	    (long long)time(NULL), reason, (unsigned long)w->rgid, argc, l->buf);
-	for (i = 0; i < argc; i++)
-		n += mo_escape_record(buf + n, "arg", argv[i], strlen(argv[i]));
-	*len = n;
-	return buf;
-}
-
 /* Keep the message in the hold spool with its metadata and line l. */
 /* Would one more held message put the caller over its hold quota?  -1
  * with EDQUOT then (the caller is told to retry and keeps the message). */
@@ -689,7 +667,8 @@ hold(struct wrapper *w, int msgfd, const char *reason, const struct mo_line *l,
 	}
 	if (hold_quota_full(w, msgfd) == -1)
 		return -1;
-	if ((meta = hold_meta(w, l, reason, argc, argv, &n)) == NULL)
+	if ((meta = mo_holdmeta_format((long long)time(NULL), reason, w->rgid, l->buf, argc,
+	    argv, &n)) == NULL)
 		return -1;
 	rc = mo_hold(w->statefd, msgfd, w->id, meta, n);
 	saved = errno;

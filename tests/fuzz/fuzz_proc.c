@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "classify.h"
+#include "proc.h"
 #include "procfs.h"
 #include "vhost.h"
 
@@ -52,8 +52,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((v = proc_env_lookup(raw, size, env_names[i])) != NULL &&
 		    (v < raw || v >= raw + size || memchr(v, '\0', (size_t)(raw + size - v)) == NULL))
 			abort();                /* a value is inside and terminated */
-	(void)classify_process(pi.comm, pi.cmdline, pi.argv0, extra, sizeof(extra));
-	(void)cli_script(pi.cmdline, out, sizeof(out));
+	(void)mo_sapi_of(pi.comm, raw, size, pi.argv0, extra, sizeof(extra));
+	(void)mo_interp_script(mo_interp_of(pi.comm, raw, size, pi.argv0), raw, size, "/w", out, sizeof(out));
+	(void)mo_sh_command(raw, size);
+	(void)mo_cli_script(raw, size, NULL, out, sizeof(out));
 	(void)vhost_from_path(pi.cmdline, roots, 2, out, sizeof(out));
 	(void)vhost_from_path(pi.argv0, NULL, 0, out, 8);
 

@@ -108,7 +108,7 @@ for s in a b; do
 	t_is "$out" "mail=1" "apache site-$s: mail() returns true"
 	check_case apache-$s "apache site-$s" "$uid_www" www-data "$MO_WWW/site-$s" \
 		"$MO_WWW/site-$s/; source=cwd; claimed" site-$s \
-		sapi=apache script="$MO_WWW/site-$s/" script_src=cwd
+		sapi=httpd script="$MO_WWW/site-$s/" script_src=cwd
 done
 
 # one log line per message, no more

@@ -25,7 +25,7 @@ mo_conf postfix /usr/sbin/sendmail
 # so its name has every other class: raw C1 (CSI), C1 as UTF-8, invalid
 # UTF-8, U+2028, quotes, backslashes.
 HOSTILE_FMT='h"q\\b\177\377\302\233[2J\233\033]0;x\007\342\200\250\nend'
-TRACER_FMT='h"q\\b\377\302\233[2J\233]0;x\342\200\250end'
+TRACER_FMT='my site h"q\\b\377\302\233[2J\233]0;x\342\200\250end'
 hostile() { local h; h=$(printf "$1"; printf x); printf '%s' "${h%x}"; }
 HOSTILE=$(hostile "$HOSTILE_FMT")
 

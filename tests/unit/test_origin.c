@@ -29,7 +29,7 @@ fake(int pid, const char *comm, int ppid, const char *cmdline, size_t cmdlen,
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/stat", dir);
 	fp = fopen(path, "w");
-	fprintf(fp, "%d (%s) S %d 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0\n", pid, comm, ppid);
+	fprintf(fp, "%d (%s) S %d 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 12345 0\n", pid, comm, ppid);
 	fclose(fp);
 	snprintf(path, sizeof(path), "%s/cmdline", dir);
 	fp = fopen(path, "w");
@@ -61,6 +61,17 @@ setup(void **state)
 	FAKE(710, "bash", 700, "bash\0", "/usr/bin/bash", NULL);
 	FAKE(700, "cron", 1, "/usr/sbin/cron\0-f\0", "/usr/sbin/cron", NULL);
 	FAKE(800, "we(ird) )name", 1, "x\0", NULL, NULL);
+	/* issue 12.7: interpreters and cron name their script, not themselves */
+	FAKE(910, "sh", 900, "/bin/sh\0-c\0/srv/www/site-a/bin/report --daily\0", NULL, NULL);
+	FAKE(900, "cron", 1, "/usr/sbin/CRON\0-f\0", "/usr/sbin/cron", NULL);
+	FAKE(1010, "git-send-emai", 1,
+	    "/usr/bin/perl\0/usr/lib/git-core/git-send-email\0--to\0x@y\0", "/usr/bin/perl", NULL);
+	FAKE(1110, "sh", 1100, "sh\0-c\0/usr/sbin/sendmail -t -i\0", NULL, NULL);
+	FAKE(1100, "python3.11", 1, "python3.11\0-u\0send.py\0", "/usr/bin/python3.11",
+	    "/srv/www/site-b");
+	FAKE(1210, "sh", 1, "sh\0/srv/www/site-a/bin/mail.sh\0", "/usr/bin/dash", NULL);
+	FAKE(1310, "nice", 1300, "nice\0perl\0x\0", NULL, NULL);
+	FAKE(1300, "bash", 1, "bash\0-c\0nice perl x\0", NULL, NULL);
 	return 0;
 }
 
@@ -161,8 +172,8 @@ test_not_php(void **state)
 	mo_origin_collect(&o, root, 710, &c);
 	assert_int_equal(MO_SAPI_UNKNOWN, o.sapi);
 	assert_int_equal(0, o.php_pid);
-	assert_string_equal("/usr/sbin/cron", o.script);
-	assert_string_equal("parent", o.script_src);
+	assert_string_equal("/usr/sbin/cron", o.script);      /* no job command read */
+	assert_string_equal("cron", o.script_src);
 	assert_string_equal("bash[710] < cron[700]", o.chain);
 	/* a pid that does not exist: nothing but the caller */
 	mo_origin_collect(&o, root, 999, &c);
@@ -170,6 +181,40 @@ test_not_php(void **state)
 	assert_string_equal("", o.chain);
 	assert_string_equal("cwd", o.script_src);
 	mo_config_free(&c);
+}
+
+static void
+test_interpreters(void **state)
+{
+	static const struct { pid_t pid; const char *script, *src, *vhost, *chain; int claimed; } c[] = {
+		{ 910, "/srv/www/site-a/bin/report --daily", "cron", "root", "sh[910] < cron[900]", 1 },
+		{ 1010, "/usr/lib/git-core/git-send-email", "perl-argv", "root",
+		  "git-send-emai[1010]", 1 },
+		{ 1110, "/srv/www/site-b/send.py", "python-argv", "site-b",
+		  "sh[1110] < python3.11[1100]", 1 },
+		{ 1210, "/srv/www/site-a/bin/mail.sh", "sh-argv", "site-a", "sh[1210]", 1 },
+		/* a shell that ran a launcher: nothing left, the cwd */
+		{ 1310, "", "cwd", NULL, "nice[1310] < bash[1300]", 1 },
+	};
+	struct mo_config cfg;
+	struct mo_origin o;
+	size_t i;
+
+	(void)state;
+	config_with_vhosts(&cfg);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		print_message("case %zu\n", i);
+		mo_origin_collect(&o, root, c[i].pid, &cfg);
+		assert_int_equal(MO_SAPI_UNKNOWN, o.sapi);
+		if (c[i].script[0] != '\0')
+			assert_string_equal(c[i].script, o.script);
+		assert_string_equal(c[i].src, o.script_src);
+		assert_int_equal(c[i].claimed, o.script_claimed);
+		assert_string_equal(c[i].chain, o.chain);
+		if (c[i].vhost != NULL && strcmp(c[i].vhost, "root") != 0)
+			assert_string_equal(c[i].vhost, o.vhost);
+	}
+	mo_config_free(&cfg);
 }
 
 static void
@@ -184,9 +229,9 @@ test_proc_read(void **state)
 	assert_int_equal(1, p.ppid);
 	assert_int_equal(-1, mo_proc_read(root, 12345, &p, 1));
 	assert_int_equal(0, mo_proc_read(root, 510, &p, 1));
-	assert_int_equal(MO_SAPI_APACHE, mo_sapi_of(&p, pool, sizeof(pool)));
+	assert_int_equal(MO_SAPI_HTTPD, mo_proc_sapi(&p, pool, sizeof(pool)));
 	assert_int_equal(0, mo_proc_read(root, 100, &p, 1));
-	assert_int_equal(MO_SAPI_FPM, mo_sapi_of(&p, pool, sizeof(pool)));
+	assert_int_equal(MO_SAPI_UNKNOWN, mo_proc_sapi(&p, pool, sizeof(pool)));    /* the master */
 	assert_string_equal("", pool);
 }
 
@@ -233,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_cli_chain),
 		cmocka_unit_test(test_cgi_env),
 		cmocka_unit_test(test_not_php),
+		cmocka_unit_test(test_interpreters),
 		cmocka_unit_test(test_proc_read),
 		cmocka_unit_test(test_cli_script),
 	};

@@ -201,7 +201,7 @@ test_sample_unreadable(void **state)
 /* --- which signal decides ------------------------------------------------- */
 
 static struct traced *
-fresh(enum sapi sapi)
+fresh(enum mo_sapi sapi)
 {
 	static struct traced t;
 
@@ -237,7 +237,7 @@ test_decide_vhost_rules(void **state)
 	mo_config_defaults(&conf);
 	assert_int_equal(mo_config_read(&conf, fp, "t", err, sizeof(err)), 0);
 	fclose(fp);
-	t = fresh(SAPI_FPM);
+	t = fresh(MO_SAPI_FPM);
 	t->sig.status_ok = 1;
 	strcpy(t->sig.status.state, "Running");
 	strcpy(t->sig.status.script, "/var/www/shop/index.php");
@@ -245,7 +245,7 @@ test_decide_vhost_rules(void **state)
 	assert_string_equal(t->script, "/var/www/shop/index.php");
 	assert_string_equal(t->vhost, "shop.example");
 	/* no rule: the tracer's roots; with no config at all, the same */
-	t = fresh(SAPI_FPM);
+	t = fresh(MO_SAPI_FPM);
 	t->sig.status_ok = 1;
 	strcpy(t->sig.status.state, "Running");
 	strcpy(t->sig.status.script, "/srv/site/index.php");
@@ -261,7 +261,7 @@ test_decide_order(void **state)
 
 	(void)state;
 	/* everything present: memory wins */
-	t = fresh(SAPI_FPM);
+	t = fresh(MO_SAPI_FPM);
 	t->sig.mem_ok = 1;
 	t->sig.mem.busy = 1;
 	strcpy(t->sig.mem.file, "/srv/site/lib/w.php");
@@ -335,7 +335,7 @@ test_decide_cgi_cli(void **state)
 	struct traced *t;
 
 	(void)state;
-	t = fresh(SAPI_CGI);
+	t = fresh(MO_SAPI_CGI);
 	t->sig.env_ok = 1;
 	strcpy(t->sig.env_script, "/srv/a/x.php");
 	strcpy(t->sig.env_host, "www.a.example");
@@ -347,7 +347,7 @@ test_decide_cgi_cli(void **state)
 	/* CGI: one process, one request: running for = its age (10 - 1 s) */
 	assert_true(t->running_for > 8.99 && t->running_for < 9.01);
 	/* the CLI: cwd is not a signal, argv is */
-	t = fresh(SAPI_CLI);
+	t = fresh(MO_SAPI_CLI);
 	t->sig.cwd_ok = t->sig.idle_cwd_ok = 1;
 	strcpy(t->sig.cwd, "/home/u");
 	strcpy(t->sig.idle_cwd, "/");

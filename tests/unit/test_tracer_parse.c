@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "json.h"
-#include "classify.h"
+#include "proc.h"
 #include "elfsym.h"
 #include "fcgi.h"
 #include "fpm.h"
@@ -214,59 +214,6 @@ test_proc_maps_line(void **state)
 }
 
 static void
-test_classify(void **state)
-{
-	static const struct {
-		const char *comm, *cmdline, *exe;
-		enum sapi want;
-		const char *extra;
-	} cases[] = {
-		{ "php-fpm8.2", "php-fpm: pool www                 ", "", SAPI_FPM, "www" },
-		{ "php-fpm8.2", "php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)", "",
-		  SAPI_FPM_MASTER, "/etc/php/8.2/fpm/php-fpm.conf" },
-		{ "php-fpm8.2", "", "", SAPI_FPM, "" },
-		{ "php-cgi8.2", "/usr/bin/php-cgi8.2", "/usr/bin/php-cgi8.2", SAPI_CGI, "" },
-		{ "php8.2", "php x.php", "/usr/bin/php8.2", SAPI_CLI, "" },
-		{ "php", "php x.php", "", SAPI_CLI, "" },
-		{ "phpunit", "phpunit", "/usr/bin/phpunit", SAPI_NONE, "" },
-		{ "apache2", "/usr/sbin/apache2 -k start", "", SAPI_HTTPD, "" },
-		{ "httpd", "httpd", "", SAPI_HTTPD, "" },
-		{ "sendmail", "/bin/sh /tmp/sendmail -t -i", "/usr/bin/dash", SAPI_MAIL, "sendmail" },
-		{ "postdrop", "postdrop -r", "", SAPI_MAIL, "postdrop" },
-		{ "qmail-inject", "qmail-inject", "", SAPI_MAIL, "qmail-inject" },
-		{ "mailorigin-send", "mailorigin-sendmail -t", "", SAPI_MAIL, "mailorigin-sendmail" },
-		{ "bash", "bash", "/usr/bin/bash", SAPI_NONE, "" },
-	};
-	char extra[256];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		enum sapi s = classify_process(cases[i].comm, cases[i].cmdline, cases[i].exe,
-		                               extra, sizeof(extra));
-		if (s != cases[i].want)
-			fail_msg("case %zu (%s): got %s", i, cases[i].comm, sapi_name(s));
-		assert_string_equal(extra, cases[i].extra);
-	}
-}
-
-static void
-test_cli_script(void **state)
-{
-	char out[128];
-
-	(void)state;
-	assert_int_equal(cli_script("php /srv/a.php arg", out, sizeof(out)), 0);
-	assert_string_equal(out, "/srv/a.php");
-	assert_int_equal(cli_script("php -d memory_limit=1G -f /srv/b.php", out, sizeof(out)), 0);
-	assert_string_equal(out, "/srv/b.php");
-	assert_int_equal(cli_script("php8.2 -c /etc/php.ini -n /srv/c.php", out, sizeof(out)), 0);
-	assert_string_equal(out, "/srv/c.php");
-	assert_int_equal(cli_script("php -r echo(1);", out, sizeof(out)), -1);
-	assert_int_equal(cli_script("php", out, sizeof(out)), -1);
-}
-
-static void
 test_vhost(void **state)
 {
 	const char *roots[] = { "/tmp/t/www" };
@@ -451,8 +398,6 @@ main(void)
 		cmocka_unit_test(test_proc_status_uid),
 		cmocka_unit_test(test_proc_cmdline_env),
 		cmocka_unit_test(test_proc_maps_line),
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_cli_script),
 		cmocka_unit_test(test_vhost),
 		cmocka_unit_test(test_fcgi_encoding),
 		cmocka_unit_test(test_fpm_conf),

@@ -1,4 +1,4 @@
-/* meta: a held message's meta file into facts and the original argv. */
+/* holdmeta: a held message's meta file, written and read back. */
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 #include <errno.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt.h"
-#include "meta.h"
+#include "escape.h"
+#include "holdmeta.h"
 #include "spool.h"
 
 static int
@@ -25,7 +25,7 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* Move the line's lone arg= pair (the last pair of m->kv) into args. */
 static int
-take_arg(struct ctl_meta *m, size_t *cap)
+take_arg(struct mo_holdmeta *m, size_t *cap)
 {
 	struct mo_kv *kv = &m->kv.kv[m->kv.n - 1];
 	char **a;
@@ -50,9 +50,9 @@ take_arg(struct ctl_meta *m, size_t *cap)
 }
 
 static int
-number(const struct ctl_meta *m, const char *key, long long max, long long *out)
+number(const struct mo_holdmeta *m, const char *key, long long max, long long *out)
 {
-	const char *v = ctl_meta_get(m, key), *errstr;
+	const char *v = mo_holdmeta_get(m, key), *errstr;
 
 	if (v[0] == '\0')
 		return -1;
@@ -65,25 +65,22 @@ number(const struct ctl_meta *m, const char *key, long long max, long long *out)
 static const char *
 quoted(char *buf, size_t len, const char *v)
 {
-	char *s = ctl_safe(v, strnlen(v, 64));
-
-	strlcpy(buf, s != NULL ? s : "?", len);
-	free(s);
+	mo_escape(buf, len, len - 1, v, strnlen(v, 64));
 	return buf;
 }
 
 static int
-check(struct ctl_meta *m, char *err, size_t errlen)
+check(struct mo_holdmeta *m, char *err, size_t errlen)
 {
 	char q[96];
 	long long v;
 
-	if (strcmp(ctl_meta_get(m, "version"), "1") != 0)
+	if (strcmp(mo_holdmeta_get(m, "version"), "1") != 0)
 		return fail(err, errlen, "version is \"%s\", not 1",
-		    quoted(q, sizeof(q), ctl_meta_get(m, "version")));
+		    quoted(q, sizeof(q), mo_holdmeta_get(m, "version")));
 	if (number(m, "time", (long long)1 << 40, &m->time) == -1)
 		return fail(err, errlen, "no time");
-	if (!ctl_is_id(ctl_meta_get(m, "id")))
+	if (!mo_is_hold_id(mo_holdmeta_get(m, "id")))
 		return fail(err, errlen, "no id");
 	if (number(m, "uid", UINT32_MAX - 1, &v) == -1)
 		return fail(err, errlen, "no uid");
@@ -96,12 +93,12 @@ check(struct ctl_meta *m, char *err, size_t errlen)
 	/* the wrapper says how many arguments it wrote: a cut meta shows */
 	if (number(m, "argc", INT_MAX, &v) == -1 || v != m->nargs)
 		return fail(err, errlen, "argc=%s but %d arg= lines",
-		    quoted(q, sizeof(q), ctl_meta_get(m, "argc")), m->nargs);
+		    quoted(q, sizeof(q), mo_holdmeta_get(m, "argc")), m->nargs);
 	return 0;
 }
 
 int
-ctl_meta_parse(struct ctl_meta *m, const char *text, size_t len, char *err, size_t errlen)
+mo_holdmeta_parse(struct mo_holdmeta *m, const char *text, size_t len, char *err, size_t errlen)
 {
 	const char *p = text, *end = text + len, *nl;
 	size_t before, errpos, cap = 0;
@@ -126,7 +123,7 @@ ctl_meta_parse(struct ctl_meta *m, const char *text, size_t len, char *err, size
 }
 
 const char *
-ctl_meta_get(const struct ctl_meta *m, const char *key)
+mo_holdmeta_get(const struct mo_holdmeta *m, const char *key)
 {
 	const char *v = mo_kv_str(&m->kv, key);
 
@@ -134,7 +131,7 @@ ctl_meta_get(const struct ctl_meta *m, const char *key)
 }
 
 void
-ctl_meta_free(struct ctl_meta *m)
+mo_holdmeta_free(struct mo_holdmeta *m)
 {
 	int i;
 
@@ -146,7 +143,7 @@ ctl_meta_free(struct ctl_meta *m)
 }
 
 int
-ctl_is_id(const char *s)
+mo_is_hold_id(const char *s)
 {
 	size_t i;
 
@@ -154,4 +151,31 @@ ctl_is_id(const char *s)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[MO_ID_LEN] == '\0';
+}
+
+char *
+mo_holdmeta_format(long long time, const char *reason, gid_t gid, const char *line,
+    int argc, char *const argv[], size_t *len)
+{
+	size_t cap, n, i;
+	char *buf;
+	int k;
+
+	/* the fixed lines, then each arg= record as mo_escape_record() sizes it */
+	cap = 128 + strlen(reason) + strlen(line) + 1;
+	for (k = 0; k < argc; k++)
+		cap += 4 * strlen(argv[k]) + strlen(MO_HOLDMETA_ARG) + 5;
+	if ((buf = malloc(cap)) == NULL)
+		return NULL;
+	n = (size_t)snprintf(buf, cap, "version=1\ntime=%lld\nreason=", time);
+	for (i = 0; reason[i] != '\0'; i++)    /* a word of ours, kept a word */
+		buf[n++] = strchr("\n\r= ", reason[i]) == NULL ? reason[i] : '_';
+	n += (size_t)snprintf(buf + n, cap - n, "\ngid=%lu\nargc=%d\n", (unsigned long)gid, argc);
+	for (i = 0; line[i] != '\0'; i++)      /* one line, whatever it holds */
+		buf[n++] = line[i] == '\n' || line[i] == '\r' ? ' ' : line[i];
+	buf[n++] = '\n';
+	for (k = 0; k < argc; k++)
+		n += mo_escape_record(buf + n, MO_HOLDMETA_ARG, argv[k], strlen(argv[k]));
+	*len = n;
+	return buf;
 }
