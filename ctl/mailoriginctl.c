@@ -77,11 +77,9 @@ startup(void)
 static void
 load_config(struct ctl *c, const char *path, int with_state)
 {
-	const char *env = getenv("MAILORIGIN_CONF");
 	char err[512];
 
-	if (path == NULL)
-		path = env != NULL && env[0] != '\0' ? env : MO_CONF_PATH;
+	path = mo_config_path(path, NULL);
 	c->conf_path = path;
 	mo_config_defaults(&c->cfg);
 	if (mo_config_load(&c->cfg, path, 0, err, sizeof(err)) == -1) {

@@ -29,6 +29,7 @@
 
 #include "ctl.h"
 #include "escape.h"
+#include "fsutil.h"
 #include "fmt.h"
 #include "held.h"
 #include "install_record.h"
@@ -105,18 +106,6 @@ open_message(int dirfd, const struct held *h, char *err, size_t errlen)
 		return -1;
 	}
 	return fd;
-}
-
-/* Is path the setgid mailorigin wrapper?  Releasing into it would count
- * and hold the message again. */
-static int
-is_wrapper(const char *path)
-{
-	struct group *g = getgrnam(MO_GROUP);
-	struct stat st;
-
-	return g != NULL && stat(path, &st) == 0 && (st.st_mode & S_ISGID) &&
-	    st.st_gid == g->gr_gid;
 }
 
 struct child_error {
@@ -408,7 +397,7 @@ release_mta(const struct ctl *c, struct mo_config *cfg)
 	if ((rec = malloc(sizeof(*rec))) == NULL)
 		return;
 	if (mo_install_record_read(cfg->state_dir, rec, err, sizeof(err)) == 1)
-		(void)mo_install_apply_record(cfg, rec, time(NULL), is_wrapper);
+		(void)mo_install_apply_record(cfg, rec, time(NULL), mo_is_wrapper);
 	free(rec);
 }
 
@@ -438,7 +427,7 @@ ctl_release_one(struct ctl *c, const char *id)
 		goto out;
 	}
 	release_mta(c, &cfg);
-	if (is_wrapper(cfg.mta_path)) {
+	if (mo_is_wrapper(cfg.mta_path)) {
 		ctl_fail(c, EX_CONFIG, "hold %s: mta.path %s is the setgid mailorigin wrapper, which "
 		    "would hold it again; not released", id, cfg.mta_path);
 		goto out;

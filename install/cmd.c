@@ -57,7 +57,8 @@ ctx_open(struct ctx *c)
 	strlcpy(c->root, resolved, sizeof(c->root));
 	if (realpath("/proc/self/exe", c->self) == NULL)
 		strlcpy(c->self, MO_SBINDIR "/" PROG, sizeof(c->self));
-	rpath(c, c->conf, sizeof(c->conf), MO_CONF_PATH);
+	/* the wrapper's config as every program finds it, inside the root */
+	rpath(c, c->conf, sizeof(c->conf), mo_config_path(NULL, NULL));
 	mo_config_defaults(&c->cfg);
 	if (mo_exists(c->conf) && mo_config_load(&c->cfg, c->conf, 0, e, sizeof(e)) == -1) {
 		warnx("%s; using the defaults", e);

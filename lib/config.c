@@ -1,4 +1,5 @@
 /* config: load, check and query mailorigin.conf. */
+#include <sys/auxv.h>
 #include <sys/stat.h>
 
 #include <bsd/stdlib.h>
@@ -548,4 +549,29 @@ mo_vhost_match(const struct mo_config *c, const char *path, char *out, size_t ou
 			return out;
 	}
 	return NULL;
+}
+
+int
+mo_privileged(void)
+{
+	return getauxval(AT_SECURE) != 0 || getuid() != geteuid() || getgid() != getegid();
+}
+
+const char *
+mo_config_path(const char *given, int *ignored)
+{
+	const char *env = getenv("MAILORIGIN_CONF");
+
+	if (ignored != NULL)
+		*ignored = 0;
+	if (given != NULL)
+		return given;
+	if (env == NULL || env[0] == '\0')
+		return MO_CONF_PATH;
+	if (mo_privileged()) {
+		if (ignored != NULL)
+			*ignored = 1;
+		return MO_CONF_PATH;
+	}
+	return env;
 }

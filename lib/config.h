@@ -47,6 +47,14 @@ struct mo_config {
 #define MO_DEFAULT_PREFIX "X-Mailorigin-"
 
 void mo_config_defaults(struct mo_config *c);
+/* Is this process privileged: setuid or setgid (AT_SECURE, or real and
+ * effective ids that differ)?  The environment then decides nothing. */
+int mo_privileged(void);
+/* The one config-loading policy of every program: the file given (-c),
+ * else $MAILORIGIN_CONF when set and this process is not privileged, else
+ * MO_CONF_PATH.  *ignored (may be NULL) says MAILORIGIN_CONF was set but
+ * not honoured, for the caller to log. */
+const char *mo_config_path(const char *given, int *ignored);
 /* Parse and check; on error returns -1 with err filled ("FILE:LINE: reason"). */
 int mo_config_read(struct mo_config *c, FILE *fp, const char *name, char *err, size_t errlen);
 /* Open, check ownership and mode on the fd, then read.  errno-style

@@ -1,9 +1,10 @@
-/* fsutil: exists, durable renames, files replaced whole. */
+/* fsutil: exists, durable renames, files replaced whole, the wrapper. */
 #include <sys/stat.h>
 
 #include <bsd/string.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,19 @@ mo_exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
+}
+
+int
+mo_is_wrapper(const char *path)
+{
+	struct group *g;
+	struct stat a, b;
+
+	if (stat(path, &a) == -1)
+		return 0;
+	if (stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 1;
+	return (a.st_mode & S_ISGID) && (g = getgrnam(MO_GROUP)) != NULL && a.st_gid == g->gr_gid;
 }
 
 int

@@ -1,6 +1,6 @@
 /*
  * fsutil: the small file steps every program shares: does a path exist,
- * make a rename durable, replace a file whole.
+ * make a rename durable, replace a file whole, is a path the wrapper.
  */
 #ifndef MO_FSUTIL_H
 #define MO_FSUTIL_H
@@ -10,6 +10,10 @@
 
 /* Is there anything at path (lstat: a dangling symlink counts)? */
 int mo_exists(const char *path);
+/* Is path the mailorigin wrapper: this very program (the same file as
+ * /proc/self/exe), or a setgid file of the mailorigin group (a copy of it,
+ * or the wrapper seen from another program)?  Following symlinks. */
+int mo_is_wrapper(const char *path);
 /* fsync the folder dir, or the folder path is in; 0 or -1 (errno). */
 int mo_fsync_dir(const char *dir);
 int mo_fsync_parent(const char *path);

@@ -413,15 +413,6 @@ mo_install_expired(const struct mo_install_record *r, time_t now)
 
 /* --- the wrapper's view --- */
 
-static int
-proc_is_self(const char *path)
-{
-	struct stat a, b;
-
-	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 /* Does the config name paths from outside the record's root (prefixed)? */
 static int
 names_joined(const struct mo_config *cfg, const struct mo_install_record *r)
@@ -532,7 +523,7 @@ mo_install_apply(struct mo_config *cfg, time_t now)
 	if (mo_install_record_read(cfg->state_dir, r, err, sizeof(err)) != 1)
 		s = MO_INSTALL_NONE;
 	else
-		s = mo_install_apply_record(cfg, r, now, proc_is_self);
+		s = mo_install_apply_record(cfg, r, now, mo_is_wrapper);
 	free(r);
 	return s;
 }

@@ -155,11 +155,9 @@ static void
 load_vhost_rules(struct options *o)
 {
 	static struct mo_config conf;
-	const char *path = getenv("MAILORIGIN_CONF");
+	const char *path = mo_config_path(NULL, NULL);
 	char err[512];
 
-	if (path == NULL || path[0] == '\0')
-		path = MO_CONF_PATH;
 	mo_config_defaults(&conf);
 	if (mo_config_load(&conf, path, 0, err, sizeof(err)) == -1) {
 		if (errno != ENOENT)

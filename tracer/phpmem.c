@@ -18,7 +18,7 @@
 
 #include "phpmem.h"
 #include "proc.h"
-#include "say.h"
+#include "cutprintf.h"
 #include "procfs.h"
 
 #define COMMON \
@@ -131,26 +131,26 @@ binary_load(struct php_binary *b, int fd)
 	struct elf_symbol eg, sg;
 
 	if (elf_open_fd(&img, fd) == -1) {
-		say(b->why, sizeof(b->why), "%s: cannot read ELF: %s", b->path,
+		cut_printf(b->why, sizeof(b->why), "%s: cannot read ELF: %s", b->path,
 		         strerror(errno));
 		return;
 	}
 	b->nseg = elf_load_segments(&img, b->seg, ELF_MAX_SEGMENTS);
 	if (elf_symbol_find(&img, "executor_globals", &eg) == -1 ||
 	    elf_symbol_find(&img, "sapi_globals", &sg) == -1) {
-		say(b->why, sizeof(b->why),
+		cut_printf(b->why, sizeof(b->why),
 		         "%s: no executor_globals/sapi_globals (ZTS build?)", b->path);
 		goto out;
 	}
 	binary_version(b, &img);
 	b->layout = php_layout_find(b->version);
 	if (b->layout == NULL) {
-		say(b->why, sizeof(b->why), "PHP %s: no known offsets",
+		cut_printf(b->why, sizeof(b->why), "PHP %s: no known offsets",
 		         b->version[0] ? b->version : "(unknown version)");
 		goto out;
 	}
 	if (php_layout_check(b->layout, eg.size, sg.size) == -1) {
-		say(b->why, sizeof(b->why),
+		cut_printf(b->why, sizeof(b->why),
 		         "PHP %s: symbol sizes do not fit the offsets", b->version);
 		goto out;
 	}
@@ -302,7 +302,7 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 		errno = EACCES;
 		return -1;
 	}
-	say(why, whysz, "no PHP binary mapped");
+	cut_printf(why, whysz, "no PHP binary mapped");
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (proc_parse_maps_line(line, &me) == -1 || me.path[0] != '/')
@@ -315,7 +315,7 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 			continue;
 		b = binary_get(dirfd, &me);
 		if (b == NULL && errno == EAGAIN)
-			say(why, whysz, "%s: not read, this scan read enough binaries",
+			cut_printf(why, whysz, "%s: not read, this scan read enough binaries",
 			    me.path);
 		if (b == NULL)
 			continue;
@@ -326,7 +326,7 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 		}
 		if (elf_segments_bias(b->seg, b->nseg, me.start, me.offset,
 		                      &bias) == -1) {
-			say(why, whysz, "%s: no load segment at offset 0", me.path);
+			cut_printf(why, whysz, "%s: no load segment at offset 0", me.path);
 			continue;
 		}
 		t->bin = b;
@@ -444,7 +444,7 @@ frame_function(const struct php_target *t, const unsigned char *fn,
 	if (u64_at(fn, l->fn_scope) != 0 &&
 	    phpmem_read(t->pid, u64_at(fn, l->fn_scope), ce, sizeof(ce)) == sizeof(ce) &&
 	    read_zstring(t, u64_at(ce, l->ce_name), cls, sizeof(cls)) == 0)
-		say(out, outsz, "%s::%s", cls, name);
+		cut_printf(out, outsz, "%s::%s", cls, name);
 	else
 		strlcpy(out, name, outsz);
 }
@@ -452,7 +452,7 @@ frame_function(const struct php_target *t, const unsigned char *fn,
 static int
 insane(char *why, size_t whysz, const char *what)
 {
-	say(why, whysz, "offsets do not fit: %s", what);
+	cut_printf(why, whysz, "offsets do not fit: %s", what);
 	return -2;
 }
 

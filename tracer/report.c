@@ -9,7 +9,7 @@
 #include "hygiene.h"
 #include "json.h"
 #include "report.h"
-#include "say.h"
+#include "cutprintf.h"
 
 /* table_clean(), keeping spaces when SPACES is set (messages). */
 static void
@@ -87,7 +87,7 @@ static void
 sapi_label(const struct traced *t, char *out, size_t outsz)
 {
 	if (t->sapi == MO_SAPI_FPM && t->pool[0] != '\0')
-		say(out, outsz, "fpm:%s", t->pool);
+		cut_printf(out, outsz, "fpm:%s", t->pool);
 	else
 		strlcpy(out, mo_sapi_name(t->sapi), outsz);
 }
@@ -100,7 +100,7 @@ line_label(const struct traced *t, char *out, size_t outsz)
 	else if (strcmp(t->file, t->script) == 0)
 		snprintf(out, outsz, "%u", t->line);
 	else
-		say(out, outsz, "%s:%u", base_name(t->file), t->line);
+		cut_printf(out, outsz, "%s:%u", base_name(t->file), t->line);
 }
 
 void

@@ -16,7 +16,7 @@
 
 #include "config.h"
 #include "scan.h"
-#include "say.h"
+#include "cutprintf.h"
 #include "vhost.h"
 
 /* The cheap facts of every process, for the walk up from mail programs. */
@@ -77,7 +77,7 @@ static void
 set_uri(struct traced *t, const char *uri, const char *query)
 {
 	if (query != NULL && query[0] != '\0' && strchr(uri, '?') == NULL)
-		say(t->uri, sizeof(t->uri), "%s?%s", uri, query);
+		cut_printf(t->uri, sizeof(t->uri), "%s?%s", uri, query);
 	else
 		strlcpy(t->uri, uri, sizeof(t->uri));
 }
@@ -289,7 +289,7 @@ read_memory(int dirfd, struct traced *t, struct scan_result *res)
 			res->denied.memory++;
 		return;
 	}
-	say(t->sig.mem_why, sizeof(t->sig.mem_why), "PHP %s: %s",
+	cut_printf(t->sig.mem_why, sizeof(t->sig.mem_why), "PHP %s: %s",
 	         target.bin->version, why);
 	note(res, t->sig.mem_why);
 }
@@ -481,11 +481,11 @@ visit(struct walk *w, pid_t pid)
 		 * then be root's too, see fpm_conf_load).
 		 */
 		if (extra[0] == '/' && pi.uid != 0) {
-			say(buf, sizeof(buf), "php-fpm %d: master not run by root, "
+			cut_printf(buf, sizeof(buf), "php-fpm %d: master not run by root, "
 			    "its config not read (give it with --fpm-conf)", (int)pid);
 			note(res, buf);
 		} else if (extra[0] == '/' && fpm_conf_load(extra, &m->pools) == -1) {
-			say(buf, sizeof(buf), "php-fpm %d: cannot read %s: %s",
+			cut_printf(buf, sizeof(buf), "php-fpm %d: cannot read %s: %s",
 			         (int)pid, extra, strerror(errno));
 			note(res, buf);
 		}

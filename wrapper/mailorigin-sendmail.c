@@ -40,6 +40,7 @@
 #include "config.h"
 #include "decide.h"
 #include "escape.h"
+#include "fsutil.h"
 #include "holdmeta.h"
 #include "hygiene.h"
 #include "install_record.h"
@@ -206,8 +207,7 @@ startup(struct wrapper *w)
 	w->statefd = w->logfd = -1;
 	w->rgid = getgid();
 	w->mo_gid = getegid();
-	w->privileged = getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
-	    getgid() != getegid();
+	w->privileged = mo_privileged();
 	if (!w->privileged && getuid() != 0)
 		w->lost_group = lost_group();
 	resource_floor();
@@ -225,21 +225,24 @@ log_line(struct wrapper *w, int prio, const struct mo_line *l)
 static void
 load_config(struct wrapper *w)
 {
-	const char *path = MO_CONF_PATH, *env;
+	const char *path;
 	char err[512];
+	int ignored;
 
 	mo_config_defaults(&w->cfg);
-	env = getenv("MAILORIGIN_CONF");
-	if (env != NULL && env[0] != '\0') {
-		if (w->privileged || w->lost_group != NULL)
-			syslog(LOG_NOTICE, "MAILORIGIN_CONF ignored: running setgid");
-		else
-			path = env;
+	path = mo_config_path(NULL, &ignored);
+	/* installed setgid but running without the group (no_new_privs):
+	 * as privileged as ever for what the environment may decide */
+	if (w->lost_group != NULL && strcmp(path, MO_CONF_PATH) != 0) {
+		path = MO_CONF_PATH;
+		ignored = 1;
 	}
+	if (ignored)
+		syslog(LOG_NOTICE, "MAILORIGIN_CONF ignored: running setgid");
 	if (mo_config_load(&w->cfg, path, w->privileged || w->lost_group != NULL ? 0 : getuid(),
 	    err, sizeof(err)) == -1) {
 		mo_config_defaults(&w->cfg);
-		if (errno != ENOENT || path != (const char *)MO_CONF_PATH)
+		if (errno != ENOENT || strcmp(path, MO_CONF_PATH) != 0)
 			fault(w, "config %s; using defaults", err);
 	}
 }
@@ -299,16 +302,6 @@ drop_group(struct wrapper *w, int keep_saved)
 	}
 }
 
-/* Is path this very program?  Exec'ing ourselves would loop. */
-static int
-is_self(const char *path)
-{
-	struct stat a, b;
-
-	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 /* The real MTA for a mode that is not a submission (or a command line
  * it will refuse itself): exec'd with the caller's argv, argv[0] as
  * mo_exec_argv0() makes it. */
@@ -328,7 +321,7 @@ pass_through(struct wrapper *w, int argc, char *argv[])
 		strlcpy(slash + 1, "qmail-qread", sizeof(path) - (size_t)(slash + 1 - path));
 		argv = qread_argv;
 	}
-	if (is_self(path))
+	if (mo_is_wrapper(path))
 		errx(EX_CONFIG, "mta.path %s is this wrapper: fix mailorigin.conf", path);
 	drop_group(w, 0);
 	if ((env = mo_exec_env(&w->cfg, environ, NULL, getuid())) == NULL)
@@ -766,7 +759,7 @@ hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 
 	if (lseek(msgfd, 0, SEEK_SET) == -1 || (msgfd != 0 && dup2(msgfd, 0) == -1))
 		errx(EX_OSERR, "cannot rewind the spool: %s", strerror(errno));
-	if (is_self(w->cfg.mta_path))
+	if (mo_is_wrapper(w->cfg.mta_path))
 		hold_and_exit(w, 0, "mta.path is this wrapper", argc, argv);
 	/* access() asks with the real ids: can the caller run it? */
 	if (access(w->cfg.mta_path, X_OK) == -1)
