@@ -2,15 +2,27 @@
 # A swap or a revert killed (SIGKILL) right after each of its steps is
 # completed by the next swap and undone by the next revert; at no instant
 # is /usr/sbin/sendmail missing.  MAILORIGIN_INSTALL_CRASH_AT=N makes the
-# program kill itself right after step N, as a power cut would.
+# tests' build of the program (build/tests/mailorigin-install-hooks, made
+# by `make unit` with -DMO_TEST_HOOKS) kill itself right after step N, as
+# a power cut would; the shipped build ignores it.
 . "$(dirname "$0")/../lib/harness.sh"
 mo_begin "$@"
+SHIPPED=$MO_ROOT/build/mailorigin-install
+MI=$MO_ROOT/build/tests/mailorigin-install-hooks
+[ -x "$MI" ] || mo_skip_all "$MI not built (run make unit)"
 . "$(dirname "$0")/lib.sh"
 mo_need_wrapper
 
 R=$T/root
 mk_root "$R"
 snap "$R" >"$T/before"
+
+# --- the shipped program has no crash hook ---
+out=$(MAILORIGIN_INSTALL_CRASH_AT=1 "$SHIPPED" --root "$R" swap 2>&1); rc=$?
+t_is "$rc" 0 "the shipped installer ignores MAILORIGIN_INSTALL_CRASH_AT (swap completes)" || t_diag "$out"
+"$SHIPPED" --root "$R" revert >/dev/null 2>&1
+t_is "$(snap "$R")" "$(cat "$T/before")" "... and its revert restores the tree"
+! grep -q MAILORIGIN_INSTALL_CRASH_AT "$SHIPPED"; t_ok $? "the string is not even in the shipped binary"
 
 crash() {  # crash N ARGS...: run with a kill after step N; exit status in $MI_RC
 	local n=$1; shift
