@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "duration.h"
 #include "escape.h"
 #include "fmt.h"
 #include "held.h"
@@ -562,11 +563,15 @@ hold_args(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[], struc
 		case O_VHOST: s->vhost = optarg; break;
 		case O_ALL: s->all = 1; break;
 		case O_JSON: s->json = 1; break;
-		case O_TIMEOUT:
-			c->mta_timeout = (int)strtonum(optarg, 1, 86400, &errstr);
-			if (errstr != NULL)
-				errx(EX_USAGE, "--timeout %s: seconds, 1 to 86400", optarg);
+		case O_TIMEOUT: {
+			/* the one duration grammar: 90, 90s, 2m, 1h */
+			long long ms = mo_duration_ms(optarg, 86400LL * 1000, &errstr);
+			if (ms < 1000)
+				errx(EX_USAGE, "--timeout %s: a duration from 1s to 1d (90, 90s, 2m, 1h)",
+				    optarg);
+			c->mta_timeout = (int)((ms + 999) / 1000);
 			break;
+		}
 		}
 	}
 	s->ids = argv + optind;

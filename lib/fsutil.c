@@ -65,9 +65,10 @@ mo_fsync_parent(const char *path)
 	return mo_fsync_dir(dir);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
+int
+mo_write_all(int fd, const void *buf, size_t len)
 {
+	const char *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
@@ -98,7 +99,7 @@ mo_write_atomic(const char *path, const void *text, size_t len, mode_t mode)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) == -1)
 		return -1;
 	if (fchmod(fd, mode) == -1 || (geteuid() == 0 && fchown(fd, 0, 0) == -1) ||
-	    write_all(fd, text, len) == -1 || fsync(fd) == -1) {
+	    mo_write_all(fd, text, len) == -1 || fsync(fd) == -1) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);

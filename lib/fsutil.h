@@ -17,6 +17,8 @@ int mo_is_wrapper(const char *path);
 /* fsync the folder dir, or the folder path is in; 0 or -1 (errno). */
 int mo_fsync_dir(const char *dir);
 int mo_fsync_parent(const char *path);
+/* Write all of buf[0..len) to fd (EINTR retried); 0 or -1 (errno). */
+int mo_write_all(int fd, const void *buf, size_t len);
 /* Replace path whole with text[0..len): a temp file beside it (".NAME.
  * mailorigin-tmp": no reader picks it up), mode, owned by root when we are
  * root, fsync, rename, fsync of the folder.  0 or -1 (errno; no temp file

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "spool.h"
 
 #define DIR_MODE 02770
@@ -88,24 +89,6 @@ mo_spool_memory(void)
 	return memfd_create("mailorigin-spool", MFD_CLOEXEC);
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Copy all of from (from offset 0) into to. */
 static int
 copy_file(int from, int to)
@@ -122,7 +105,7 @@ copy_file(int from, int to)
 		}
 		if (n == 0)
 			return 0;
-		if (write_all(to, buf, (size_t)n) == -1)
+		if (mo_write_all(to, buf, (size_t)n) == -1)
 			return -1;
 		off += n;
 	}
@@ -160,7 +143,7 @@ mo_hold(int statefd, int msgfd, const char *id, const char *meta, size_t metalen
 	    place_message(dirfd, msgfd) == -1 ||
 	    (metafd = openat(dirfd, "meta", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    FILE_MODE)) == -1 ||
-	    write_all(metafd, meta, metalen) == -1 || fsync(metafd) == -1 ||
+	    mo_write_all(metafd, meta, metalen) == -1 || fsync(metafd) == -1 ||
 	    fsync(dirfd) == -1 ||
 	    renameat2(statefd, tmp, statefd, dst, RENAME_NOREPLACE) == -1)
 		goto fail;
