@@ -29,5 +29,6 @@ void ctl_log(struct ctl *c, int prio, const struct mo_line *l);
 
 /* The report verb (report.c). */
 int ctl_report(struct ctl *c, int argc, char *argv[]);
+int ctl_queue(struct ctl *c, int argc, char *argv[]);
 
 #endif

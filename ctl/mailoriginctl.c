@@ -41,6 +41,15 @@ report_verb(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
 	return ctl_report(c, argc, argv);
 }
 
+/* listings need no state dir; actions journal there (ctl_queue checks) */
+static int
+queue_verb(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
+{
+	(void)v;
+	c->statefd = open(c->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return ctl_queue(c, argc, argv);
+}
+
 /* The command words: one entry each (a group of verbs is one entry).  At
  * this level opts says what the command needs: CTL_NO_STATE, the config
  * but not the state dir. */
@@ -50,6 +59,10 @@ static const struct ctl_verb verbs[] = {
 	{ "report", report_verb,
 	  "  report [--since T] [--until T] [--by KEY]... [--limit N] [--json] [FILE...]\n"
 	  "                                             who sent: the wrapper's and the MTA's logs\n",
+	  CTL_NO_STATE, NULL },
+	{ "queue", queue_verb,
+	  "  queue summary|top|list|show|hold|release|requeue|delete|export ...\n"
+	  "                                             the MTA's queue (mailoriginctl queue --help)\n",
 	  CTL_NO_STATE, NULL },
 	{ NULL, NULL, NULL, 0, NULL }
 };

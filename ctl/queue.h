@@ -1,0 +1,127 @@
+/*
+ * queue: mailoriginctl's verbs over the MTA's queue (Postfix's record
+ * files, read directly by lib/pfqueue), shared between the scan
+ * (queue.c), the selection (queue_sel.c), the listings (queue_out.c) and
+ * the actions (queue_act.c).
+ */
+#ifndef CTL_QUEUE_H
+#define CTL_QUEUE_H
+
+#include <sys/types.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "qmsg.h"
+
+#define Q_NQUEUES 6
+extern const char *const q_queue_names[Q_NQUEUES];  /* maildrop incoming active deferred hold corrupt */
+
+/* One message met by the scan. */
+struct q_item {
+	struct qmsg	 m;
+	int		 queue;         /* index in q_queue_names */
+	char		 rel[96];       /* path under the queue dir: "deferred/D/ID" */
+	ino_t		 ino;
+	struct timespec	 mtime;
+	off_t		 file_size;
+	char		 user[64];      /* of m.uid, "" unknown */
+	int		 sel_hit[32];   /* per selection term: matched during reading */
+	int		 want_body;
+	const struct q_sel *sel;
+};
+
+/* Selection terms (ANDed; each may be negated). */
+enum q_term_kind {
+	QT_UID, QT_USER, QT_VHOST, QT_SCRIPT, QT_SASL, QT_CLIENT, QT_FROM, QT_RCPT,
+	QT_HEADER, QT_BODY, QT_BOUNCE, QT_OLDER, QT_YOUNGER, QT_QUEUE, QT_IDS
+};
+struct q_term {
+	enum q_term_kind kind;
+	int		 negate;
+	char		*arg;           /* glob, name, header name */
+	long		 num;           /* uid, seconds, queue index */
+	regex_t		 re;
+	int		 have_re;
+	unsigned char	 net[16];       /* --client */
+	int		 net_len, net_family, net_bits;
+	char		**ids;          /* --id-file, sorted */
+	size_t		 nids;
+};
+struct q_sel {
+	struct q_term	 t[32];
+	int		 n;
+	int		 want_body;
+	char		 text[1024];    /* as given, for the log */
+};
+
+/* Everything a queue verb was given. */
+struct q_opts {
+	const char	*verb;
+	const char	*config_dir;    /* -C DIR / MAIL_CONFIG, NULL: the default */
+	char		 queue_dir[PATH_MAX];
+	int		 direct_dir;    /* --queue-dir given (no postconf) */
+	int		 json;
+	const char	*by;
+	long		 limit;
+	int		 yes, force;
+	const char	*out_file;      /* export */
+	const char	*id;            /* show */
+	const char	*postsuper;
+	struct q_sel	 sel;
+	time_t		 now;
+};
+
+/* What a scan met besides messages. */
+struct q_stats {
+	unsigned long	 files, messages, selected;
+	unsigned long	 incomplete;    /* mode not yet ready (being written) */
+	unsigned long	 vanished;      /* gone between readdir and open */
+	unsigned long	 changed;       /* changed while read */
+	unsigned long	 unreadable;    /* not a queue file we can read */
+};
+
+typedef int (*q_visit_fn)(void *arg, struct q_item *it);
+
+/* Walk every queue folder (or one), read each complete file, attribute and
+ * select it, and call visit for the selected ones. */
+int q_scan(struct ctl *c, struct q_opts *o, q_visit_fn visit, void *arg,
+    struct q_stats *st);
+/* Read one file (want_body as the selection needs); 0, or -1 with the
+ * reason counted in st. */
+int q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,
+    struct q_item *it, struct q_stats *st, int want_body,
+    int (*body_fn)(void *, int, const char *, size_t), void *body_arg);
+/* The user name of uid (cached), "" when none. */
+const char *q_user_name(long uid);
+
+/* Selection */
+int q_sel_option(struct q_sel *s, const char *opt, const char *arg, int negate,
+    char *err, size_t errlen);
+void q_sel_item_begin(const struct q_sel *s, struct q_item *it);
+void q_sel_header(const struct q_sel *s, struct q_item *it, const char *f, size_t n);
+void q_sel_body(const struct q_sel *s, struct q_item *it, const char *l, size_t n);
+void q_sel_rcpt(const struct q_sel *s, struct q_item *it, const char *r, size_t n);
+int q_sel_match(const struct q_sel *s, const struct q_item *it, time_t now);
+void q_sel_free(struct q_sel *s);
+/* A duration "90s", "15m", "2h", "3d" in seconds, or -1. */
+long q_duration(const char *s);
+
+/* Listings */
+int q_summary(struct ctl *c, struct q_opts *o);
+int q_top(struct ctl *c, struct q_opts *o);
+int q_list(struct ctl *c, struct q_opts *o);
+int q_show(struct ctl *c, struct q_opts *o);
+/* The key of it for --by (into buf); the number form for uid, or NULL
+ * when the key is unknown.  Returns 0, or -1 when by is no key. */
+int q_key(const struct q_item *it, const char *by, time_t now, char *buf, size_t len,
+    int *is_num, int *known);
+/* Print one message's attribution as JSON fields (no braces). */
+void q_json_item(FILE *f, const struct q_item *it, time_t now);
+
+/* Actions */
+int q_act(struct ctl *c, struct q_opts *o);
+
+#endif
