@@ -19,6 +19,7 @@
 #include <bsd/string.h>
 
 #include "fmt.h"
+#include "json.h"
 #include "pfqueue.h"
 #include "queue.h"
 
@@ -213,7 +214,7 @@ json_kv(FILE *f, const char *k, const struct qm_val *v)
 		fputs("null", f);
 		return;
 	}
-	ctl_put_json(f, v->v, v->len);
+	mo_json_string(f, v->v, v->len);
 	fprintf(f, ",\"%s_trust\":\"%s\"", k, qm_trust_name(v->trust));
 }
 
@@ -225,19 +226,19 @@ q_json_item(FILE *f, const struct q_item *it, time_t now)
 	int i;
 
 	fputs("\"id\":", f);
-	ctl_put_json(f, m->id, strlen(m->id));
+	mo_json_string(f, m->id, strlen(m->id));
 	fprintf(f, ",\"queue\":\"%s\",\"arrival\":%lld,\"age\":%lld,\"size\":%ld,\"inode\":%llu",
 	    q_queue_names[it->queue], (long long)m->arrival, (long long)(now - m->arrival),
 	    m->size, (unsigned long long)it->ino);
 	fputs(",\"sender\":", f);
-	ctl_put_json(f, m->sender.v, m->sender.len);
+	mo_json_string(f, m->sender.v, m->sender.len);
 	fprintf(f, ",\"nrcpt\":%lu,\"rcpt\":", m->nrcpt);
-	ctl_put_json(f, m->rcpt.v, m->rcpt.len);
+	mo_json_string(f, m->rcpt.v, m->rcpt.len);
 	fputs(",\"rcpt_domains\":[", f);
 	for (i = 0; i < m->nrcpt_domains; i++) {
 		if (i)
 			fputc(',', f);
-		ctl_put_json(f, m->rcpt_domains[i], strlen(m->rcpt_domains[i]));
+		mo_json_string(f, m->rcpt_domains[i], strlen(m->rcpt_domains[i]));
 	}
 	fputc(']', f);
 	if (m->uid >= 0)
@@ -246,7 +247,7 @@ q_json_item(FILE *f, const struct q_item *it, time_t now)
 		fputs(",\"uid\":null", f);
 	fputs(",\"user\":", f);
 	if (it->user[0])
-		ctl_put_json(f, it->user, strlen(it->user));
+		mo_json_string(f, it->user, strlen(it->user));
 	else
 		fputs("null", f);
 	json_kv(f, "vhost", &m->vhost);
@@ -265,7 +266,7 @@ q_json_item(FILE *f, const struct q_item *it, time_t now)
 	}
 	qm_origin_label(m, label, sizeof(label));
 	fputs(",\"origin\":", f);
-	ctl_put_json(f, label, strlen(label));
+	mo_json_string(f, label, strlen(label));
 }
 
 /* ---- summary ----------------------------------------------------------------------- */
@@ -354,7 +355,7 @@ summary_json(const struct sum *s, struct agg *o, size_t n, const struct q_stats 
 	for (i = 0; i < n && i < 5; i++) {
 		printf("{\"type\":\"origin\",\"key\":");
 		if (o->t[i].known)
-			ctl_put_json(stdout, o->t[i].key, strlen(o->t[i].key));
+			mo_json_string(stdout, o->t[i].key, strlen(o->t[i].key));
 		else
 			fputs("null", stdout);
 		printf(",\"count\":%lu,\"bytes\":%llu,\"share\":%.4f}\n", o->t[i].count,
@@ -484,12 +485,12 @@ q_top(struct ctl *c, struct q_opts *o)
 			else if (e->num)
 				fputs(e->key, stdout);
 			else
-				ctl_put_json(stdout, e->key, strlen(e->key));
+				mo_json_string(stdout, e->key, strlen(e->key));
 			if (strcmp(o->by, "uid") == 0 && e->known) {
 				const char *u = q_user_name(strtol(e->key, NULL, 10));
 				fputs(",\"user\":", stdout);
 				if (u[0])
-					ctl_put_json(stdout, u, strlen(u));
+					mo_json_string(stdout, u, strlen(u));
 				else
 					fputs("null", stdout);
 			}
