@@ -9,7 +9,7 @@ pkgs=(
   postfix php-cli php-fpm php-cgi apache2 libapache2-mod-php libfcgi-bin
   libphp-phpmailer bsd-mailx curl lsof hyperfine procps util-linux
   sasl2-bin libsasl2-modules swaks libmilter-dev php-symfony-mailer pflogsumm
-  mmdebstrap zlib1g-dev git make ca-certificates time python3 perl nodejs
+  mmdebstrap zlib1g-dev git make ca-certificates time python3 perl nodejs jq
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -94,24 +94,31 @@ find_queue_dir(struct q_opts *o)
 
 /* ---- user names ----------------------------------------------------------- */
 
-const char *
-q_user_name(long uid)
+/* uid -> name and home, cached: a queue holds few uids and many messages */
+static struct pw_ent { long uid; char name[64]; char home[PATH_MAX]; } pw_cache[64];
+
+static const struct pw_ent *
+pw_of(long uid)
 {
-	static struct { long uid; char name[64]; } cache[64];
 	static int n, next;
 	struct passwd *pw;
 	int i;
 
-	if (uid < 0)
-		return "";
 	for (i = 0; i < n; i++)
-		if (cache[i].uid == uid)
-			return cache[i].name;
+		if (pw_cache[i].uid == uid)
+			return &pw_cache[i];
 	i = n < 64 ? n++ : next++ % 64;
-	cache[i].uid = uid;
+	pw_cache[i].uid = uid;
 	pw = getpwuid((uid_t)uid);
-	strlcpy(cache[i].name, pw ? pw->pw_name : "", sizeof(cache[i].name));
-	return cache[i].name;
+	strlcpy(pw_cache[i].name, pw ? pw->pw_name : "", sizeof(pw_cache[i].name));
+	strlcpy(pw_cache[i].home, pw && pw->pw_dir ? pw->pw_dir : "", sizeof(pw_cache[i].home));
+	return &pw_cache[i];
+}
+
+const char *
+q_user_name(long uid)
+{
+	return uid < 0 ? "" : pw_of(uid)->name;
 }
 
 /* ---- reading one file ----------------------------------------------------- */
@@ -241,10 +248,9 @@ q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,
 			qm_set(&it->m.vhost, vh, strlen(vh), QM_CLAIMED);
 	}
 	if (it->m.vhost.len == 0 && it->m.uid >= 0) {
-		struct passwd *pw = getpwuid((uid_t)it->m.uid);
+		const char *home = pw_of(it->m.uid)->home;
 		char vh[QM_VAL_MAX + 1];
-		if (pw != NULL && pw->pw_dir != NULL &&
-		    mo_vhost_match(&c->cfg, pw->pw_dir, vh, sizeof(vh)) != NULL)
+		if (home[0] == '/' && mo_vhost_match(&c->cfg, home, vh, sizeof(vh)) != NULL)
 			qm_set(&it->m.vhost, vh, strlen(vh), it->m.uid_trust);
 	}
 	(void)o;
@@ -343,6 +349,8 @@ static const char queue_usage[] =
 "  hold|release|requeue|delete  preview the selection; act with --yes (delete: held\n"
 "                               messages only unless --force)\n"
 "  export --to FILE             the selection as an mbox with its attribution\n"
+"  --plan FILE                  (actions) without --yes: save what is shown to FILE;\n"
+"                               with --yes: act on exactly FILE's messages, no new scan\n"
 "options: --json  -C DIR (Postfix config dir; default $MAIL_CONFIG or postconf's)\n"
 "         --queue-dir DIR (read DIR directly; listings only)\n"
 "selection (ANDed; --not before a term negates it):\n"
@@ -427,6 +435,9 @@ parse_args(struct q_opts *o, int argc, char *argv[])
 			NEED();
 			strlcpy(o->queue_dir, val, sizeof(o->queue_dir));
 			o->direct_dir = 1;
+		} else if (strcmp(name, "plan") == 0) {
+			NEED();
+			o->plan_file = val;
 		} else if (strcmp(name, "to") == 0 && strcmp(o->verb, "export") == 0) {
 			NEED();
 			o->out_file = val;

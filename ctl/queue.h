@@ -68,6 +68,7 @@ struct q_opts {
 	long		 limit;
 	int		 yes, force;
 	const char	*out_file;      /* export */
+	const char	*plan_file;     /* --plan: the preview saves, --yes acts on it */
 	const char	*id;            /* show */
 	const char	*postsuper;
 	struct q_sel	 sel;

@@ -96,6 +96,78 @@ plan_visit(void *arg, struct q_item *it)
 	return 0;
 }
 
+/* The plan as a file: a header line, then one message a line. */
+static void
+plan_save(const struct q_opts *o, const struct plan *p)
+{
+	int fd = open(o->plan_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f;
+	size_t i;
+
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL)
+		errx(EX_CANTCREAT, "--plan %s: %s (an existing file is never overwritten)",
+		    o->plan_file, strerror(errno));
+	fprintf(f, "mailorigin-queue-plan 1 %s %s\n", o->verb, o->queue_dir);
+	for (i = 0; i < p->n; i++) {
+		const struct plan_ent *e = &p->e[i];
+		fprintf(f, "%s %d %s %llu %lld %ld %ld %s\n", e->id, e->queue, e->rel,
+		    (unsigned long long)e->ino, (long long)e->mtime.tv_sec, e->mtime.tv_nsec,
+		    e->size, e->label);
+	}
+	if (fclose(f) == EOF)
+		err(EX_IOERR, "--plan %s", o->plan_file);
+	printf("plan saved to %s: act on exactly these with --yes --plan %s\n", o->plan_file,
+	    o->plan_file);
+}
+
+static void
+plan_load(const struct q_opts *o, struct plan *p)
+{
+	FILE *f = fopen(o->plan_file, "re");
+	char line[512], verb[32], dir[PATH_MAX];
+	unsigned long lineno = 1;
+
+	if (f == NULL)
+		errx(EX_NOINPUT, "--plan %s: %s", o->plan_file, strerror(errno));
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    sscanf(line, "mailorigin-queue-plan 1 %31s %4095s", verb, dir) != 2)
+		errx(EX_DATAERR, "--plan %s: not a plan file", o->plan_file);
+	if (strcmp(verb, o->verb) != 0 || strcmp(dir, o->queue_dir) != 0)
+		errx(EX_DATAERR, "--plan %s: a plan to %s in %s, not to %s in %s", o->plan_file,
+		    verb, dir, o->verb, o->queue_dir);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct plan_ent e;
+		unsigned long long ino;
+		long long sec;
+		int used = 0;
+
+		lineno++;
+		memset(&e, 0, sizeof(e));
+		if (sscanf(line, "%64s %d %95s %llu %lld %ld %ld %n", e.id, &e.queue, e.rel, &ino,
+		    &sec, &e.mtime.tv_nsec, &e.size, &used) < 7 || !pfq_id_ok(e.id) ||
+		    e.queue < 0 || e.queue >= Q_NQUEUES || strstr(e.rel, "..") != NULL ||
+		    strncmp(e.rel, q_queue_names[e.queue], strlen(q_queue_names[e.queue])) != 0)
+			errx(EX_DATAERR, "--plan %s:%lu: not a plan line", o->plan_file, lineno);
+		e.ino = (ino_t)ino;
+		e.mtime.tv_sec = (time_t)sec;
+		strlcpy(e.label, line + used, sizeof(e.label));
+		e.label[strcspn(e.label, "\n")] = '\0';
+		if (!wanted_queue(o, e.queue))
+			continue;
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 1024;
+			struct plan_ent *n = reallocarray(p->e, cap, sizeof(*n));
+			if (n == NULL)
+				err(EX_OSERR, "plan");
+			p->e = n;
+			p->cap = cap;
+		}
+		p->e[p->n++] = e;
+		p->bytes += (unsigned long long)e.size;
+	}
+	fclose(f);
+}
+
 static int
 label_cmp(const void *a, const void *b)
 {
@@ -163,14 +235,17 @@ run_postsuper(const struct q_opts *o, const char *flag, int q, const struct plan
 	int in[2], st;
 	pid_t pid;
 	size_t i;
-	FILE *f;
+	FILE *f, *out = tmpfile();      /* its per-message lines, summarised below */
+	char line[512];
 
-	if (pipe(in) == -1)
+	if (out == NULL || pipe(in) == -1)
 		return -1;
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
 		char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+		dup2(fileno(out), 1);
+		dup2(fileno(out), 2);
 		dup2(in[0], 0);
 		close(in[0]);
 		close(in[1]);
@@ -190,6 +265,20 @@ run_postsuper(const struct q_opts *o, const char *flag, int q, const struct plan
 	fclose(f);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
+	/* one line per message ("ID: removed") is the journal's job; the
+	 * rest (its totals, warnings) is shown, escaped */
+	rewind(out);
+	while (fgets(line, sizeof(line), out) != NULL) {
+		size_t n = strcspn(line, "\n");
+		line[n] = '\0';
+		if (strstr(line, ": removed") || strstr(line, ": placed on hold") ||
+		    strstr(line, ": released from hold") || strstr(line, ": requeued"))
+			continue;
+		fputs("  ", stdout);
+		ctl_put_safe(stdout, line, n);
+		putchar('\n');
+	}
+	fclose(out);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
@@ -384,9 +473,14 @@ q_act(struct ctl *c, struct q_opts *o)
 	if (c->statefd == -1 && o->yes)
 		errx(EX_OSFILE, "state dir %s: %s (actions are journaled there)", c->cfg.state_dir,
 		    strerror(ENOENT));
-	q_scan(c, o, plan_visit, &p, &st);
+	if (o->plan_file != NULL && o->yes)
+		plan_load(o, &p);
+	else
+		q_scan(c, o, plan_visit, &p, &st);
 	preview(o, &p);
 	if (!o->yes) {
+		if (o->plan_file != NULL)
+			plan_save(o, &p);
 		if (p.n > 0)
 			printf("dry run: nothing done; add --yes to %s %s\n", o->verb,
 			    p.n == 1 ? "it" : "them");

@@ -185,8 +185,11 @@ origin_header(struct qmsg *m, struct qm_origin *o, const char *s, size_t n)
 		size_t rn = n - m->prefix_len;
 		if ((v = field_value(r, rn, "Uid", &vl)) != NULL)
 			o->stamp_uid = uid_at(v, vl);
-		else if ((v = field_value(r, rn, "Script", &vl)) != NULL)
-			qm_set(&o->stamp_script, v, vl, QM_CLAIMED);
+		else if ((v = field_value(r, rn, "Script", &vl)) != NULL) {
+			/* "PATH; source=...; claimed": the path is the key */
+			const char *semi = memmem(v, vl, "; source=", 9);
+			qm_set(&o->stamp_script, v, semi ? (size_t)(semi - v) : vl, QM_CLAIMED);
+		}
 		else if ((v = field_value(r, rn, "Vhost", &vl)) != NULL)
 			qm_set(&o->stamp_vhost, v, vl, QM_CLAIMED);
 		else if ((v = field_value(r, rn, "Cwd", &vl)) != NULL)
