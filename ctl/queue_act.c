@@ -66,6 +66,21 @@ wanted_queue(const struct q_opts *o, int q)
 	return 1;
 }
 
+/* A new entry at the end of the plan. */
+static struct plan_ent *
+plan_new(struct plan *p)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		struct plan_ent *n = reallocarray(p->e, cap, sizeof(*n));
+		if (n == NULL)
+			err(EX_OSERR, "plan");
+		p->e = n;
+		p->cap = cap;
+	}
+	return &p->e[p->n++];
+}
+
 static int
 plan_visit(void *arg, struct q_item *it)
 {
@@ -76,15 +91,7 @@ plan_visit(void *arg, struct q_item *it)
 		p->not_eligible++;
 		return 0;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 1024;
-		struct plan_ent *n = reallocarray(p->e, cap, sizeof(*n));
-		if (n == NULL)
-			err(EX_OSERR, "plan");
-		p->e = n;
-		p->cap = cap;
-	}
-	e = &p->e[p->n++];
+	e = plan_new(p);
 	strlcpy(e->id, it->m.id, sizeof(e->id));
 	strlcpy(e->rel, it->rel, sizeof(e->rel));
 	e->queue = it->queue;
@@ -154,15 +161,7 @@ plan_load(const struct q_opts *o, struct plan *p)
 		e.label[strcspn(e.label, "\n")] = '\0';
 		if (!wanted_queue(o, e.queue))
 			continue;
-		if (p->n == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 1024;
-			struct plan_ent *n = reallocarray(p->e, cap, sizeof(*n));
-			if (n == NULL)
-				err(EX_OSERR, "plan");
-			p->e = n;
-			p->cap = cap;
-		}
-		p->e[p->n++] = e;
+		*plan_new(p) = e;
 		p->bytes += (unsigned long long)e.size;
 	}
 	fclose(f);
