@@ -306,9 +306,10 @@ drop_group(struct wrapper *w, int keep_saved)
  * it will refuse itself): exec'd with the caller's argv, argv[0] as
  * mo_exec_argv0() makes it. */
 static void
-pass_through(struct wrapper *w, int argc, char *argv[])
+pass_through(struct wrapper *w, int argc, char *argv[], int with_input)
 {
 	char path[PATH_MAX], **env, *qread_argv[2] = { path, NULL };
+	int fd;
 
 	strlcpy(path, w->cfg.mta_path, sizeof(path));
 	if (argc > 0)
@@ -323,6 +324,15 @@ pass_through(struct wrapper *w, int argc, char *argv[])
 	}
 	if (mo_is_wrapper(path))
 		errx(EX_CONFIG, "mta.path %s is this wrapper: fix mailorigin.conf", path);
+	/* a command line we did not parse, or a mode that is no submission,
+	 * carries no message: another MTA's sendmail (Exim's -bS, OpenSMTPD's
+	 * -S) could read one from stdin and queue it unstamped, unlimited */
+	if (!with_input && getuid() != 0) {
+		if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+		    dup2(fd, STDIN_FILENO) == -1)
+			err(EX_OSERR, "/dev/null");
+		close(fd);
+	}
 	drop_group(w, 0);
 	if ((env = mo_exec_env(&w->cfg, environ, NULL, getuid())) == NULL)
 		errx(EX_OSERR, "out of memory");
@@ -960,7 +970,7 @@ main(int argc, char *argv[])
 	 * meanwhile; once the window is over, be the real MTA until the
 	 * revert is finished */
 	if (mo_install_apply(&w.cfg, time(NULL)) == MO_INSTALL_EXPIRED)
-		pass_through(&w, argc, argv);
+		pass_through(&w, argc, argv, 1);
 	usage = mo_args_classify(argc, argv, &w.args) == -1;
 	if (w.args.file_option != NULL && getuid() != 0)
 		refuse(&w, "option", w.args.file_option, "names-a-file",
@@ -973,12 +983,12 @@ main(int argc, char *argv[])
 		/* Postfix refuses it itself, with its own words and status
 		 * (and reads no message); qmail has no such front end */
 		if (w.cfg.mta_type != MO_MTA_QMAIL)
-			pass_through(&w, argc, argv);
+			pass_through(&w, argc, argv, 0);
 		fprintf(stderr, PROG ": %s\n%s", w.args.error, mo_sendmail_usage);
 		return EX_USAGE;
 	}
 	if (!w.args.submission && w.args.kind != MO_MODE_USER)
-		pass_through(&w, argc, argv);
+		pass_through(&w, argc, argv, 0);
 
 	warn_lost_group(&w);
 	open_log(&w);

@@ -97,6 +97,19 @@ run "-C$T/x
 id=1 action=pass uid=0"
 t_is "$(mo_log_since "$n0" | wc -l | tr -d ' ')" 1 "a file option with a newline: one log line"
 
+# ---- review: what the wrapper does not parse reads no message -----------------------
+# A command line the wrapper hands over unparsed (Postfix refuses it itself)
+# or a mode that is no submission must not carry the caller's message to
+# the MTA: under Exim or OpenSMTPD (type "postfix") -bS or -S would submit
+# it unstamped and unlimited.  Such hand-overs get /dev/null as input.
+for words in "-bS" "-S -i a@test.invalid" "-bp" "-q"; do
+	# shellcheck disable=SC2086
+	run $words
+	[ -e "$REC/argv" ]; t_ok $? "'$words': handed to the MTA"
+	t_is "$(wc -c <"$REC/stdin" 2>/dev/null | tr -d ' ')" 0 "'$words': the MTA reads no message (got $(wc -c <"$REC/stdin" 2>/dev/null) bytes)"
+	t_like "$(cat "$REC/fd0" 2>/dev/null)" "^/dev/null" "'$words': its input is /dev/null"
+done
+
 # ---- issue 12 item 5: the environment the MTA gets ------------------------------------
 rec_reset "$REC"
 (cd "$SITE" && setpriv --reuid=mo-site-a --regid=mo-site-a --init-groups env -i HOME=/ PATH="$MO_STD_PATH" \
