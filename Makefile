@@ -27,7 +27,8 @@ CMOCKA_LIBS  = $(eval CMOCKA_LIBS := $(call pkgconf,--libs,cmocka))$(CMOCKA_LIBS
 # `make deps all` (or demo, check, ...): with -j, deps must still come first.
 DEPS_FIRST   = $(filter deps,$(MAKECMDGOALS))
 
-HARDEN      = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE -fstack-clash-protection
+# -U first: a distribution's CPPFLAGS (dpkg-buildflags) may define it already
+HARDEN      = -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE -fstack-clash-protection
 HARDEN_LD   = -pie -Wl,-z,relro,-z,now
 SAN        ?=
 ifeq ($(SAN),1)
@@ -42,6 +43,14 @@ CPPFLAGS   += -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
               -DMO_STATE_DIR='"$(STATEDIR)"' -DMO_GROUP='"$(GROUP)"'
 ALL_CFLAGS  = $(CPPFLAGS) $(CFLAGS) $(HARDEN)
 ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LD)
+
+# PACKAGING=1 (debian/rules): install into DESTDIR without root: no group
+# is created, no owner set, the wrapper not setgid, no state dir; the
+# package's postinst does those on the target machine.
+PACKAGING  ?=
+OWN_ROOT    = $(if $(PACKAGING),,-o root -g root)
+OWN_GROUP   = $(if $(PACKAGING),,-o root -g $(GROUP))
+SETGID_MODE = $(if $(PACKAGING),0755,2755)
 
 PROGRAMS    :=
 UNIT_TESTS  :=
@@ -104,16 +113,11 @@ demo: all
 
 install: all install-common $(INSTALL_TARGETS)
 
-install-common: all
-	getent group $(GROUP) >/dev/null || groupadd --system $(GROUP)
+install-common: all $(if $(PACKAGING),,install-state)
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/mailorigin
-	install -d -m 2770 -o root -g $(GROUP) $(DESTDIR)$(STATEDIR) \
-	  $(DESTDIR)$(STATEDIR)/tmp $(DESTDIR)$(STATEDIR)/hold
-	test -e $(DESTDIR)$(STATEDIR)/limits.db || \
-	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/limits.db
 	test -e $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf || \
-	  install -m 0644 -o root -g root conf/mailorigin.conf $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf
+	  install -m 0644 $(OWN_ROOT) conf/mailorigin.conf $(DESTDIR)$(SYSCONFDIR)/mailorigin/mailorigin.conf
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(DATADIR)/mailorigin
 	test -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailorigin || \
 	  install -m 0644 conf/logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailorigin
@@ -122,10 +126,28 @@ install-common: all
 	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 
-clean:
-	rm -rf build build-san
+# The group and the state dir (debian/postinst does the same for the package).
+install-state:
+	getent group $(GROUP) >/dev/null || groupadd --system $(GROUP)
+	install -d -m 2770 -o root -g $(GROUP) $(DESTDIR)$(STATEDIR) \
+	  $(DESTDIR)$(STATEDIR)/tmp $(DESTDIR)$(STATEDIR)/hold
+	test -e $(DESTDIR)$(STATEDIR)/limits.db || \
+	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/limits.db
 
-.PHONY: all programs unit san-unit check check-unit bench deps demo install install-common clean
+# The Debian package, mailorigin_VERSION_ARCH.deb here (dpkg-buildpackage
+# writes into ..; the .deb, .buildinfo and .changes are moved here).
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_ARCH    = $(shell dpkg --print-architecture)
+DEB_OUT     = mailorigin_$(DEB_VERSION)_$(DEB_ARCH)
+deb:
+	dpkg-buildpackage -us -uc -b -jauto
+	mv ../$(DEB_OUT).deb ../$(DEB_OUT).buildinfo ../$(DEB_OUT).changes .
+	@echo "built $(DEB_OUT).deb (apt install ./$(DEB_OUT).deb)"
+
+clean:
+	rm -rf build build-san build-deb
+
+.PHONY: all programs unit san-unit check check-unit bench deps demo install install-common install-state deb clean
 
 # Benchmark programs (not tests): built by `make bench`.
 $(LIMITS_BENCH): bench/limits-bench.c $(LIBMO)

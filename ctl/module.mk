@@ -18,6 +18,6 @@ $(BUILD)/tests/test_ctl_%: tests/unit/test_ctl_%.c $(CTL_UNIT_OBJS) $(LIBMO)
 	$(CC) $(ALL_CFLAGS) -Ictl -o $@ $< $(CTL_UNIT_OBJS) $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 install-ctl: install-common
-	install -m 0755 -o root -g root $(CTL) $(DESTDIR)$(SBINDIR)/mailoriginctl
+	install -m 0755 $(OWN_ROOT) $(CTL) $(DESTDIR)$(SBINDIR)/mailoriginctl
 
 .PHONY: install-ctl

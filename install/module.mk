@@ -34,6 +34,6 @@ $(INSTALLER_HOOKS): $(BUILD)/tests/install-main-hooks.o $(INSTALL_PARTS) $(LIBMO
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 install-installer: install-common
-	install -m 0755 -o root -g root $(INSTALLER) $(DESTDIR)$(SBINDIR)/mailorigin-install
+	install -m 0755 $(OWN_ROOT) $(INSTALLER) $(DESTDIR)$(SBINDIR)/mailorigin-install
 
 .PHONY: install-installer

@@ -14,6 +14,6 @@ $(WRAPPER): $(BUILD)/wrapper/mailorigin-sendmail.o $(LIBMO)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(WRAPPER_LIBS)
 
 install-wrapper: install-common
-	install -m 2755 -o root -g $(GROUP) $(WRAPPER) $(DESTDIR)$(SBINDIR)/mailorigin-sendmail
+	install -m $(SETGID_MODE) $(OWN_GROUP) $(WRAPPER) $(DESTDIR)$(SBINDIR)/mailorigin-sendmail
 
 .PHONY: install-wrapper

@@ -97,16 +97,25 @@ mo_private_etc() {
 	mkdir /etc/mailorigin || mo_bail "cannot make /etc/mailorigin in the overlay"
 }
 
+# Test files run in parallel (tests/run): the check and the creation happen
+# under one lock, so that two files never both see a user missing and race
+# to add it (the loser's useradd would fail, or find /etc/passwd locked).
+MO_USERS_LOCK=/run/lock/mailorigin-test-users.lock
+
 mo_users() {
+	local u fd
+	[ -d "${MO_USERS_LOCK%/*}" ] || mkdir -p "${MO_USERS_LOCK%/*}"
+	exec {fd}>"$MO_USERS_LOCK" || mo_bail "cannot open $MO_USERS_LOCK"
+	flock "$fd" || mo_bail "cannot lock $MO_USERS_LOCK"
 	getent group mailorigin >/dev/null || groupadd --system mailorigin ||
 		mo_bail "cannot create group mailorigin"
-	local u
 	for u in $MO_USERS; do
 		getent passwd "$u" >/dev/null ||
 			useradd --system --user-group --no-create-home \
 				--home-dir /nonexistent --shell /usr/sbin/nologin "$u" ||
 			mo_bail "cannot create user $u"
 	done
+	exec {fd}>&-
 	MO_GID_MAILORIGIN=$(getent group mailorigin | cut -d: -f3)
 }
 
