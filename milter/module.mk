@@ -16,7 +16,7 @@ $(BUILD)/tests/test_milter_%: tests/unit/test_milter_%.c $(BUILD)/milter/peer.o 
 	$(CC) $(ALL_CFLAGS) -Imilter -o $@ $< $(BUILD)/milter/peer.o $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 install-milter: install-common
-	install -m 0755 -o root -g root $(MILTER) $(DESTDIR)$(SBINDIR)/mailorigin-milter
+	install -m 0755 $(OWN_ROOT) $(MILTER) $(DESTDIR)$(SBINDIR)/mailorigin-milter
 	install -d -m 0755 $(DESTDIR)$(DATADIR)/mailorigin
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|' conf/mailorigin-milter.service >$(DESTDIR)$(DATADIR)/mailorigin/mailorigin-milter.service
 	chmod 0644 $(DESTDIR)$(DATADIR)/mailorigin/mailorigin-milter.service
