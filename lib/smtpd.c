@@ -636,8 +636,12 @@ mo_smtpd_argv(int argc, char *const argv[], const struct mo_smtpd_txn *t, int *a
 			break;
 		if (strcmp(w, "-q") == 0)
 			continue;
-		if ((strcmp(w, "-V") == 0 && i + 1 < argc && strlen(argv[i + 1]) == 2) ||
-		    strcmp(w, "-XV") == 0) {
+		if (strcmp(w, "-V") == 0 && i + 1 < argc && strlen(argv[i + 1]) == 2) {
+			av[n++] = (char *)w;    /* -V xy: VERP, its delimiters with it */
+			av[n++] = argv[++i];
+			continue;
+		}
+		if (strcmp(w, "-XV") == 0) {
 			av[n++] = (char *)w;
 			continue;
 		}

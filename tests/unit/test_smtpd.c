@@ -219,7 +219,10 @@ static const struct acase acases[] = {
 	/* argv recipients are the transaction's now */
 	{ { "sendmail", "-bs", "--", "x@y", NULL }, "[sendmail][-i][-f][s@x][--][r1][r2]" },
 	{ { "sendmail", "-bs", "old@y", NULL }, "[sendmail][-i][-f][s@x][--][r1][r2]" },
-	{ { "sendmail", "-V", "xy", "-bs", NULL }, "[sendmail][-V][-i][-f][s@x][--][r1][r2]" },
+	/* -V xy keeps its delimiters, and what follows is still read */
+	{ { "sendmail", "-V", "xy", "-bs", NULL }, "[sendmail][-V][xy][-i][-f][s@x][--][r1][r2]" },
+	{ { "sendmail", "-V", "+=", "-bs", "-FName", NULL },
+	  "[sendmail][-V][+=][-FName][-i][-f][s@x][--][r1][r2]" },
 };
 
 static void
