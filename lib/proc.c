@@ -166,6 +166,34 @@ mo_base_name(const char *path)
 	return b != NULL ? b + 1 : path;
 }
 
+/* argv[0] of argv[0..len) into out, terminated (argv may not be). */
+static const char *
+argv0_of(const char *argv, size_t len, char *out, size_t outsz)
+{
+	size_t n = strnlen(argv, len);
+
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, argv, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* argv[0..len) ending in a NUL, so that every word is a C string: argv
+ * itself, or a copy (cut) in buf. */
+#define ARGV_COPY 4097
+static const char *
+terminated(const char *argv, size_t *len, char *buf)
+{
+	if (*len == 0 || argv[*len - 1] == '\0')
+		return argv;
+	if (*len >= ARGV_COPY)
+		*len = ARGV_COPY - 1;
+	memcpy(buf, argv, *len);
+	buf[(*len)++] = '\0';
+	return buf;
+}
+
 /* prefix, then only digits and dots: "php", "php8.2", "python3.11". */
 static int
 versioned(const char *name, const char *prefix)
@@ -227,7 +255,7 @@ enum mo_sapi
 mo_sapi_of(const char *comm, const char *argv, size_t len, const char *exe,
     char *extra, size_t extrasz)
 {
-	char title[256];
+	char title[256], a0[256];
 	const char *names[3];
 	size_t i, k;
 
@@ -249,7 +277,8 @@ mo_sapi_of(const char *comm, const char *argv, size_t len, const char *exe,
 		return MO_SAPI_FPM;
 	names[0] = comm;
 	names[1] = exe[0] != '\0' ? mo_base_name(exe) : "";
-	names[2] = len > 0 && strchr(title, ':') == NULL ? mo_base_name(argv) : "";
+	names[2] = len > 0 && strchr(title, ':') == NULL ?
+	    mo_base_name(argv0_of(argv, len, a0, sizeof(a0))) : "";
 	for (i = 0; mail_programs[i] != NULL; i++)
 		if (strcmp(names[0], mail_programs[i]) == 0 || strcmp(names[1], mail_programs[i]) == 0) {
 			strlcpy(extra, i == 4 ? "mailorigin-sendmail" : mail_programs[i], extrasz);
@@ -344,11 +373,12 @@ enum mo_interp
 mo_interp_of(const char *comm, const char *argv, size_t len, const char *exe)
 {
 	enum mo_interp i = MO_INTERP_NONE;
+	char a0[256];
 
 	if (exe[0] != '\0')
 		i = interp_by_name(mo_base_name(exe));
 	if (i == MO_INTERP_NONE && len > 0)
-		i = interp_by_name(mo_base_name(argv));
+		i = interp_by_name(mo_base_name(argv0_of(argv, len, a0, sizeof(a0))));
 	if (i == MO_INTERP_NONE)
 		i = interp_by_name(comm);
 	return i;
@@ -406,8 +436,10 @@ mo_interp_script(enum mo_interp i, const char *argv, size_t len, const char *cwd
 {
 	const struct rules *r;
 	const char *w, *script = NULL, *file;
+	char copy[ARGV_COPY];
 	int rc;
 
+	argv = terminated(argv, &len, copy);
 	if (i <= MO_INTERP_NONE || (size_t)i >= sizeof(rules) / sizeof(rules[0]) || len == 0)
 		return -1;
 	r = &rules[i];
@@ -458,8 +490,10 @@ mo_cli_script(const char *argv, size_t len, const char *cwd, char *out, size_t o
 const char *
 mo_sh_command(const char *argv, size_t len)
 {
+	static char copy[ARGV_COPY];    /* the command returned may point here */
 	const char *w, *p;
 
+	argv = terminated(argv, &len, copy);
 	for (w = mo_argv_next(argv, len, NULL); (w = mo_argv_next(argv, len, w)) != NULL;) {
 		if (w[0] != '-' || strcmp(w, "--") == 0 || w[1] == '-')
 			return NULL;

@@ -140,6 +140,17 @@ test_sh_command(void **state)
 	assert_true(mo_is_launcher("nice"));
 	assert_false(mo_is_launcher("perl"));
 	assert_true(mo_is_cron("CRON"));
+	/* a command line without its last NUL (rewritten argv): words stay
+	 * inside it (found by fuzz_proc under ASan) */
+	{
+		const char raw[] = { 's', 'h', 0, '-', 'c', 0, 'l', 's' };
+		const char php[] = { 'p', 'h', 'p', 0, '/', 'x', '.', 'p', 'h', 'p' };
+		char out[64];
+		assert_string_equal("ls", mo_sh_command(raw, sizeof(raw)));
+		assert_int_equal(0, mo_cli_script(php, sizeof(php), NULL, out, sizeof(out)));
+		assert_string_equal("/x.php", out);
+		assert_int_equal(MO_INTERP_SH, mo_interp_of("x", raw, sizeof(raw), ""));
+	}
 }
 
 static void
