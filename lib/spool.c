@@ -168,24 +168,27 @@ fail:
 	return -1;
 }
 
-int
-mo_hold_usage(int statefd, uid_t uid, unsigned long long *msgs, unsigned long long *bytes)
+/* Add up the folders of uid in the state dir's DIR whose names start with
+ * PREFIX, with the size of their message file. */
+static int
+hold_usage_in(int statefd, const char *dir, const char *prefix, uid_t uid,
+    unsigned long long *msgs, unsigned long long *bytes)
 {
 	struct dirent *e;
 	struct stat st;
 	char path[NAME_MAX + 16];
+	size_t plen = strlen(prefix);
 	DIR *d;
 	int fd;
 
-	*msgs = *bytes = 0;
-	if ((fd = openat(statefd, "hold", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	if ((fd = openat(statefd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);
 		return -1;
 	}
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' ||
+		if (e->d_name[0] == '.' || strncmp(e->d_name, prefix, plen) != 0 ||
 		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISDIR(st.st_mode) || st.st_uid != uid)
 			continue;
@@ -195,5 +198,18 @@ mo_hold_usage(int statefd, uid_t uid, unsigned long long *msgs, unsigned long lo
 			*bytes += (unsigned long long)st.st_size;
 	}
 	closedir(d);
+	return 0;
+}
+
+/* What uid keeps in the hold spool: its holds, and the half-made ones a
+ * killed wrapper of its left in tmp/ (a caller may kill its own wrapper
+ * between link and rename; that must not store past the quota). */
+int
+mo_hold_usage(int statefd, uid_t uid, unsigned long long *msgs, unsigned long long *bytes)
+{
+	*msgs = *bytes = 0;
+	if (hold_usage_in(statefd, "hold", "", uid, msgs, bytes) == -1)
+		return -1;
+	(void)hold_usage_in(statefd, "tmp", "hold.", uid, msgs, bytes);
 	return 0;
 }

@@ -65,6 +65,21 @@ res=""
 for i in 1 2 3; do send mo-site-a "$M/hb.eml"; res="$res $RC/$(held_by mo-site-a)"; done
 t_is "$res" " 0/1 0/2 75/2" "hold_max_bytes 250000: two 100 kB held, the third not accepted"
 
+# ---- half-made holds a killed wrapper left count toward its quota ------------------
+# (a caller may SIGKILL its own wrapper between link and rename, again and
+# again: what it leaves in tmp/ is its, and is charged to it)
+conf 'limits = ( { match = "uid"; messages = [ "1/1d" ]; } );' 'hold_max_messages = 3;'
+rm -rf "$MO_STATE"/hold/*
+for n in 1 2 3; do
+	mkdir "$MO_STATE/tmp/hold.00000000000kill$n"; echo x >"$MO_STATE/tmp/hold.00000000000kill$n/message"
+	chown -R mo-site-a "$MO_STATE/tmp/hold.00000000000kill$n"
+done
+send mo-site-a "$M/h.eml"
+t_is "$RC/$(held_by mo-site-a)" 75/0 "hold quota: 3 half-made holds in tmp/ count, the next is not accepted"
+send mo-site-b "$M/h.eml"; send mo-site-b "$M/h.eml"
+t_is "$RC" 0 "hold quota: another uid's are not charged for them"
+rm -rf "$MO_STATE"/tmp/hold.00000000000kill* "$MO_STATE"/hold/*
+
 # ---- stale temporary entries: listed, cleaned ---------------------------------------
 CTL=$T/bin/mailoriginctl
 install -m 0755 "$MO_ROOT/build/mailoriginctl" "$CTL"
