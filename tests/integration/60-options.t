@@ -97,7 +97,9 @@ passthrough() {  # passthrough LABEL ARGS...
 	(cd "$SITE" && printf 'EHLO x\r\nQUIT\r\n' | mo_as mo-site-a "$W" "$@") >/dev/null 2>"$T/err"
 	t_is "$?" 0 "$l: exit 0" || t_diag "$(cat "$T/err")"
 	t_is "$(rec_args)" "$(args_q "$@")" "$l: argv unchanged"
-	t_is "$(od -An -c "$REC/stdin" 2>/dev/null | tr -s ' ')" "$(printf 'EHLO x\r\nQUIT\r\n' | od -An -c | tr -s ' ')" "$l: stdin untouched, not stamped"
+	# no such mode reads a message: its input is /dev/null for a caller
+	# (another MTA's mode could otherwise queue what it reads unstamped)
+	t_is "$(wc -c <"$REC/stdin" 2>/dev/null | tr -d ' ')/$(cat "$REC/fd0" 2>/dev/null)" "0//dev/null" "$l: input /dev/null, nothing passed on"
 	t_is "$(mo_log_count)" "$n0" "$l: nothing logged"
 }
 passthrough "-bp" -bp
