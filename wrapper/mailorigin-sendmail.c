@@ -630,7 +630,6 @@ message_line(struct wrapper *w, struct mo_line *l, const char *action, const cha
 		mo_line_kv(l, "path", "bs");
 }
 
-/* Keep the message in the hold spool with its metadata and line l. */
 /* Would one more held message put the caller over its hold quota?  -1
  * with EDQUOT then (the caller is told to retry and keeps the message). */
 static int
@@ -656,6 +655,7 @@ hold_quota_full(struct wrapper *w, int msgfd)
 	return 0;
 }
 
+/* Keep the message in the hold spool with its metadata and line l. */
 static int
 hold(struct wrapper *w, int msgfd, const char *reason, const struct mo_line *l,
     int argc, char *argv[])
