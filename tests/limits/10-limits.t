@@ -44,19 +44,42 @@ msg() {  # msg CASE: a message file for CASE
 	chmod 644 "$T/msg/$1.eml"
 }
 held_ids() { ls "$MO_STATE/hold" 2>/dev/null; }
+# A gate that releases many callers at one instant, whatever the load: the
+# test holds the fifo's write end open (so that a caller's open never
+# blocks), each caller opens it, says so in $T/ready, then reads; when all
+# N have it open, the test closes its end and every read sees EOF at once.
+# (A caller that opened the fifo only after the release would wait forever.)
+# Callers: sh -c "$GATE_SH" - "$GATE" WRAPPER MESSAGE (they must not inherit
+# the write end: run them as `( exec {gate_fd}>&-; ... ) &`).
+GATE_SH='exec 3<"$1/go"; : >"$1/ready/$$"; read -r _ <&3; exec 3<&-; exec "$2" -t -i <"$3"'
+GATE=$T/gate GATE_FIFO=$T/gate/go GATE_READY=$T/gate/ready
+gate_open() {
+	mkdir -p "$GATE"; chmod 755 "$GATE"
+	rm -rf "$GATE_FIFO" "$GATE_READY"
+	mkfifo "$GATE_FIFO"; chmod 666 "$GATE_FIFO"
+	mkdir "$GATE_READY"; chmod 1777 "$GATE_READY"
+	exec {gate_fd}<>"$GATE_FIFO"
+}
+gate_go() {   # gate_go N: wait (up to 5 min) until N callers wait, then release them
+	local i
+	for i in $(seq 3000); do
+		[ "$(ls "$GATE_READY" | wc -l)" -ge "$1" ] && break
+		sleep 0.1
+	done
+	exec {gate_fd}>&-
+}
 
 # ---- 64 at one instant, limit N -------------------------------------------
 limits_conf "limits = ( { match = \"uid\"; messages = [ \"$N/1d\" ]; } );"
-mkfifo "$T/go"; chmod 666 "$T/go"
+gate_open
 pids=()
 for i in $(seq 64); do
 	msg "burst$i"
-	( cd "$MO_WWW/site-a" && mo_as mo-site-a sh -c 'read -r _ < "$1"; exec "$2" -t -i < "$3"' \
-		- "$T/go" "$W" "$T/msg/burst$i.eml"; echo $? >"$T/msg/burst$i.rc" ) &
+	( exec {gate_fd}>&-; cd "$MO_WWW/site-a" && mo_as mo-site-a sh -c "$GATE_SH" \
+		- "$GATE" "$W" "$T/msg/burst$i.eml"; echo $? >"$T/msg/burst$i.rc" ) &
 	pids+=($!)
 done
-sleep 1                 # let all 64 block on the fifo (not a timing assertion)
-: >"$T/go"
+gate_go 64
 wait "${pids[@]}"
 rcs=$(cat "$T"/msg/burst*.rc | sort | uniq -c | tr -s ' ')
 t_is "$rcs" " 64 0" "burst: all 64 callers see success (passed or held)"
@@ -99,17 +122,16 @@ t_is "$(held_ids | wc -l)" "$((64 - N + 1))" "first uid: still held"
 K=50                    # more than the 40 sent: every survivor passes
 limits_conf "limits = ( { match = \"uid:$uid_b\"; messages = [ \"$K/1d\" ]; } );"
 before_pass=$(grep -c "action=pass uid=$uid_b " "$MO_LOG")
-rm -f "$T/go"; mkfifo "$T/go"; chmod 666 "$T/go"
+gate_open
 pids=()
 for i in $(seq 40); do
 	msg "kill$i"
 	# one pid from the subshell to the wrapper: cd, then exec all the way
-	( cd "$MO_WWW/site-b" && exec setpriv --reuid=mo-site-b --regid=mo-site-b --init-groups \
-		sh -c 'read -r _ < "$1"; exec "$2" -t -i < "$3"' - "$T/go" "$W" "$T/msg/kill$i.eml" ) &
+	( exec {gate_fd}>&-; cd "$MO_WWW/site-b" && exec setpriv --reuid=mo-site-b --regid=mo-site-b --init-groups \
+		sh -c "$GATE_SH" - "$GATE" "$W" "$T/msg/kill$i.eml" ) &
 	pids+=($!)
 done
-sleep 1
-: >"$T/go"
+gate_go 40
 killed=0
 for p in "${pids[@]}"; do
 	case $((RANDOM % 3)) in
@@ -163,10 +185,11 @@ t_is "$(grep -a '^argc=' "$(dirname "$h")/meta")" "argc=4" "held argv: argc reco
 
 # ---- a lock held for long (a stopped wrapper) holds mail, never opens the limits -------
 limits_conf "limits = ( { match = \"uid\"; messages = [ \"1000/1d\" ]; } );"
-flock "$MO_STATE/limits.db" sleep 30 &
+# the locker takes the lock, says so, and holds it until killed
+( exec 9<>"$MO_STATE/limits.db" && flock 9 && : >"$T/locked" && exec sleep 600 ) &
 locker=$!
 mo_atexit "kill $locker"
-sleep 0.5
+for i in $(seq 3000); do [ -e "$T/locked" ] && break; sleep 0.1; done
 msg locked
 (cd "$MO_WWW/site-b" && mo_as mo-site-b "$W" -t -i <"$T/msg/locked.eml" 2>"$T/err")
 t_ok $? "lock held elsewhere: exit 0 (held)" || t_diag "$(cat "$T/err")"

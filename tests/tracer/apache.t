@@ -27,12 +27,13 @@ is "$(json_count "$T/idle.json" type=php sapi=mod_php state=busy)" 0 \
 is "$(json_count "$T/idle.json" type=php sapi=mod_php state=idle signal=memory)" "$n" \
 	"every one is idle by the memory signal"
 
-get 'slow.php?s=4' >"$T/req.out" &
+get 'slow.php?s=120' >"$T/req.out" &
 REQ=$!
 at_exit "kill $REQ"
-wait_until 5 busy_httpd_worker
+wait_until 30 busy_httpd_worker
 W=$(busy_httpd_worker)
 diag "busy worker $W"
+wait_until 30 at_line "$W" "$SITE/lib/work.php:4"
 is "$(php_fds "$W")" 0 "opcache hit: no .php file open in the worker"
 TR --json >"$T/busy.json" 2>/dev/null
 is "$(json_pick "$T/busy.json" type=php pid="$W" signal)/$(json_pick "$T/busy.json" type=php pid="$W" confidence)" \
@@ -40,7 +41,7 @@ is "$(json_pick "$T/busy.json" type=php pid="$W" signal)/$(json_pick "$T/busy.js
 is "$(json_pick "$T/busy.json" type=php pid="$W" file):$(json_pick "$T/busy.json" type=php pid="$W" line)" \
 	"$SITE/lib/work.php:4" "file and line"
 is "$(json_pick "$T/busy.json" type=php pid="$W" script)" "$SITE/slow.php" "main script"
-is "$(json_pick "$T/busy.json" type=php pid="$W" uri)" "/slow.php?s=4" "URI"
+is "$(json_pick "$T/busy.json" type=php pid="$W" uri)" "/slow.php?s=120" "URI"
 is "$(json_pick "$T/busy.json" type=php pid="$W" vhost)" shop.example "vhost"
 is "$(json_pick "$T/busy.json" type=php pid="$W" user)" nobody "user"
 is "$(json_count "$T/busy.json" type=php sapi=mod_php)" 1 "only the busy worker is listed"
@@ -49,16 +50,16 @@ is "$(json_pick "$T/cwd.json" type=php pid="$W" signal)/$(json_pick "$T/cwd.json
 	cwd/directory "--no-memory: cwd decides (idle cwd is the parent's)"
 is "$(json_pick "$T/cwd.json" type=php pid="$W" script)" "$SITE" "cwd: the script's folder"
 is "$(json_count "$T/cwd.json" type=php sapi=mod_php)" 1 "cwd: idle workers not listed"
-wait "$REQ"
+release "$REQ"
 
 get mail.php >"$T/mail.out" &
 REQ=$!
-wait_until 5 pgrep -f "$T/sendmail"
+wait_until 30 pgrep -f "$T/sendmail"
 TR --json >"$T/mail.json" 2>/dev/null
 is "$(json_pick "$T/mail.json" type=mail script):$(json_pick "$T/mail.json" type=mail line)" \
 	"$SITE/mail.php:3" "sendmail traced to the mod_php worker's script and line"
 is "$(json_pick "$T/mail.json" type=mail sapi)" mod_php "through a mod_php worker"
-wait "$REQ"
+release "$REQ"
 check "mail() returned true" grep -q sent "$T/mail.out"
 
 # --- unprivileged (as nobody, the workers' own uid) ---------------------------
@@ -71,7 +72,7 @@ unpriv() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 get mail.php >"$T/mail2.out" &
 REQ=$!
 # the stand-in itself, not the "sh -c" mail() runs it through
-wait_until 5 pgrep -f "^/bin/sh $T/sendmail"
+wait_until 30 pgrep -f "^/bin/sh $T/sendmail"
 SM=$(pgrep -n -f "^/bin/sh $T/sendmail")
 W=$(ps -o ppid= -p "$(ps -o ppid= -p "$SM" | tr -d ' ')" | tr -d ' ')
 diag "sendmail $SM, started by worker $W (through sh)"
@@ -97,7 +98,7 @@ check "table: the mail row ends at the worker" \
 	grep -E "^$SM +sendmail +nobody .*<sh:[0-9]+<apache2:$W +\?\$" "$T/unpriv.table"
 check "table: does not claim that no PHP is executing" \
 	sh -c "! grep -q 'no PHP script executing' '$T/unpriv.table'"
-wait "$REQ"
+release "$REQ"
 check "mail() returned true" grep -q sent "$T/mail2.out"
 
 done_testing

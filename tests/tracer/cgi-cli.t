@@ -18,13 +18,14 @@ TR() { "$TRACER" --vhost-root "$VROOT" "$@"; }
 # --- php-cgi, run as nobody from "/" with a CGI environment ----------------
 (cd / && exec env -i REDIRECT_STATUS=200 GATEWAY_INTERFACE=CGI/1.1 \
 	SCRIPT_FILENAME="$SITE/slow.php" SCRIPT_NAME=/slow.php DOCUMENT_ROOT="$SITE" \
-	REQUEST_METHOD=GET QUERY_STRING=s=5 REQUEST_URI='/slow.php?s=5' \
+	REQUEST_METHOD=GET QUERY_STRING=s=120 REQUEST_URI='/slow.php?s=120' \
 	HTTP_HOST=www.cgi.example \
 	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/php-cgi8.2) >"$T/cgi.out" 2>&1 &
 CGI=$!
 at_exit "kill $CGI"
-wait_until 5 cwd_is $CGI "$SITE"
+wait_until 30 cwd_is $CGI "$SITE"
 check "php-cgi runs in the script's folder" cwd_is $CGI "$SITE"
+wait_until 30 at_line $CGI "$SITE/lib/work.php:4"
 
 TR --json >"$T/cgi.json" 2>/dev/null
 is "$(json_pick "$T/cgi.json" type=php pid=$CGI sapi)" cgi "php-cgi classified"
@@ -47,7 +48,7 @@ TR --json --no-memory --no-cwd --no-fd >"$T/cgi-env.json" 2>/dev/null
 is "$(json_pick "$T/cgi-env.json" type=php pid=$CGI signal)/$(json_pick "$T/cgi-env.json" type=php pid=$CGI confidence)" \
 	env/file "php-cgi, only the environment: env decides"
 is "$(json_pick "$T/cgi-env.json" type=php pid=$CGI script)" "$SITE/slow.php" "env: SCRIPT_FILENAME"
-is "$(json_pick "$T/cgi-env.json" type=php pid=$CGI uri)" "/slow.php?s=5" "env: REQUEST_URI"
+is "$(json_pick "$T/cgi-env.json" type=php pid=$CGI uri)" "/slow.php?s=120" "env: REQUEST_URI"
 TR --json --no-memory --no-cwd --no-fd --no-env >"$T/cgi-none.json" 2>/dev/null
 is "$(json_pick "$T/cgi-none.json" type=php pid=$CGI signal)" account "php-cgi with no signal left: account"
 kill $CGI 2>/dev/null; wait $CGI 2>/dev/null
@@ -57,8 +58,8 @@ mkdir -p "$T/elsewhere"
 (cd "$T/elsewhere" && exec php "$SITE/slow.php") >/dev/null 2>&1 &
 CLI=$!
 at_exit "kill $CLI"
-wait_until 5 grep -q slow.php /proc/$CLI/cmdline
-sleep 0.3
+wait_until 30 grep -q slow.php /proc/$CLI/cmdline
+wait_until 30 at_line $CLI "$SITE/lib/work.php:4"
 TR --json >"$T/cli.json" 2>/dev/null
 is "$(json_pick "$T/cli.json" type=php pid=$CLI sapi)" cli "CLI classified"
 is "$(json_pick "$T/cli.json" type=php pid=$CLI signal)" memory "CLI: memory decides"
@@ -81,8 +82,8 @@ kill $CLI 2>/dev/null; wait $CLI 2>/dev/null
 	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/php-cgi8.2) >"$T/cgi-mail.out" 2>&1 &
 CGI=$!
 at_exit "kill $CGI"
-wait_until 5 pgrep -P "$CGI" -x sh
-wait_until 5 pgrep -f "^/bin/sh $T/sendmail"
+wait_until 30 pgrep -P "$CGI" -x sh
+wait_until 30 pgrep -f "^/bin/sh $T/sendmail"
 TR --json >"$T/cgi-mail.json" 2>/dev/null
 SM=$(json_pick "$T/cgi-mail.json" type=mail pid)
 diag "php-cgi $CGI, sendmail $SM"
@@ -100,15 +101,15 @@ is "$(json_pick "$T/cgi-mail.json" type=php pid=$CGI mails)" 1 "php-cgi: counted
 TR --json --no-memory >"$T/cgi-mail-env.json" 2>/dev/null
 is "$(json_pick "$T/cgi-mail-env.json" type=mail php_pid):$(json_pick "$T/cgi-mail-env.json" type=mail script)" \
 	"$CGI:$SITE/mail.php" "php-cgi mail() --no-memory: still traced to its script"
-wait $CGI
+release $CGI
 check "php-cgi mail() returned true through the stand-in" grep -q sent "$T/cgi-mail.out"
 
 # --- mail() under the CLI ------------------------------------------------------
 (cd "$T/elsewhere" && exec env PHP_INI_SCAN_DIR="$INI" php "$SITE/mail.php") >"$T/cli-mail.out" 2>&1 &
 CLI=$!
 at_exit "kill $CLI"
-wait_until 5 pgrep -P "$CLI" -x sh
-wait_until 5 pgrep -f "^/bin/sh $T/sendmail"
+wait_until 30 pgrep -P "$CLI" -x sh
+wait_until 30 pgrep -f "^/bin/sh $T/sendmail"
 TR --json >"$T/cli-mail.json" 2>/dev/null
 is "$(json_pick "$T/cli-mail.json" type=mail chain.0.comm)/$(json_pick "$T/cli-mail.json" type=mail chain.1.pid)" \
 	"sh/$CLI" "CLI mail(): through sh to the php process"
@@ -123,7 +124,7 @@ is "$(json_pick "$T/cli-mail-cmd.json" type=mail script)/$(json_pick "$T/cli-mai
 TR >"$T/cli-mail.table" 2>&1
 check "table: the mail row names the CLI script and line" \
 	grep -E "^[0-9]+ +sendmail .*<php[0-9.]*:$CLI .*mail.php line 3" "$T/cli-mail.table"
-wait $CLI
+release $CLI
 check "CLI mail() returned true through the stand-in" grep -q sent "$T/cli-mail.out"
 
 done_testing

@@ -24,12 +24,13 @@ is "$(json_count "$T/idle-all.json" type=php sapi=fpm state=idle signal=memory)"
 
 # --- warm the cache on every worker, then the measured request -------------
 for i in 1 2 3 4 5 6; do fpm_get example.test slow.php s=0 >/dev/null; done
-fpm_get example.test slow.php s=4 >"$T/req.out" 2>&1 &
+fpm_get example.test slow.php s=120 >"$T/req.out" 2>&1 &
 REQ=$!
 at_exit "kill $REQ"
-wait_until 5 busy_fpm_worker
+wait_until 30 busy_fpm_worker
 W=$(busy_fpm_worker)
 diag "busy worker $W"
+wait_until 30 at_line "$W" "$SITE/lib/work.php:4"
 is "$(php_fds "$W")" 0 "opcache hit: the busy worker has no .php file open"
 lsof -n -p "$W" 2>/dev/null | grep -c '\.php$' >"$T/lsof.n"
 is "$(cat "$T/lsof.n")" 0 "opcache hit: lsof shows no .php file either"
@@ -41,7 +42,7 @@ is "$(json_pick "$T/busy.json" type=php pid="$W" file)" "$SITE/lib/work.php" "ex
 is "$(json_pick "$T/busy.json" type=php pid="$W" line)" 4 "line of the sleep() call"
 is "$(json_pick "$T/busy.json" type=php pid="$W" function)" do_work "function name"
 is "$(json_pick "$T/busy.json" type=php pid="$W" script)" "$SITE/slow.php" "main script"
-is "$(json_pick "$T/busy.json" type=php pid="$W" uri)" "/slow.php?s=4" "request URI"
+is "$(json_pick "$T/busy.json" type=php pid="$W" uri)" "/slow.php?s=120" "request URI"
 is "$(json_pick "$T/busy.json" type=php pid="$W" pool)" web "pool name"
 is "$(json_pick "$T/busy.json" type=php pid="$W" user)" nobody "user"
 is "$(json_pick "$T/busy.json" type=php pid="$W" vhost)" example.test "vhost from the path"
@@ -55,7 +56,7 @@ TR --json --no-memory >"$T/status.json" 2>"$T/status.err"
 is "$(json_pick "$T/status.json" type=php pid="$W" signal)" status "--no-memory: status page decides"
 is "$(json_pick "$T/status.json" type=php pid="$W" script)" "$SITE/slow.php" "status page names the script"
 is "$(json_pick "$T/status.json" type=php pid="$W" confidence)" file "status page: file confidence"
-is "$(json_pick "$T/status.json" type=php pid="$W" uri)" "/slow.php?s=4" "status page: URI"
+is "$(json_pick "$T/status.json" type=php pid="$W" uri)" "/slow.php?s=120" "status page: URI"
 is "$(json_count "$T/status.json" type=php sapi=fpm)" 1 "status page: idle workers not listed"
 
 # --- cwd alone --------------------------------------------------------------
@@ -67,26 +68,28 @@ is "$(json_count "$T/cwd.json" type=php sapi=fpm)" 1 "cwd: idle workers (at the 
 TR --json --no-memory --no-status --no-cwd >"$T/nocwd.json" 2>/dev/null
 is "$(json_pick "$T/nocwd.json" type=php pid="$W" signal)" account \
 	"opcache hit without memory, status, cwd: only the account is known"
-wait "$REQ"
+release "$REQ"
 check "the request completed" grep -q done "$T/req.out"
 
 # --- an open .php file ------------------------------------------------------
-fpm_get example.test holdopen.php s=3 >/dev/null 2>&1 &
+fpm_get example.test holdopen.php s=120 >/dev/null 2>&1 &
 REQ=$!
-wait_until 5 busy_fpm_worker
+wait_until 30 busy_fpm_worker
 W=$(busy_fpm_worker)
+has_php_fd() { [ "$(php_fds "$1")" -ge 1 ]; }
+wait_until 30 has_php_fd "$W"
 TR --json --no-memory --no-status --no-cwd >"$T/fd.json" 2>/dev/null
 is "$(json_pick "$T/fd.json" type=php pid="$W" signal)" fd "fd signal decides"
 is "$(json_pick "$T/fd.json" type=php pid="$W" script)" "$SITE/holdopen.php" "fd signal names the open file"
 TR --json --no-memory --no-status >"$T/cwdfd.json" 2>/dev/null
 is "$(json_pick "$T/cwdfd.json" type=php pid="$W" signal)/$(json_pick "$T/cwdfd.json" type=php pid="$W" refined_by)" \
 	cwd/fd "cwd decides, an open file in that folder refines it"
-wait "$REQ"
+release "$REQ"
 
 # --- sendmail traced back to the worker and its script ----------------------
 fpm_get example.test mail.php >"$T/mail.out" 2>&1 &
 REQ=$!
-wait_until 5 pgrep -f "$T/sendmail"
+wait_until 30 pgrep -f "$T/sendmail"
 TR --json >"$T/mail.json" 2>/dev/null
 SM=$(json_pick "$T/mail.json" type=mail pid)
 diag "sendmail process $SM"
@@ -100,13 +103,13 @@ is "$(json_pick "$T/mail.json" type=mail line)" 3 "and to the line of mail()"
 is "$(json_pick "$T/mail.json" type=php pid="$PHPPID" mails)" 1 "the worker is counted one mail"
 TR >"$T/mail.table" 2>&1
 check "table has the mail section" grep -E "^[0-9]+ +sendmail .*mail.php line 3" "$T/mail.table"
-wait "$REQ"
+release "$REQ"
 check "mail() returned true through the stand-in" grep -q sent "$T/mail.out"
 
 # --- unprivileged ---------------------------------------------------------
-fpm_get example.test slow.php s=3 >/dev/null 2>&1 &
+fpm_get example.test slow.php s=120 >/dev/null 2>&1 &
 REQ=$!
-wait_until 5 busy_fpm_worker
+wait_until 30 busy_fpm_worker
 W=$(busy_fpm_worker)
 install -m 0755 "$TRACER" "$T/mailorigin-tracer"
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
@@ -117,7 +120,7 @@ is "$(grep -c 'without CAP_SYS_PTRACE' "$T/unpriv.err")" 1 "and says it once"
 is "$(json_pick "$T/unpriv.json" type=php pid="$W" signal)" account "the busy worker: account only"
 is "$(json_pick "$T/unpriv.json" type=php pid="$W" user)" nobody "the busy worker: its user"
 diag "$(cat "$T/unpriv.err")"
-wait "$REQ"
+release "$REQ"
 
 # --- our FastCGI client against cgi-fcgi --------------------------------------
 fpm_get example.test echo.php "a=1&b=two" >"$T/cgi-fcgi.out" 2>/dev/null

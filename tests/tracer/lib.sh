@@ -9,6 +9,15 @@
 # Ports: 18000-18999 only.
 
 set -u
+# The tracer reads every process in /proc.  Each file runs in its own pid
+# namespace with its own /proc (and a private mount namespace for that
+# mount), so it sees its own daemons and requests only, never another
+# test's or another program's on the machine.  When the namespace's pid 1
+# (this script) exits, the kernel stops whatever is left in it.
+if [ -z "${TR_IN_NS:-}" ]; then
+	TR_IN_NS=1 exec unshare --pid --kill-child=TERM --mount --propagation private \
+		--mount-proc bash "$0" "$@"
+fi
 TR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TRACER=$TR_ROOT/build/mailorigin-tracer
 FCGI_GET=$TR_ROOT/build/tests/tracer-fcgi-get
@@ -80,6 +89,8 @@ if [ ! -x "$TRACER" ] || [ ! -x "$FCGI_GET" ]; then
 fi
 
 # wait_until SECONDS CMD...: poll CMD every 0.1 s; status of the last try.
+# Waits are generous (30 s where the thing waited for takes a moment on a
+# quiet machine): a loaded machine makes them slow, never wrong.
 wait_until() {
 	local limit=$1 i; shift
 	for ((i = 0; i < limit * 10; i++)); do
@@ -98,6 +109,31 @@ stop_pid() {
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null
+}
+
+# The requests and the stand-in sendmail below hold until $T/release
+# exists (or their own time is up): a test looks at them for as long as it
+# needs, then lets them go with `release PID...`.
+release() {
+	local p
+	touch "$T/release"
+	for p in "$@"; do wait "$p" 2>/dev/null; done
+	rm -f "$T/release"
+}
+
+# at_line PID FILE:LINE: the tracer sees PID executing FILE at LINE (a
+# request that has started may still be compiling its script: wait_until).
+at_line() {
+	"$TRACER" --vhost-root "$VROOT" --json 2>/dev/null >"$T/at_line.json" || return 1
+	[ "$(json_pick "$T/at_line.json" type=php pid="$1" file):$(json_pick "$T/at_line.json" type=php pid="$1" line)" = "$2" ]
+}
+
+# sig_blocked PID SIGNUM: PID blocks the signal (the tracer's --watch
+# blocks SIGINT and SIGTERM before its first scan).
+sig_blocked() {
+	local m
+	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$m" ] && [ $(( 0x$m >> ($2 - 1) & 1 )) -eq 1 ]
 }
 
 # json_pick FILE KEY=VALUE... FIELD: FIELD of the first JSON line whose
@@ -151,24 +187,26 @@ json_count() {
 VROOT=$T/www
 mkdir -p "$VROOT"
 
-# The PHP fixtures: a script that includes another file and sleeps there,
-# a script that calls mail() through the slow stand-in sendmail, a script
-# that keeps its own .php file open, a deterministic one for the FastCGI
-# comparison.  Line numbers matter: tests name them.
+# The PHP fixtures: a script that includes another file and sleeps there
+# (s seconds, default 120, or until $T/release exists), a script that
+# calls mail() through the slow stand-in sendmail, a script that keeps its
+# own .php file open (as long), a deterministic one for the FastCGI
+# comparison.  Line numbers matter: tests name them (work.php:4, the
+# sleep).
 make_site() {   # make_site VHOST
 	local d=$VROOT/$1
 	mkdir -p "$d/lib"
 	cat >"$d/slow.php" <<'PHP'
 <?php
 require __DIR__ . '/lib/work.php';
-do_work((int)($_GET['s'] ?? 3));
+do_work((int)($_GET['s'] ?? 120));
 echo "done\n";
 PHP
 	cat >"$d/lib/work.php" <<'PHP'
 <?php
 function do_work(int $s) {
 	$x = 1;
-	sleep($s);
+	while ($s-- > 0 && !file_exists(dirname(__DIR__, 3) . '/release')) sleep(1);
 	return $x;
 }
 PHP
@@ -181,7 +219,8 @@ PHP
 	cat >"$d/holdopen.php" <<'PHP'
 <?php
 $f = fopen(__FILE__, 'r');
-sleep((int)($_GET['s'] ?? 3));
+for ($s = (int)($_GET['s'] ?? 120); $s > 0 && !file_exists(dirname(__DIR__, 2) . '/release'); $s--)
+	sleep(1);
 fclose($f);
 PHP
 	cat >"$d/echo.php" <<'PHP'
@@ -195,13 +234,15 @@ PHP
 	chmod -R a+rX "$d"
 }
 
-# The slow stand-in sendmail: keeps the message, then waits, so that the
-# tracer sees it running.
+# The slow stand-in sendmail: keeps the message, then waits (the seconds
+# in $T/sendmail.sleep, default 120, or until $T/release exists), so that
+# the tracer sees it running.
 make_sendmail() {
 	cat >"$T/sendmail" <<EOF
 #!/bin/sh
 cat > "$T/mail.\$\$"
-sleep \$(cat "$T/sendmail.sleep" 2>/dev/null || echo 3)
+n=\$(cat "$T/sendmail.sleep" 2>/dev/null || echo 120)
+while [ "\$n" -gt 0 ] && [ ! -e "$T/release" ]; do sleep 1; n=\$((n - 1)); done
 exit 0
 EOF
 	chmod 755 "$T/sendmail"
