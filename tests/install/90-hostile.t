@@ -100,6 +100,13 @@ t_ok "$([ ! -L "$R5/usr/sbin/sendmail" ]; echo $?)" "... nothing swapped"
 # ---- the FPM reload: only the real master --------------------------------
 PHP_VER=$(ls /etc/php 2>/dev/null | head -1)
 if [ -n "$PHP_VER" ] && [ -x "/usr/sbin/php-fpm$PHP_VER" ]; then
+	# a swap of this machine (--root /), so the config and the state dir
+	# must be the test's own: without a config, the default state dir
+	# would be the machine's /var/lib/mailorigin
+	host_state() { ls -la --time-style=+%s.%N /var/lib/mailorigin/ 2>&1; }
+	host_before=$(host_state)
+	mo_install_wrapper
+	mo_conf postfix /usr/sbin/sendmail
 	cp -a /etc/php "$T/etc-php" && mo_bind "$T/etc-php" /etc/php
 	mkdir -p "$T/usr-local-sbin" && mo_bind "$T/usr-local-sbin" /usr/local/sbin
 	install -o root -g mailorigin -m 2755 "$MO_WRAPPER_BUILD" /usr/local/sbin/mailorigin-sendmail
@@ -120,6 +127,7 @@ if [ -n "$PHP_VER" ] && [ -x "/usr/sbin/php-fpm$PHP_VER" ]; then
 	t_ok "$(kill -0 "$fake_root" 2>/dev/null; echo $?)" "root's copy under that name is left alone too"
 	mi_ok "revert" revert
 	t_ok "$(kill -0 "$fake" 2>/dev/null && kill -0 "$fake_root" 2>/dev/null; echo $?)" "... after the revert too"
+	t_is "$(host_state)" "$host_before" "the machine's /var/lib/mailorigin is untouched (the swap used the test's state dir)"
 else
 	t_skip "FPM reload look-alikes" "php-fpm not installed"
 fi
