@@ -42,7 +42,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: mailorigin-tracer [--json] [--all] [--top N]\n"
+	    "usage: mailorigin-tracer [--json] [--all] [--top N] [--exhaustive]\n"
 	    "                         [--watch [--interval 250ms] [--duration 60s]]\n"
 	    "                         [--no-memory] [--no-status] [--no-cwd] [--no-fd] [--no-env]\n"
 	    "                         [--status-timeout 500ms] [--vhost-root DIR]...\n"
@@ -74,12 +74,14 @@ static void
 parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_NOMEM = 256, O_NOSTATUS, O_NOCWD, O_NOFD, O_NOENV, O_INTERVAL,
-	       O_DURATION, O_TOP, O_SYMBOLS, O_ROOT, O_CONF, O_STIMEOUT, O_ALL };
+	       O_DURATION, O_TOP, O_SYMBOLS, O_ROOT, O_CONF, O_STIMEOUT, O_ALL,
+	       O_EXHAUSTIVE };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "all", no_argument, NULL, O_ALL },
+		{ "exhaustive", no_argument, NULL, O_EXHAUSTIVE },
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "top", required_argument, NULL, O_TOP },
@@ -109,6 +111,7 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'w': o->watch = 1; break;
 		case 'h': usage(stdout); exit(EX_OK);
 		case O_ALL: o->scan.all = 1; break;
+		case O_EXHAUSTIVE: o->scan.exhaustive = 1; break;
 		case O_INTERVAL: o->interval_ms = duration_arg("--interval", optarg); break;
 		case O_DURATION: o->duration_ms = duration_arg("--duration", optarg); break;
 		case O_STIMEOUT:

@@ -120,6 +120,47 @@ proc_open(pid_t pid)
 	return mo_proc_open("/proc", pid);
 }
 
+/* "NAME/FILE" into out; -1 when NAME is no short pid. */
+static int
+pid_path(char *out, size_t outsz, const char *name, const char *file)
+{
+	size_t n = strlen(name), f = strlen(file);
+
+	if (n == 0 || n > 10 || n + 1 + f + 1 > outsz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(out, name, n);
+	out[n] = '/';
+	memcpy(out + n + 1, file, f + 1);
+	return 0;
+}
+
+int
+proc_comm_at(int procfd, const char *name, char *comm, size_t commsz)
+{
+	char path[32];
+	ssize_t n;
+
+	if (pid_path(path, sizeof(path), name, "comm") == -1 ||
+	    (n = mo_proc_file(procfd, path, comm, commsz)) == -1)
+		return -1;
+	if (n > 0 && comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	return 0;
+}
+
+int
+proc_stat_at(int procfd, const char *name, struct mo_stat *st)
+{
+	char path[32], buf[4096];
+
+	if (pid_path(path, sizeof(path), name, "stat") == -1 ||
+	    mo_proc_file(procfd, path, buf, sizeof(buf)) == -1)
+		return -1;
+	return mo_proc_parse_stat(buf, st);
+}
+
 int
 proc_info_read(int dirfd, pid_t pid, struct proc_info *pi)
 {

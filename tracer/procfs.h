@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proc.h"
+
 #define PROC_COMM_MAX 64
 #define PROC_CMDLINE_MAX 512
 #define PROC_ARGV_MAX 4096
@@ -56,6 +58,19 @@ struct map_entry {
 	const char *path;               /* points into the line */
 };
 int proc_parse_maps_line(char *line, struct map_entry *me);
+
+/*
+ * The first look at every process of a scan, the cheapest there is: its
+ * comm, from NAME/comm ("1234/comm") under PROCFD, an open /proc, with no
+ * directory fd of its own (one open, one read).  The kernel escapes
+ * control bytes and backslashes there, as it does not in stat: good to
+ * tell the SAPI by name (mo_sapi_of), whose names hold none, not to show.
+ * 0, or -1 with errno (ENOENT: gone).
+ */
+int proc_comm_at(int procfd, const char *name, char *comm, size_t commsz);
+/* stat of NAME ("1234") under PROCFD, parsed into ST: for a process looked
+ * at only by its comm, when its parent is wanted after all.  0 or -1. */
+int proc_stat_at(int procfd, const char *name, struct mo_stat *st);
 
 /* Open /proc/PID as a directory fd.  Small files and links under it are
  * read with lib/proc.h's mo_proc_file() and mo_proc_link(). */

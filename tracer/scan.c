@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,17 @@
 #include "cutprintf.h"
 #include "vhost.h"
 
-/* The cheap facts of every process, for the walk up from mail programs. */
+/*
+ * The cheap facts of every process, for the walk up from mail programs.
+ * The fast walk reads only the comm of a process it does not look into;
+ * its stat (parent, comm as stat gives it) is read when a walk up reaches
+ * it (known = 0 until then).
+ */
 struct lite {
 	pid_t pid, ppid;
 	char comm[PROC_COMM_MAX];
 	unsigned long long starttime;
+	int known;
 };
 
 struct master {
@@ -406,6 +413,8 @@ lite_cmp(const void *a, const void *b)
 struct walk {
 	const struct scan_opts *o;
 	struct scan_result *res;
+	int procfd;                     /* /proc */
+	pid_t self;
 	struct lite *all;
 	size_t nall, capall;
 	size_t capt, capm;
@@ -413,37 +422,90 @@ struct walk {
 	size_t nmasters, capmasters;
 };
 
+/* A process for the walk up; its index in w->all, or -1. */
+static ssize_t
+lite_add(struct walk *w, pid_t pid, const char *comm)
+{
+	struct lite *l;
+
+	if (grow((void **)&w->all, &w->capall, w->nall, sizeof(*w->all)) == -1)
+		return -1;
+	l = &w->all[w->nall];
+	l->pid = pid;
+	l->ppid = 0;
+	l->starttime = 0;
+	l->known = 0;
+	strlcpy(l->comm, comm, sizeof(l->comm));
+	return (ssize_t)w->nall++;
+}
+
+static void
+lite_know(struct lite *l, pid_t ppid, unsigned long long starttime, const char *comm)
+{
+	l->ppid = ppid;
+	l->starttime = starttime;
+	strlcpy(l->comm, comm, sizeof(l->comm));
+	l->known = 1;
+}
+
+/*
+ * The first look at one process: is it one that may be PHP or a mail
+ * program (by its comm alone, mo_sapi_of)?  Then its /proc directory is
+ * opened for visit().  The fast walk reads only NAME/comm under /proc; with
+ * scan_opts.exhaustive, every process's directory is opened and its stat
+ * parsed, as the tracer did before (the reference the tests compare with).
+ * The directory fd, or -1 when there is nothing more to read.
+ */
+static int
+first_look(struct walk *w, pid_t pid, const char *name, ssize_t *li)
+{
+	char comm[PROC_COMM_MAX], extra[PATH_MAX], buf[4096];
+	struct mo_stat st;
+	int dirfd = -1;
+
+	*li = -1;
+	if (w->o->exhaustive) {
+		if ((dirfd = proc_open(pid)) == -1)
+			return -1;
+		if (mo_proc_file(dirfd, "stat", buf, sizeof(buf)) == -1 ||
+		    mo_proc_parse_stat(buf, &st) == -1) {
+			close(dirfd);
+			return -1;
+		}
+		strlcpy(comm, st.comm, sizeof(comm));
+	} else if (proc_comm_at(w->procfd, name, comm, sizeof(comm)) == -1)
+		return -1;
+	w->res->nprocs++;
+	if ((*li = lite_add(w, pid, comm)) >= 0 && dirfd != -1)
+		lite_know(&w->all[*li], st.ppid, st.starttime, st.comm);
+	if (mo_sapi_of(comm, "", 0, "", extra, sizeof(extra)) == MO_SAPI_UNKNOWN ||
+	    pid == w->self) {
+		if (dirfd != -1)
+			close(dirfd);
+		return -1;
+	}
+	if (dirfd == -1)
+		dirfd = openat(w->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dirfd;
+}
+
 /* Look at one process; add it to the result when it matters. */
 static void
-visit(struct walk *w, pid_t pid)
+visit(struct walk *w, pid_t pid, const char *name)
 {
 	struct scan_result *res = w->res;
 	char extra[PATH_MAX], buf[4096];
 	struct proc_info pi;
-	struct lite *l;
 	enum mo_sapi sapi;
 	int dirfd, unreadable_httpd = 0;
+	ssize_t li;
 
-	if ((dirfd = proc_open(pid)) == -1)
+	if ((dirfd = first_look(w, pid, name, &li)) == -1)
 		return;
-	memset(&pi, 0, sizeof(pi));
-	pi.pid = pid;
-	if (mo_proc_file(dirfd, "stat", buf, sizeof(buf)) == -1 ||
-	    proc_parse_stat(buf, &pi) == -1)
-		goto out;
-	res->nprocs++;
-	if (grow((void **)&w->all, &w->capall, w->nall, sizeof(*w->all)) == 0) {
-		l = &w->all[w->nall++];
-		l->pid = pid;
-		l->ppid = pi.ppid;
-		l->starttime = pi.starttime;
-		strlcpy(l->comm, pi.comm, sizeof(l->comm));
-	}
-	sapi = mo_sapi_of(pi.comm, "", 0, "", extra, sizeof(extra));
-	if (sapi == MO_SAPI_UNKNOWN || pid == getpid())
-		goto out;
 	if (proc_info_read(dirfd, pid, &pi) == -1)
 		goto out;
+	if (li >= 0 && !w->all[li].known)
+		lite_know(&w->all[li], pi.ppid, pi.starttime, pi.comm);
 	if (pi.exe[0] == '\0' && is_denied(pi.exe_errno))
 		res->denied.exe++;
 	sapi = mo_sapi_of(pi.comm, pi.argv, pi.argv_len, pi.exe, extra, sizeof(extra));
@@ -634,6 +696,26 @@ is_mail_pid(const struct scan_result *res, pid_t pid)
 	return 0;
 }
 
+/*
+ * The process PID of the walk, its stat read now when the walk did not
+ * (the fast walk read its comm only); NULL when it was not seen or is gone.
+ */
+static const struct lite *
+lite_get(struct walk *w, pid_t pid)
+{
+	struct lite *l = (struct lite *)lite_find(w->all, w->nall, pid);
+	struct mo_stat st;
+	char name[16];
+
+	if (l == NULL || l->known)
+		return l;
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	if (proc_stat_at(w->procfd, name, &st) == -1)
+		return NULL;
+	lite_know(l, st.ppid, st.starttime, st.comm);
+	return l;
+}
+
 /* Walk up from each mail program to the PHP process that started it. */
 static void
 mail_chains(struct walk *w, double uptime, long tck)
@@ -647,7 +729,7 @@ mail_chains(struct walk *w, double uptime, long tck)
 		struct mailproc *mp = &res->m[i];
 		mp->running_for = uptime - (double)mp->pi.starttime / (double)tck;
 		for (pid = mp->pi.ppid; pid > 1 && mp->nchain < CHAIN_MAX;) {
-			if ((l = lite_find(w->all, w->nall, pid)) == NULL)
+			if ((l = lite_get(w, pid)) == NULL)
 				break;
 			mp->chain[mp->nchain] = pid;
 			strlcpy(mp->chain_comm[mp->nchain], l->comm,
@@ -676,6 +758,7 @@ scan_run(const struct scan_opts *o, struct scan_result *res)
 	size_t i;
 	DIR *d;
 	pid_t pid;
+	int fd = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(&w, 0, sizeof(w));
@@ -683,15 +766,22 @@ scan_run(const struct scan_opts *o, struct scan_result *res)
 	w.res = res;
 	gettimeofday(&tv, NULL);
 	res->now = (double)tv.tv_sec + tv.tv_usec / 1e6;
-	if ((d = opendir("/proc")) == NULL)
+	w.self = getpid();
+	if ((w.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
+	if ((fd = dup(w.procfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		close(w.procfd);
+		return -1;
+	}
 	phpmem_scan_begin();
 	while ((de = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		pid = (pid_t)strtonum(de->d_name, 1, INT_MAX, &errstr);
 		if (errstr == NULL)
-			visit(&w, pid);
+			visit(&w, pid, de->d_name);
 	}
 	closedir(d);
 	uptime = proc_uptime();
@@ -705,6 +795,7 @@ scan_run(const struct scan_opts *o, struct scan_result *res)
 	for (i = 0; i < res->nt; i++)
 		trace_decide(&res->t[i], o->conf, o->vhost_roots, o->nvhost_roots, uptime, tck);
 	mail_chains(&w, uptime, tck);
+	close(w.procfd);
 	free(w.all);
 	free(w.masters);
 	return 0;

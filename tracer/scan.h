@@ -96,6 +96,7 @@ struct scan_opts {
 	const char *const *fpm_confs;       /* extra pool configs to read */
 	size_t nfpm_confs;
 	int all;                            /* keep idle processes too */
+	int exhaustive;                     /* open every process (the reference) */
 };
 
 struct denied {

@@ -374,3 +374,67 @@ busy_httpd_worker() {
 
 # cwd_is PID DIR: is the process's cwd DIR (for wait_until)?
 cwd_is() { [ "$(readlink "/proc/$1/cwd" 2>/dev/null)" = "$2" ]; }
+
+# start_php_world PORT: real PHP of every kind, each busy or idle and staying
+# so for ten minutes, or until release (the bench's and same.t's process set):
+#  - php-fpm pool "web", 6 workers: 2 in slow.php, 1 in holdopen.php, 1 in
+#    mail.php whose sendmail waits, 2 idle;
+#  - Apache with mod_php on 127.0.0.1:PORT: a child in slow.php, one in
+#    mail.php (its sendmail waits), the others idle;
+#  - php-cgi in slow.php (CGI environment, as nobody);
+#  - the CLI in slow.php (from $T), and in mail.php (its sendmail waits).
+# Sets WORLD_CGI, WORLD_CLI, WORLD_CLI_MAIL.  Non-zero when a part is not
+# up within its time.
+start_php_world() {
+	local port=$1 a=$VROOT/a.example b=$VROOT/b.example
+	make_site a.example
+	make_site b.example
+	printf '<?php\nrequire __DIR__ . "/lib/work.php";\ndo_work(600);\n' >"$a/cli.php"
+	chmod 644 "$a/cli.php"
+	make_sendmail
+	echo 600 >"$T/sendmail.sleep"
+	mkdir -p "$T/ini.d"
+	echo "sendmail_path = \"$T/sendmail -t -i\"" >"$T/ini.d/99-sendmail.ini"
+	start_fpm 6 || return 1
+	start_apache "$port" || return 1
+	_world_bg fpm_get a.example slow.php s=600
+	_world_bg fpm_get b.example slow.php s=600
+	_world_bg fpm_get a.example holdopen.php s=600
+	_world_bg fpm_get b.example mail.php
+	_world_bg curl -s -o /dev/null -H "Host: a.example" "http://127.0.0.1:$port/slow.php?s=600"
+	_world_bg curl -s -o /dev/null -H "Host: b.example" "http://127.0.0.1:$port/mail.php"
+	(cd / && exec env -i REDIRECT_STATUS=200 GATEWAY_INTERFACE=CGI/1.1 \
+		SCRIPT_FILENAME="$a/slow.php" SCRIPT_NAME=/slow.php DOCUMENT_ROOT="$a" \
+		REQUEST_METHOD=GET QUERY_STRING=s=600 REQUEST_URI='/slow.php?s=600' \
+		HTTP_HOST=www.a.example \
+		setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/php-cgi8.2) \
+		>/dev/null 2>&1 &
+	WORLD_CGI=$!
+	at_exit "kill $WORLD_CGI"
+	(cd "$T" && exec php "$a/cli.php") >/dev/null 2>&1 &
+	WORLD_CLI=$!
+	at_exit "kill $WORLD_CLI"
+	(cd "$T" && PHP_INI_SCAN_DIR=":$T/ini.d" exec php "$b/mail.php") >/dev/null 2>&1 &
+	WORLD_CLI_MAIL=$!
+	at_exit "kill $WORLD_CLI_MAIL"
+	wait_until 20 _world_up
+}
+
+_world_bg() { "$@" >/dev/null 2>&1 & at_exit "kill $!"; }
+
+# sendmails: how many stand-in sendmails run.
+sendmails() { pgrep -c -f "^/bin/sh $T/sendmail"; }
+
+# _world_up: every part of start_php_world at work.
+_world_up() {
+	local w mc n=0
+	[ "$(sendmails)" -ge 3 ] || return 1
+	mc=$(readlink "/proc/$FPM_PID/cwd")
+	for w in $(fpm_workers); do
+		[ "$(readlink "/proc/$w/cwd")" != "$mc" ] && n=$((n + 1))
+	done
+	[ "$n" -ge 4 ] || return 1
+	busy_httpd_worker >/dev/null || return 1
+	cwd_is "$WORLD_CGI" "$VROOT/a.example" || return 1
+	grep -q cli.php "/proc/$WORLD_CLI/cmdline"
+}
