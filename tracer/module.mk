@@ -6,7 +6,10 @@ INSTALL_TARGETS += install-tracer
 
 TRACER_SRCS := $(filter-out tracer/main.c,$(wildcard tracer/*.c))
 TRACER_OBJS_NO_MAIN := $(TRACER_SRCS:%.c=$(BUILD)/%.o)
-TRACER_LIBS = $(PKG_LIBS) -lm
+# libconfig and libbsd (with libmd) linked in, as the wrapper's: a full
+# scan is a few milliseconds, and each shared library costs it opens, maps
+# and relocations (see bench/tracer-bench).
+TRACER_LIBS = -Wl,-Bstatic -lconfig -lbsd -lmd -Wl,-Bdynamic -lm
 
 $(BUILD)/tracer/%.o: tracer/%.c $(wildcard tracer/*.h) | $(DEPS_FIRST)
 	@mkdir -p $(dir $@)

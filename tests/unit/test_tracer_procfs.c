@@ -1,0 +1,154 @@
+/* The tracer's first look at a process (procfs.h: proc_comm_at,
+ * proc_stat_at) on a made-up /proc and on the real one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "proc.h"
+#include "procfs.h"
+
+static char root[] = "/tmp/mo-procfs.XXXXXX";
+
+static void
+put(const char *pid, const char *file, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, pid);
+	(void)mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/%s", root, pid, file);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+setup(void **state)
+{
+	char path[256];
+
+	(void)state;
+	if (mkdtemp(root) == NULL)
+		return -1;
+	put("123", "comm", "php-fpm8.2\n");
+	put("124", "comm", "no-newline");
+	put("125", "comm", "we\\\\ird\\nsh\n");     /* as the kernel escapes it */
+	put("125", "stat", "125 (we\\ird\nsh) S 77 125 125 0 -1 4194560 1 0 0 0 0 0 0 0 "
+	    "20 0 1 0 4242 1000 10 18446744073709551615\n");
+	put("126", "stat", "garbage\n");
+	snprintf(path, sizeof(path), "%s/127", root);
+	(void)mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/127/comm", root);
+	if (symlink("../123/comm", path) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int
+open_root(void)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void
+test_comm_at(void **state)
+{
+	char comm[PROC_COMM_MAX];
+	int fd = open_root();
+
+	(void)state;
+	assert_int_equal(proc_comm_at(fd, "123", comm, sizeof(comm)), 0);
+	assert_string_equal(comm, "php-fpm8.2");
+	assert_int_equal(mo_sapi_of(comm, "", 0, "", comm + 32, 32), MO_SAPI_FPM);
+	assert_int_equal(proc_comm_at(fd, "124", comm, sizeof(comm)), 0);
+	assert_string_equal(comm, "no-newline");
+	/* escaped as the kernel gives it: only for telling names apart */
+	assert_int_equal(proc_comm_at(fd, "125", comm, sizeof(comm)), 0);
+	assert_string_equal(comm, "we\\\\ird\\nsh");
+	errno = 0;
+	assert_int_equal(proc_comm_at(fd, "999", comm, sizeof(comm)), -1);
+	assert_int_equal(errno, ENOENT);
+	/* a link in comm's place is not followed */
+	assert_int_equal(proc_comm_at(fd, "127", comm, sizeof(comm)), -1);
+	assert_int_equal(errno, ELOOP);
+	/* no pid: no path is made of it */
+	assert_int_equal(proc_comm_at(fd, "", comm, sizeof(comm)), -1);
+	assert_int_equal(proc_comm_at(fd, "12345678901", comm, sizeof(comm)), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	close(fd);
+}
+
+static void
+test_stat_at(void **state)
+{
+	struct mo_stat st;
+	int fd = open_root();
+
+	(void)state;
+	assert_int_equal(proc_stat_at(fd, "125", &st), 0);
+	assert_int_equal(st.pid, 125);
+	assert_int_equal(st.ppid, 77);
+	assert_int_equal(st.starttime, 4242);
+	assert_string_equal(st.comm, "we\\ird\nsh");    /* raw, as stat has it */
+	assert_int_equal(proc_stat_at(fd, "126", &st), -1);
+	assert_int_equal(proc_stat_at(fd, "999", &st), -1);
+	close(fd);
+}
+
+/* On the real /proc: our own comm and stat agree with the directory's. */
+static void
+test_real_proc(void **state)
+{
+	char name[16], comm[PROC_COMM_MAX], buf[4096];
+	struct mo_stat st, want;
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), dirfd;
+
+	(void)state;
+	assert_true(fd >= 0);
+	snprintf(name, sizeof(name), "%d", (int)getpid());
+	assert_int_equal(proc_comm_at(fd, name, comm, sizeof(comm)), 0);
+	assert_int_equal(proc_stat_at(fd, name, &st), 0);
+	assert_true((dirfd = proc_open(getpid())) >= 0);
+	assert_true(mo_proc_file(dirfd, "stat", buf, sizeof(buf)) > 0);
+	assert_int_equal(mo_proc_parse_stat(buf, &want), 0);
+	assert_string_equal(comm, want.comm);
+	assert_string_equal(st.comm, want.comm);
+	assert_int_equal(st.ppid, getppid());
+	assert_int_equal(st.starttime, want.starttime);
+	close(dirfd);
+	close(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_comm_at),
+		cmocka_unit_test(test_stat_at),
+		cmocka_unit_test(test_real_proc),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
