@@ -417,7 +417,7 @@ start_php_world() {
 	(cd "$T" && PHP_INI_SCAN_DIR=":$T/ini.d" exec php "$b/mail.php") >/dev/null 2>&1 &
 	WORLD_CLI_MAIL=$!
 	at_exit "kill $WORLD_CLI_MAIL"
-	wait_until 20 _world_up
+	wait_until 60 _world_up
 }
 
 _world_bg() { "$@" >/dev/null 2>&1 & at_exit "kill $!"; }
