@@ -67,8 +67,10 @@ mo_proc_open(const char *procroot, pid_t pid)
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-ssize_t
-mo_proc_file(int dirfd, const char *name, char *buf, size_t size)
+/* NAME under DIRFD into BUF, NUL-terminated; its length, or -1.  RECORD:
+ * a first short read ending in a newline is all of it (mo_proc_record). */
+static ssize_t
+proc_read(int dirfd, const char *name, char *buf, size_t size, int record)
 {
 	ssize_t n, total = 0;
 	int fd, saved;
@@ -92,10 +94,24 @@ mo_proc_file(int dirfd, const char *name, char *buf, size_t size)
 		if (n == 0)
 			break;
 		total += n;
+		if (record && total == n && (size_t)total < size - 1 && buf[total - 1] == '\n')
+			break;
 	}
 	close(fd);
 	buf[total] = '\0';
 	return total;
+}
+
+ssize_t
+mo_proc_file(int dirfd, const char *name, char *buf, size_t size)
+{
+	return proc_read(dirfd, name, buf, size, 0);
+}
+
+ssize_t
+mo_proc_record(int dirfd, const char *name, char *buf, size_t size)
+{
+	return proc_read(dirfd, name, buf, size, 1);
 }
 
 int

@@ -33,6 +33,11 @@ int mo_proc_parse_stat(const char *buf, struct mo_stat *st);
 int mo_proc_open(const char *procroot, pid_t pid);
 /* A whole small file under dirfd into buf (NUL-terminated); its length. */
 ssize_t mo_proc_file(int dirfd, const char *name, char *buf, size_t size);
+/* The same for a one-record file (comm, stat, status), one read fewer: the
+ * kernel gives such a file's whole text to the first read that has room
+ * for it, so a short first read ending in a newline is all of it (anything
+ * else is read on to the end, as mo_proc_file does). */
+ssize_t mo_proc_record(int dirfd, const char *name, char *buf, size_t size);
 /* readlink name ("exe", "cwd") into out; 0 or -1. */
 int mo_proc_link(int dirfd, const char *name, char *out, size_t outsz);
 /* Is a libphp*.so mapped (mod_php)?  1, 0, or -1 (errno) when maps is not

@@ -120,46 +120,6 @@ proc_open(pid_t pid)
 	return mo_proc_open("/proc", pid);
 }
 
-/*
- * A one-record file of /proc (comm, stat, status) under DIRFD into BUF,
- * NUL-terminated; its length, or -1.  The kernel gives such a file's whole
- * text to the first read that has room for it: a short read ending in a
- * newline is all of it, and the read that would say so is saved (a scan
- * reads comm of every process).  Anything else is read on to the end.
- */
-static ssize_t
-record_file(int dirfd, const char *name, char *buf, size_t size)
-{
-	ssize_t n, total = 0;
-	int fd, saved;
-
-	if (size < 2) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return -1;
-	while ((size_t)total < size - 1) {
-		n = read(fd, buf + total, size - 1 - (size_t)total);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		total += n;
-		if (total == n && (size_t)total < size - 1 && buf[total - 1] == '\n')
-			break;
-	}
-	close(fd);
-	buf[total] = '\0';
-	return total;
-}
-
 /* "NAME/FILE" into out; -1 when NAME is no short pid. */
 static int
 pid_path(char *out, size_t outsz, const char *name, const char *file)
@@ -183,7 +143,7 @@ proc_comm_at(int procfd, const char *name, char *comm, size_t commsz)
 	ssize_t n;
 
 	if (pid_path(path, sizeof(path), name, "comm") == -1 ||
-	    (n = record_file(procfd, path, comm, commsz)) == -1)
+	    (n = mo_proc_record(procfd, path, comm, commsz)) == -1)
 		return -1;
 	if (n > 0 && comm[n - 1] == '\n')
 		comm[n - 1] = '\0';
@@ -196,7 +156,7 @@ proc_stat_at(int procfd, const char *name, struct mo_stat *st)
 	char path[32], buf[4096];
 
 	if (pid_path(path, sizeof(path), name, "stat") == -1 ||
-	    record_file(procfd, path, buf, sizeof(buf)) == -1)
+	    mo_proc_record(procfd, path, buf, sizeof(buf)) == -1)
 		return -1;
 	return mo_proc_parse_stat(buf, st);
 }
@@ -209,10 +169,10 @@ proc_info_read(int dirfd, pid_t pid, struct proc_info *pi)
 
 	memset(pi, 0, sizeof(*pi));
 	pi->pid = pid;
-	if (record_file(dirfd, "stat", buf, sizeof(buf)) == -1 ||
+	if (mo_proc_record(dirfd, "stat", buf, sizeof(buf)) == -1 ||
 	    proc_parse_stat(buf, pi) == -1)
 		return -1;
-	if (record_file(dirfd, "status", buf, sizeof(buf)) == -1 ||
+	if (mo_proc_record(dirfd, "status", buf, sizeof(buf)) == -1 ||
 	    proc_parse_status_uid(buf, &pi->uid) == -1)
 		return -1;
 	n = mo_proc_file(dirfd, "cmdline", pi->argv, sizeof(pi->argv));
