@@ -100,14 +100,16 @@ static struct pw_ent { long uid; char name[64]; char home[PATH_MAX]; } pw_cache[
 static const struct pw_ent *
 pw_of(long uid)
 {
-	static int n, next;
+	static int n, next, last;
 	struct passwd *pw;
 	int i;
 
+	if (n > 0 && pw_cache[last].uid == uid)
+		return &pw_cache[last];
 	for (i = 0; i < n; i++)
 		if (pw_cache[i].uid == uid)
-			return &pw_cache[i];
-	i = n < 64 ? n++ : next++ % 64;
+			return &pw_cache[last = i];
+	last = i = n < 64 ? n++ : next++ % 64;
 	pw_cache[i].uid = uid;
 	pw = getpwuid((uid_t)uid);
 	strlcpy(pw_cache[i].name, pw ? pw->pw_name : "", sizeof(pw_cache[i].name));
@@ -180,6 +182,41 @@ on_item(void *arg, enum pfq_section sec, int type, const char *d, size_t n, int 
 	return 0;
 }
 
+/* Open a queue file to read it.  O_NOATIME where we may (the file's
+ * owner or CAP_FOWNER): a scan then writes no inode of the queue. */
+static int
+open_queue_file(int dirfd, const char *name)
+{
+	static int noatime = O_NOATIME;
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, fd;
+
+	fd = openat(dirfd, name, flags | noatime);
+	if (fd == -1 && errno == EPERM && noatime != 0) {
+		noatime = 0;
+		fd = openat(dirfd, name, flags);
+	}
+	return fd;
+}
+
+/*
+ * Did the reader get everything from one pread(2), of the whole file as
+ * fstat saw it before (or of its first window, when larger)?  One read is
+ * a snapshot: once Postfix has set the ready bit, the only writes to a
+ * queue file are one-byte record marks (qmgr's "done"), which one read
+ * sees either before or after, never torn.  Then the fstat after reading
+ * can tell nothing more; a file read in several calls is checked by it
+ * (changed, cut short or unlinked in between: counted, not used).
+ */
+static int
+read_in_one(const struct pfq_reader *r, const struct stat *a)
+{
+	if (r->preads != 1)
+		return 0;
+	if (r->first_len == sizeof(r->win))
+		return a->st_size >= (off_t)sizeof(r->win);
+	return (off_t)r->first_len == a->st_size;
+}
+
 int
 q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,
     struct q_item *it, struct q_stats *st, int want_body,
@@ -189,7 +226,7 @@ q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,
 	struct stat a, b;
 	int fd, rc;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = open_queue_file(dirfd, name);
 	if (fd == -1) {
 		if (errno == ENOENT)
 			st->vanished++;
@@ -224,9 +261,10 @@ q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,
 	rc = pfq_read(&reader, pfq_pread_fd, &fd, want_body || body_fn != NULL, on_item, &x);
 	if (rc == PFQ_STOPPED)
 		rc = PFQ_OK;
-	if (rc == PFQ_OK && (fstat(fd, &b) == -1 || b.st_ino != a.st_ino ||
-	    b.st_mtim.tv_sec != a.st_mtim.tv_sec || b.st_mtim.tv_nsec != a.st_mtim.tv_nsec ||
-	    b.st_size != a.st_size || b.st_nlink == 0))
+	if (rc == PFQ_OK && !read_in_one(&reader, &a) && (fstat(fd, &b) == -1 ||
+	    b.st_ino != a.st_ino || b.st_mtim.tv_sec != a.st_mtim.tv_sec ||
+	    b.st_mtim.tv_nsec != a.st_mtim.tv_nsec || b.st_size != a.st_size ||
+	    b.st_nlink == 0))
 		rc = PFQ_SHORT;
 	close(fd);
 	if (rc != PFQ_OK) {
@@ -273,6 +311,7 @@ walk_dir(struct walk *w, int qi, int fd, const char *rel, int depth)
 {
 	DIR *d;
 	struct dirent *e;
+	size_t rl = strlen(rel);
 	int rc = 0;
 
 	if ((d = fdopendir(fd)) == NULL) {
@@ -281,10 +320,16 @@ walk_dir(struct walk *w, int qi, int fd, const char *rel, int depth)
 	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		char path[sizeof(w->it->rel)];
+		size_t nl;
 		if (e->d_name[0] == '.')
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", rel, e->d_name) >= (int)sizeof(path))
+		/* rel "/" d_name, without printf: this runs once a file */
+		nl = strlen(e->d_name);
+		if (rl + 1 + nl >= sizeof(path))
 			continue;
+		memcpy(path, rel, rl);
+		path[rl] = '/';
+		memcpy(path + rl + 1, e->d_name, nl + 1);
 		if (e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN && strlen(e->d_name) == 1)) {
 			int sub;
 			if (depth >= HASH_DEPTH_MAX)
@@ -298,7 +343,7 @@ walk_dir(struct walk *w, int qi, int fd, const char *rel, int depth)
 			continue;
 		w->st->files++;
 		w->it->queue = qi;
-		strlcpy(w->it->rel, path, sizeof(w->it->rel));
+		memcpy(w->it->rel, path, rl + 1 + nl + 1);
 		if (q_read_file(w->c, w->o, dirfd(d), e->d_name, w->it, w->st,
 		    w->o->sel.want_body, NULL, NULL) == -1)
 			continue;

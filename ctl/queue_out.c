@@ -151,6 +151,28 @@ domain_of(const char *addr)
 	return at ? at + 1 : addr;
 }
 
+/* v in decimal into buf (len > 20): once a message for --by uid, so no printf */
+static void
+put_long(char *buf, size_t len, long v)
+{
+	char tmp[24];
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	size_t n = 0, i = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		tmp[n++] = '-';
+	if (n + 1 > len) {
+		snprintf(buf, len, "%ld", v);
+		return;
+	}
+	while (n > 0)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+}
+
 int
 q_key(const struct q_item *it, const char *by, time_t now, char *buf, size_t len,
     int *is_num, int *known)
@@ -162,7 +184,7 @@ q_key(const struct q_item *it, const char *by, time_t now, char *buf, size_t len
 	if (strcmp(by, "uid") == 0) {
 		*is_num = 1;
 		*known = m->uid >= 0;
-		snprintf(buf, len, "%ld", m->uid);
+		put_long(buf, len, m->uid);
 	} else if (strcmp(by, "user") == 0) {
 		*known = it->user[0] != '\0';
 		strlcpy(buf, it->user, len);

@@ -80,6 +80,8 @@ get_byte(struct pfq_reader *r)
 		n = r->pread(r->src, r->win, sizeof(r->win), r->pos);
 		if (n < 0)
 			return -2;
+		if (r->preads++ == 0)
+			r->first_len = (size_t)n;
 		r->bytes_read += n;
 		r->win_off = r->pos;
 		r->win_len = (size_t)n;
@@ -398,6 +400,8 @@ pfq_read(struct pfq_reader *r, pfq_pread_fn rd, void *src, int want_body,
 	r->content_size = -1;
 	r->data_offset = -1;
 	r->bytes_read = 0;
+	r->preads = 0;
+	r->first_len = 0;
 	if ((rc = read_envelope(r)) != 0)
 		return rc;
 	if ((rc = read_content(r)) != 0)

@@ -78,9 +78,14 @@ struct pfq_reader {
 	int		 jumps;
 	long		 content_size, data_offset;     /* from 'C', or -1 */
 	off_t		 bytes_read;    /* from the source, for the caller's stats */
+	int		 preads;        /* calls of pread: 1 when one read gave it all */
+	size_t		 first_len;     /* what the first call returned */
 };
 
-/* Read a whole queue file; src/pread give the bytes.  Returns a pfq_result. */
+/* Read a whole queue file; src/pread give the bytes.  Returns a pfq_result.
+ * When r->preads is 1 afterwards, everything came from one call of pread
+ * (a snapshot of the file's first r->first_len bytes, as one read(2)
+ * gives it). */
 int pfq_read(struct pfq_reader *r, pfq_pread_fn rd, void *src, int want_body,
     pfq_item_fn item, void *arg);
 /* Free what the reader allocated (it may be reused before). */

@@ -113,7 +113,8 @@ field_value(const char *s, size_t n, const char *name, size_t *vlen)
 {
 	size_t k = strlen(name), i;
 
-	if (n <= k || strncasecmp(s, name, k) != 0 || s[k] != ':')
+	/* the colon first: most fields fail there, without a string compare */
+	if (n <= k || s[k] != ':' || strncasecmp(s, name, k) != 0)
 		return NULL;
 	for (i = k + 1; i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'); i++)
 		;
@@ -307,11 +308,32 @@ qm_resolve(struct qmsg *m)
 		resolve_origin(m, &m->own, m->local);
 }
 
+/* "uid N" without printf: summary labels every message */
+static void
+uid_label(char *buf, size_t len, long uid)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + uid % 10);
+	while ((uid /= 10) != 0);
+	if (len < n + 5) {
+		if (len > 0)
+			buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, "uid ", 4);
+	for (i = 4; n > 0; i++)
+		buf[i] = tmp[--n];
+	buf[i] = '\0';
+}
+
 void
 qm_origin_label(const struct qmsg *m, char *buf, size_t len)
 {
 	if (m->uid >= 0)
-		snprintf(buf, len, "uid %ld", m->uid);
+		uid_label(buf, len, m->uid);
 	else if (m->sasl.len > 0)
 		snprintf(buf, len, "sasl %s", m->sasl.v);
 	else if (m->client_addr.len > 0)
