@@ -154,9 +154,9 @@ on_item(void *arg, enum pfq_section sec, int type, const char *d, size_t n, int 
 		} else if (type == 'A')
 			qm_attr(&it->m, d, n);
 		else if (type == 'T')
-			it->m.arrival = (time_t)strtoll(d, NULL, 10);
+			it->m.arrival = (time_t)pfq_number(d, NULL);
 		else if (type == 'C')
-			it->m.size = strtol(d, NULL, 10);
+			it->m.size = pfq_number(d, NULL);
 		if (x->body_fn && sec == PFQ_EXTRACTED)
 			x->body_fn(x->body_arg, type, d, n);
 		return 0;

@@ -1,6 +1,7 @@
 /* pfqueue: Postfix queue file records, read through one bounded window. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +60,33 @@ pfq_encode(unsigned char *out, size_t cap, int type, const void *data, size_t le
 	return n + len;
 }
 
+long
+pfq_number(const char *s, const char **end)
+{
+	const char *p = s;
+	unsigned long v = 0, lim;
+	int neg = 0, any = 0;
+
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	lim = neg ? 0UL - (unsigned long)LONG_MIN : (unsigned long)LONG_MAX;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		any = 1;
+		if (v > (lim - d) / 10)
+			v = lim;        /* saturated: the rest is read, not added */
+		else
+			v = v * 10 + d;
+	}
+	if (end != NULL)
+		*end = any ? p : s;
+	if (!any)
+		return 0;
+	return neg ? (v == 0UL - (unsigned long)LONG_MIN ? LONG_MIN : -(long)v) : (long)v;
+}
+
 int
 pfq_id_ok(const char *id)
 {
@@ -70,24 +98,32 @@ pfq_id_ok(const char *id)
 	return n > 0;
 }
 
-/* The byte at r->pos, through the window; -1 at EOF, -2 on error. */
-static int
+/* Fill the window from r->pos: 0, -1 at EOF, -2 on error. */
+static int __attribute__((noinline))
+refill(struct pfq_reader *r)
+{
+	ssize_t n = r->pread(r->src, r->win, sizeof(r->win), r->pos);
+
+	if (n < 0)
+		return -2;
+	if (r->preads++ == 0)
+		r->first_len = (size_t)n;
+	r->bytes_read += n;
+	r->win_off = r->pos;
+	r->win_len = (size_t)n;
+	return n == 0 ? -1 : 0;
+}
+
+/* The byte at r->pos, through the window; -1 at EOF, -2 on error.  Inline:
+ * it runs for every type byte and length group. */
+static inline int
 get_byte(struct pfq_reader *r)
 {
-	ssize_t n;
+	int rc;
 
-	if (r->pos < r->win_off || r->pos >= r->win_off + (off_t)r->win_len) {
-		n = r->pread(r->src, r->win, sizeof(r->win), r->pos);
-		if (n < 0)
-			return -2;
-		if (r->preads++ == 0)
-			r->first_len = (size_t)n;
-		r->bytes_read += n;
-		r->win_off = r->pos;
-		r->win_len = (size_t)n;
-		if (n == 0)
-			return -1;
-	}
+	if (r->pos < r->win_off || r->pos >= r->win_off + (off_t)r->win_len)
+		if ((rc = refill(r)) < 0)
+			return rc;
 	return r->win[r->pos++ - r->win_off];
 }
 
@@ -246,13 +282,13 @@ field_start(const char *s, size_t n)
 static void
 parse_size(struct pfq_reader *r, const char *s)
 {
-	char *end;
+	const char *end;
 	long a, b;
 
-	a = strtol(s, &end, 10);
+	a = pfq_number(s, &end);
 	if (end == s)
 		return;
-	b = strtol(end, &end, 10);
+	b = pfq_number(end, &end);
 	if (a >= 0 && b > 0) {
 		r->content_size = a;
 		r->data_offset = b;

@@ -101,6 +101,11 @@ ssize_t pfq_pread_mem(void *src, void *buf, size_t len, off_t off);
  * out (cap needs len + 6), or 0 when it does not fit. */
 size_t pfq_encode(unsigned char *out, size_t cap, int type, const void *data, size_t len);
 
+/* A decimal number as strtol(s, end, 10) reads it (leading white space, a
+ * sign, saturated at LONG_MAX/LONG_MIN; *end = s when there is none), without
+ * the locale: the 'C' and 'T' records of every file are read with it. */
+long pfq_number(const char *s, const char **end);
+
 /* A Postfix queue id as postsuper accepts it: [0-9A-Za-z]{1,64}. */
 int pfq_id_ok(const char *id);
 

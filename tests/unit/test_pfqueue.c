@@ -307,6 +307,76 @@ test_rcpt_domains(void **st)
 	assert_false(pfq_id_ok(""));
 }
 
+/* pfq_number reads what strtol reads, without the locale */
+static void
+test_number(void **st)
+{
+	static const char *const in[] = {
+		"0", "42", "  1796150000 123456", "\t-17x", "+5", "-", "", "abc", " 9",
+		"9223372036854775807", "9223372036854775808", "99999999999999999999999",
+		"-9223372036854775808", "-9223372036854775809", "            123             45",
+		"007", "\n\v\f\r 3",
+	};
+	size_t i;
+	(void)st;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		char *e1;
+		const char *e2;
+		long a = strtol(in[i], &e1, 10), b = pfq_number(in[i], &e2);
+		assert_int_equal(a, b);
+		assert_ptr_equal(e1, e2);
+	}
+	assert_int_equal(pfq_number("12", NULL), 12);
+}
+
+/* A file within the window comes from one pread, and the reader says so
+ * (the scan then needs no second fstat); a larger one from several. */
+static void
+test_one_read(void **st)
+{
+	static const char *const small[] = { "NSubject: s", "N", "Nbody", NULL };
+	char big[4000];
+	const char *large[64];
+	int i;
+	(void)st;
+	make_file(small, 1);
+	assert_int_equal(run(0), PFQ_OK);
+	assert_int_equal(rd.preads, 1);
+	assert_int_equal(rd.first_len, flen);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "NX-Big: ", 8);
+	for (i = 0; i < 40; i++)
+		large[i] = big;
+	large[40] = "N";
+	large[41] = "Nbody";
+	large[42] = NULL;
+	make_file(large, 1);
+	assert_true(flen > PFQ_WINDOW);
+	assert_int_equal(run(0), PFQ_OK);
+	assert_true(rd.preads > 1);
+	assert_int_equal(rd.first_len, PFQ_WINDOW);
+}
+
+/* origin labels: "uid N" for every uid, including 0 */
+static void
+test_labels(void **st)
+{
+	struct qmsg m;
+	char buf[64];
+	(void)st;
+	qm_init(&m, "X-Mailorigin-");
+	m.uid = 0;
+	qm_origin_label(&m, buf, sizeof(buf));
+	assert_string_equal(buf, "uid 0");
+	m.uid = 2147483647L;
+	qm_origin_label(&m, buf, sizeof(buf));
+	assert_string_equal(buf, "uid 2147483647");
+	m.uid = -1;
+	qm_origin_label(&m, buf, sizeof(buf));
+	assert_string_equal(buf, "unknown");
+}
+
 int
 main(void)
 {
@@ -317,6 +387,9 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_attribution),
 		cmocka_unit_test(test_rcpt_domains),
+		cmocka_unit_test(test_number),
+		cmocka_unit_test(test_one_read),
+		cmocka_unit_test(test_labels),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	pfq_reader_free(&rd);
