@@ -125,21 +125,50 @@ mo_proc_link(int dirfd, const char *name, char *out, size_t outsz)
 	return 0;
 }
 
+/*
+ * maps is read as the kernel gives it (about a page a read) and searched as
+ * it comes: libphp is mapped early (an Apache child's maps has it in its
+ * first 6 KB of 33), and the rest is not read.  A match across two reads
+ * is kept by carrying the last bytes over.  At most MAPS_MAX - 1 bytes are
+ * looked at, as when maps was read whole.
+ */
 int
 mo_proc_maps_libphp(int dirfd)
 {
-	char *buf;
+	static const char needle[] = "/libphp";
+	const size_t nlen = sizeof(needle) - 1;
+	char buf[8192];
+	size_t keep = 0, len, total = 0, room;
 	ssize_t n;
-	int found;
+	int fd, saved, found = 0;
 
-	if ((buf = malloc(MAPS_MAX)) == NULL)
+	if ((fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
-	if ((n = mo_proc_file(dirfd, "maps", buf, MAPS_MAX)) == -1) {
-		free(buf);
-		return -1;
+	while (total < MAPS_MAX - 1) {
+		room = sizeof(buf) - keep;
+		if (room > MAPS_MAX - 1 - total)
+			room = MAPS_MAX - 1 - total;
+		n = read(fd, buf + keep, room);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		len = keep + (size_t)n;
+		if (memmem(buf, len, needle, nlen) != NULL) {
+			found = 1;
+			break;
+		}
+		keep = len < nlen - 1 ? len : nlen - 1;
+		memmove(buf, buf + len - keep, keep);
 	}
-	found = strstr(buf, "/libphp") != NULL;
-	free(buf);
+	close(fd);
 	return found;
 }
 

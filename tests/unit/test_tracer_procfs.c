@@ -1,5 +1,6 @@
 /* The tracer's first look at a process (procfs.h: proc_comm_at,
- * proc_stat_at) on a made-up /proc and on the real one. */
+ * proc_stat_at; proc.h: mo_proc_maps_libphp) on a made-up /proc and on the
+ * real one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -117,6 +118,53 @@ test_stat_at(void **state)
 	close(fd);
 }
 
+/* A maps file of N filler bytes, then TAIL. */
+static void
+put_maps(const char *pid, size_t n, const char *tail)
+{
+	char *text = malloc(n + strlen(tail) + 1);
+
+	assert_non_null(text);
+	memset(text, 'x', n);
+	for (size_t i = 63; i < n; i += 64)
+		text[i] = '\n';
+	strcpy(text + n, tail);
+	put(pid, "maps", text);
+	free(text);
+}
+
+static void
+test_maps_libphp(void **state)
+{
+	char path[256];
+	int fd = open_root(), d;
+
+	(void)state;
+	/* the name across the first read's end (8 KiB), then far in, then
+	 * only past the 1 MiB looked at, then not at all */
+	put_maps("130", 8190, "/usr/lib/apache2/modules/libphp8.2.so\n");
+	put_maps("131", 300000, " /libphp8.2.so\n");
+	put_maps("132", (1 << 20) + 10, " /libphp8.2.so\n");
+	put_maps("133", 5000, " /usr/lib/libphpx\n");     /* "/libphp" all the same */
+	put_maps("134", 20000, " /usr/lib/x86_64-linux-gnu/libc.so.6\n");
+	put("135", "maps", "");
+	const struct { const char *pid; int want; } cases[] = {
+		{ "130", 1 }, { "131", 1 }, { "132", 0 }, { "133", 1 }, { "134", 0 },
+		{ "135", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, cases[i].pid);
+		assert_true((d = open(path, O_RDONLY | O_DIRECTORY)) >= 0);
+		assert_int_equal(mo_proc_maps_libphp(d), cases[i].want);
+		close(d);
+	}
+	snprintf(path, sizeof(path), "%s/123", root);      /* no maps */
+	assert_true((d = open(path, O_RDONLY | O_DIRECTORY)) >= 0);
+	assert_int_equal(mo_proc_maps_libphp(d), -1);
+	close(d);
+	close(fd);
+}
+
 /* On the real /proc: our own comm and stat agree with the directory's. */
 static void
 test_real_proc(void **state)
@@ -147,6 +195,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_comm_at),
 		cmocka_unit_test(test_stat_at),
+		cmocka_unit_test(test_maps_libphp),
 		cmocka_unit_test(test_real_proc),
 	};
 
