@@ -28,13 +28,16 @@
 #include "pfqueue.h"
 #include "queue.h"
 
-const char *const q_queue_names[Q_NQUEUES] = {
+const char *const pf_queue_names[Q_NQUEUES] = {
 	"maildrop", "incoming", "active", "deferred", "hold", "corrupt"
 };
+const char *const *q_queue_names = pf_queue_names;
 
 #define POSTCONF "/usr/sbin/postconf"
 #define POSTSUPER "/usr/sbin/postsuper"
 #define HASH_DEPTH_MAX 8
+#define QMAIL_QUEUE_DIR "/var/qmail/queue"
+#define QMAIL_QUEUE "/var/qmail/bin/qmail-queue"
 
 static struct pfq_reader reader;
 
@@ -85,6 +88,10 @@ find_queue_dir(struct q_opts *o)
 
 	if (o->direct_dir)
 		return;
+	if (o->qmail) {
+		strlcpy(o->queue_dir, QMAIL_QUEUE_DIR, sizeof(o->queue_dir));
+		return;
+	}
 	if (o->config_dir == NULL && env != NULL && env[0] == '/')
 		o->config_dir = env;
 	if (postconf_queue_dir(o->config_dir, o->queue_dir, sizeof(o->queue_dir)) == -1)
@@ -278,6 +285,14 @@ q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,
 	}
 	if (it->m.size <= 0)
 		it->m.size = (long)a.st_size;
+	q_item_finish(c, it);
+	(void)o;
+	return 0;
+}
+
+void
+q_item_finish(struct ctl *c, struct q_item *it)
+{
 	qm_resolve(&it->m);
 	strlcpy(it->user, q_user_name(it->m.uid), sizeof(it->user));
 	if (it->m.vhost.len == 0 && it->m.own.stamp_cwd.len > 0) {
@@ -291,8 +306,6 @@ q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,
 		if (home[0] == '/' && mo_vhost_match(&c->cfg, home, vh, sizeof(vh)) != NULL)
 			qm_set(&it->m.vhost, vh, strlen(vh), it->m.uid_trust);
 	}
-	(void)o;
-	return 0;
 }
 
 /* ---- the walk --------------------------------------------------------------- */
@@ -363,6 +376,8 @@ q_scan(struct ctl *c, struct q_opts *o, q_visit_fn visit, void *arg, struct q_st
 	struct walk w = { c, o, visit, arg, st, NULL };
 	int qi, top, dfd, rc = 0;
 
+	if (o->qmail)
+		return qq_scan(c, o, visit, arg, st);
 	memset(st, 0, sizeof(*st));
 	if ((w.it = calloc(1, sizeof(*w.it))) == NULL)
 		err(EX_OSERR, "calloc");
@@ -397,7 +412,9 @@ static const char queue_usage[] =
 "  --plan FILE                  (actions) without --yes: save what is shown to FILE;\n"
 "                               with --yes: act on exactly FILE's messages, no new scan\n"
 "options: --json  -C DIR (Postfix config dir; default $MAIL_CONFIG or postconf's)\n"
-"         --queue-dir DIR (read DIR directly; listings only)\n"
+"         --queue-dir DIR (read DIR directly; Postfix: listings only)\n"
+"         --qmail (qmail's queue, default /var/qmail/queue; also when mta.type is\n"
+"         \"qmail\" or --queue-dir holds mess/)  --qmail-queue PATH (release)\n"
 "selection (ANDed; --not before a term negates it):\n"
 "  --uid N --user U --vhost GLOB --script GLOB --sasl GLOB --client ADDR[/LEN]\n"
 "  --from GLOB --rcpt GLOB (--to GLOB, but in export --to is the mbox)\n"
@@ -462,6 +479,12 @@ parse_args(struct q_opts *o, int argc, char *argv[])
 			o->yes = 1;
 		else if (strcmp(name, "force") == 0)
 			o->force = 1;
+		else if (strcmp(name, "qmail") == 0)
+			o->qmail = 1;
+		else if (strcmp(name, "qmail-queue") == 0) {
+			NEED();
+			o->qmail_queue = val;
+		}
 		else if (strcmp(name, "help") == 0) {
 			fputs(queue_usage, stdout);
 			exit(EX_OK);
@@ -503,6 +526,28 @@ parse_args(struct q_opts *o, int argc, char *argv[])
 		errx(EX_USAGE, "--not at the end: negate which term?");
 }
 
+/* qmail or Postfix: --qmail, the config's mta.type, or a --queue-dir
+ * holding qmail's mess/ folder (Postfix's queue has none). */
+static void
+is_qmail(struct ctl *c, struct q_opts *o)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (!o->qmail && c->cfg.mta_type == MO_MTA_QMAIL && o->config_dir == NULL)
+		o->qmail = 1;
+	if (!o->qmail && o->direct_dir &&
+	    snprintf(path, sizeof(path), "%s/mess", o->queue_dir) < (int)sizeof(path) &&
+	    stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		o->qmail = 1;
+	if (o->qmail && o->config_dir != NULL)
+		errx(EX_USAGE, "-C DIR names a Postfix instance; qmail's queue is given by --queue-dir");
+	if (o->qmail) {
+		q_queue_names = qq_queue_names;
+		qq_setup(c, o);
+	}
+}
+
 int
 ctl_queue(struct ctl *c, int argc, char *argv[])
 {
@@ -527,7 +572,9 @@ ctl_queue(struct ctl *c, int argc, char *argv[])
 			argc -= 2;
 			break;
 		}
+	o->qmail_queue = QMAIL_QUEUE;
 	parse_args(o, argc, argv);
+	is_qmail(c, o);
 	if (o->config_dir != NULL && o->config_dir[0] != '/')
 		errx(EX_USAGE, "-C %s: an absolute path", o->config_dir);
 	if (strcmp(o->verb, "summary") == 0)
@@ -543,7 +590,7 @@ ctl_queue(struct ctl *c, int argc, char *argv[])
 	} else if (strcmp(o->verb, "hold") == 0 || strcmp(o->verb, "release") == 0 ||
 	    strcmp(o->verb, "requeue") == 0 || strcmp(o->verb, "delete") == 0 ||
 	    strcmp(o->verb, "export") == 0) {
-		if (o->direct_dir && strcmp(o->verb, "export") != 0)
+		if (o->direct_dir && !o->qmail && strcmp(o->verb, "export") != 0)
 			errx(EX_USAGE, "queue %s: acts through postsuper on a Postfix instance: "
 			    "give -C DIR, not --queue-dir", o->verb);
 		rc = (find_queue_dir(o), q_act(c, o));

@@ -17,7 +17,11 @@
 #include "qmsg.h"
 
 #define Q_NQUEUES 6
-extern const char *const q_queue_names[Q_NQUEUES];  /* maildrop incoming active deferred hold corrupt */
+/* Postfix: maildrop incoming active deferred hold corrupt; qmail (when
+ * q_opts.qmail): qq_queue_names.  Index 4 is "hold" for both. */
+extern const char *const *q_queue_names;
+extern const char *const pf_queue_names[Q_NQUEUES];
+extern const char *const qq_queue_names[Q_NQUEUES];
 
 /* One message met by the scan. */
 struct q_item {
@@ -71,6 +75,8 @@ struct q_opts {
 	const char	*plan_file;     /* --plan: the preview saves, --yes acts on it */
 	const char	*id;            /* show */
 	const char	*postsuper;
+	int		 qmail;         /* the queue is qmail's (ctl/queue_qmail.c) */
+	const char	*qmail_queue;   /* qmail: release runs it */
 	struct q_sel	 sel;
 	time_t		 now;
 };
@@ -97,6 +103,8 @@ int q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,
     int (*body_fn)(void *, int, const char *, size_t), void *body_arg);
 /* The user name of uid (cached), "" when none. */
 const char *q_user_name(long uid);
+/* After reading: resolve the attribution, the user and the vhost. */
+void q_item_finish(struct ctl *c, struct q_item *it);
 
 /* Selection */
 int q_sel_option(struct q_sel *s, const char *opt, const char *arg, int negate,
@@ -124,5 +132,44 @@ void q_json_item(FILE *f, const struct q_item *it, time_t now);
 
 /* Actions */
 int q_act(struct ctl *c, struct q_opts *o);
+
+/* One message of an action's plan (queue_act.c). */
+struct q_plan_ent {
+	char		 id[65];
+	char		 rel[96];
+	int		 queue;
+	ino_t		 ino;
+	struct timespec	 mtime;
+	long		 size;
+	char		 label[80];
+};
+
+/*
+ * qmail (queue_qmail.c): the same verbs over qmail's queue.  The MTA is
+ * qmail with --qmail, with mta.type = "qmail" in the config, or when
+ * --queue-dir DIR holds a mess/ folder; its queue is /var/qmail/queue
+ * unless --queue-dir.  A message's id is its inode number; held messages
+ * live in STATE/qmail-hold/ID/ (rel "hold/ID").
+ */
+void qq_setup(struct ctl *c, struct q_opts *o);
+int qq_scan(struct ctl *c, struct q_opts *o, q_visit_fn visit, void *arg,
+    struct q_stats *st);
+/* Find ID (in the queue, else the hold area): sets it->rel and it->queue. */
+int qq_find(const struct q_opts *o, const char *id, struct q_item *it);
+/* Read the message at it->rel, like q_read_file. */
+int qq_read(struct ctl *c, struct q_opts *o, struct q_item *it, struct q_stats *st,
+    int want_body, int (*body_fn)(void *, int, const char *, size_t), void *body_arg);
+int qq_wanted(const struct q_opts *o, int queue);
+int qq_rel_ok(const char *rel);
+/* Still the file that was shown (inode and mtime of its message file)? */
+int qq_same(const struct q_opts *o, const struct q_plan_ent *e);
+/* When the plan touches the queue itself (hold, delete --force), take
+ * qmail-send's lock (queue/lock/sendmutex, as qmail-send takes it) and
+ * keep it until exit; -1 (reason reported) while qmail-send holds it. */
+int qq_lock(struct ctl *c, const struct q_opts *o, const struct q_plan_ent *e, size_t n);
+/* Act on the plan's entries whose ok[] is set (ok[] cleared where it
+ * failed). */
+int qq_act(struct ctl *c, struct q_opts *o, const struct q_plan_ent *e, size_t n,
+    unsigned char *ok);
 
 #endif

@@ -34,18 +34,8 @@
 #include "pfqueue.h"
 #include "queue.h"
 
-struct plan_ent {
-	char		 id[65];
-	char		 rel[96];
-	int		 queue;
-	ino_t		 ino;
-	struct timespec	 mtime;
-	long		 size;
-	char		 label[80];
-};
-
 struct plan {
-	struct plan_ent	*e;
+	struct q_plan_ent	*e;
 	size_t		 n, cap;
 	unsigned long long bytes;
 	unsigned long	 not_eligible;  /* e.g. delete of a message not held */
@@ -55,6 +45,8 @@ struct plan {
 static int
 wanted_queue(const struct q_opts *o, int q)
 {
+	if (o->qmail)
+		return qq_wanted(o, q);
 	if (strcmp(o->verb, "release") == 0)
 		return q == 4;
 	if (strcmp(o->verb, "hold") == 0)
@@ -67,12 +59,12 @@ wanted_queue(const struct q_opts *o, int q)
 }
 
 /* A new entry at the end of the plan. */
-static struct plan_ent *
+static struct q_plan_ent *
 plan_new(struct plan *p)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 1024;
-		struct plan_ent *n = reallocarray(p->e, cap, sizeof(*n));
+		struct q_plan_ent *n = reallocarray(p->e, cap, sizeof(*n));
 		if (n == NULL)
 			err(EX_OSERR, "plan");
 		p->e = n;
@@ -85,7 +77,7 @@ static int
 plan_visit(void *arg, struct q_item *it)
 {
 	struct plan *p = arg;
-	struct plan_ent *e;
+	struct q_plan_ent *e;
 
 	if (!wanted_queue(p->o, it->queue)) {
 		p->not_eligible++;
@@ -116,7 +108,7 @@ plan_save(const struct q_opts *o, const struct plan *p)
 		    o->plan_file, strerror(errno));
 	fprintf(f, "mailorigin-queue-plan 1 %s %s\n", o->verb, o->queue_dir);
 	for (i = 0; i < p->n; i++) {
-		const struct plan_ent *e = &p->e[i];
+		const struct q_plan_ent *e = &p->e[i];
 		fprintf(f, "%s %d %s %llu %lld %ld %ld %s\n", e->id, e->queue, e->rel,
 		    (unsigned long long)e->ino, (long long)e->mtime.tv_sec, e->mtime.tv_nsec,
 		    e->size, e->label);
@@ -143,7 +135,7 @@ plan_load(const struct q_opts *o, struct plan *p)
 		errx(EX_DATAERR, "--plan %s: a plan to %s in %s, not to %s in %s", o->plan_file,
 		    verb, dir, o->verb, o->queue_dir);
 	while (fgets(line, sizeof(line), f) != NULL) {
-		struct plan_ent e;
+		struct q_plan_ent e;
 		unsigned long long ino;
 		long long sec;
 		int used = 0;
@@ -153,7 +145,8 @@ plan_load(const struct q_opts *o, struct plan *p)
 		if (sscanf(line, "%64s %d %95s %llu %lld %ld %ld %n", e.id, &e.queue, e.rel, &ino,
 		    &sec, &e.mtime.tv_nsec, &e.size, &used) < 7 || !pfq_id_ok(e.id) ||
 		    e.queue < 0 || e.queue >= Q_NQUEUES || strstr(e.rel, "..") != NULL ||
-		    strncmp(e.rel, q_queue_names[e.queue], strlen(q_queue_names[e.queue])) != 0)
+		    (o->qmail ? !qq_rel_ok(e.rel) :
+		    strncmp(e.rel, q_queue_names[e.queue], strlen(q_queue_names[e.queue])) != 0))
 			errx(EX_DATAERR, "--plan %s:%lu: not a plan line", o->plan_file, lineno);
 		e.ino = (ino_t)ino;
 		e.mtime.tv_sec = (time_t)sec;
@@ -170,14 +163,14 @@ plan_load(const struct q_opts *o, struct plan *p)
 static int
 label_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct plan_ent *)a)->label, ((const struct plan_ent *)b)->label);
+	return strcmp(((const struct q_plan_ent *)a)->label, ((const struct q_plan_ent *)b)->label);
 }
 
 /* count, bytes, breakdown by origin, five samples */
 static void
 preview(const struct q_opts *o, struct plan *p)
 {
-	struct plan_ent *s;
+	struct q_plan_ent *s;
 	size_t i, j;
 
 	printf("queue %s: %zu message%s, %llu bytes", o->verb, p->n, p->n == 1 ? "" : "s", p->bytes);
@@ -213,11 +206,13 @@ preview(const struct q_opts *o, struct plan *p)
 
 /* Still the file that was shown? */
 static int
-same_file(const struct q_opts *o, const struct plan_ent *e)
+same_file(const struct q_opts *o, const struct q_plan_ent *e)
 {
 	char path[PATH_MAX];
 	struct stat sb;
 
+	if (o->qmail)
+		return qq_same(o, e);
 	if (snprintf(path, sizeof(path), "%s/%s", o->queue_dir, e->rel) >= (int)sizeof(path))
 		return 0;
 	if (lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
@@ -366,7 +361,7 @@ exp_header(FILE *f, const char *name, const struct qm_val *v)
 }
 
 static int
-export_one(struct ctl *c, struct q_opts *o, FILE *f, const struct plan_ent *e)
+export_one(struct ctl *c, struct q_opts *o, FILE *f, const struct q_plan_ent *e)
 {
 	struct q_item *it = calloc(1, sizeof(*it));
 	struct exp x = { f, 0 };
@@ -374,20 +369,23 @@ export_one(struct ctl *c, struct q_opts *o, FILE *f, const struct plan_ent *e)
 	char path[PATH_MAX], *slash, sender[4 * QM_VAL_MAX + 8];
 	struct tm tm;
 	char date[64];
-	int dfd, rc;
+	int dfd = -1, rc;
 
 	if (it == NULL)
 		return -1;
 	memset(&st, 0, sizeof(st));
-	if (snprintf(path, sizeof(path), "%s/%s", o->queue_dir, e->rel) >= (int)sizeof(path)) {
+	if (o->qmail)
+		strlcpy(it->rel, e->rel, sizeof(it->rel));
+	else if (snprintf(path, sizeof(path), "%s/%s", o->queue_dir, e->rel) >= (int)sizeof(path)) {
 		free(it);
 		return -1;
-	}
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		free(it);
-		return -1;
+	} else {
+		slash = strrchr(path, '/');
+		*slash = '\0';
+		if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+			free(it);
+			return -1;
+		}
 	}
 	it->queue = e->queue;
 	it->sel = &o->sel;
@@ -397,7 +395,8 @@ export_one(struct ctl *c, struct q_opts *o, FILE *f, const struct plan_ent *e)
 		size_t blen = 0;
 		FILE *mem = open_memstream(&buf, &blen);
 		x.f = mem;
-		rc = mem ? q_read_file(c, o, dfd, e->id, it, &st, 1, exp_content, &x) : -1;
+		rc = mem == NULL ? -1 : o->qmail ? qq_read(c, o, it, &st, 1, exp_content, &x) :
+		    q_read_file(c, o, dfd, e->id, it, &st, 1, exp_content, &x);
 		if (mem)
 			fclose(mem);
 		if (rc == 0 && it->ino == e->ino) {
@@ -426,7 +425,8 @@ export_one(struct ctl *c, struct q_opts *o, FILE *f, const struct plan_ent *e)
 			rc = -1;
 		free(buf);
 	}
-	close(dfd);
+	if (dfd != -1)
+		close(dfd);
 	free(it);
 	return rc;
 }
@@ -498,6 +498,9 @@ q_act(struct ctl *c, struct q_opts *o)
 		free(p.e);
 		return rc;
 	}
+	if (o->qmail && strcmp(o->verb, "requeue") == 0)
+		errx(EX_USAGE, "queue requeue: qmail retries on its own schedule; "
+		    "send qmail-send SIGALRM (svc -a) to retry now");
 	flag = strcmp(o->verb, "hold") == 0 ? "-h" : strcmp(o->verb, "release") == 0 ? "-H" :
 	    strcmp(o->verb, "requeue") == 0 ? "-r" : "-d";
 	for (i = 0; i < p.n; i++) {
@@ -507,9 +510,21 @@ q_act(struct ctl *c, struct q_opts *o)
 		else
 			changed++;
 	}
+	if (o->qmail && qq_lock(c, o, p.e, p.n) == -1) {
+		log_batch(c, o, p.n, 0, 0, c->rc);
+		free(ok);
+		free(p.e);
+		return c->rc;
+	}
 	/* the journal first: if we die, the ids that may have been acted on are known */
 	journal(c, o, &p, ok);
-	for (q = 0; q < Q_NQUEUES; q++) {
+	if (o->qmail) {
+		rc = qq_act(c, o, p.e, p.n, ok);
+		for (i = 0, acted = 0; i < p.n; i++)
+			acted += ok[i];
+		changed = p.n - acted;
+	}
+	for (q = 0; q < Q_NQUEUES && !o->qmail; q++) {
 		int any = 0;
 		for (i = 0; i < p.n && !any; i++)
 			any = ok[i] && p.e[i].queue == q;

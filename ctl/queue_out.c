@@ -424,6 +424,10 @@ q_summary(struct ctl *c, struct q_opts *o)
 		bytes += s->bytes[q];
 	}
 	printf("  %-10s %9lu %12llu\n", "total", total, bytes);
+	if (o->qmail)
+		printf("  (todo: not yet preprocessed; local, remote, both: preprocessed, recipients\n"
+		    "  pending there; done: none pending, bounce or cleanup due; hold: %s/qmail-hold)\n",
+		    c->cfg.state_dir);
 	chart(s->minute);
 	printf("top origins:\n");
 	for (i = 0; i < n && i < 5; i++) {
@@ -654,13 +658,13 @@ q_show(struct ctl *c, struct q_opts *o)
 	struct q_item *it = calloc(1, sizeof(*it));
 	struct q_stats st;
 	struct show s = { o, o->json, 0 };
-	int dfd;
+	int dfd = -1, rc;
 
 	if (it == NULL)
 		err(EX_OSERR, "calloc");
 	memset(&st, 0, sizeof(st));
 	it->sel = &o->sel;
-	if (find_id(o->queue_dir, o->id, it, &dfd) == -1) {
+	if (o->qmail ? qq_find(o, o->id, it) == -1 : find_id(o->queue_dir, o->id, it, &dfd) == -1) {
 		ctl_fail(c, EX_NOINPUT, "queue show: %s: no such message in %s", o->id, o->queue_dir);
 		free(it);
 		return c->rc;
@@ -669,15 +673,17 @@ q_show(struct ctl *c, struct q_opts *o)
 		printf("id             %s\nqueue          %s\n", o->id, q_queue_names[it->queue]);
 	if (!o->json)
 		printf("headers:\n");
-	if (q_read_file(c, o, dfd, o->id, it, &st, 0, show_content, &s) == -1) {
+	rc = o->qmail ? qq_read(c, o, it, &st, 0, show_content, &s) :
+	    q_read_file(c, o, dfd, o->id, it, &st, 0, show_content, &s);
+	if (dfd != -1)
 		close(dfd);
+	if (rc == -1) {
 		ctl_fail(c, EX_TEMPFAIL, "queue show: %s: %s", o->id, st.incomplete ?
 		    "still being written" : st.changed || st.vanished ? "changed or left the queue "
 		    "while read" : "not a queue file mailoriginctl can read");
 		free(it);
 		return c->rc;
 	}
-	close(dfd);
 	if (o->json) {
 		fputc('{', stdout);
 		q_json_item(stdout, it, o->now);

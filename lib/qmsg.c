@@ -162,6 +162,8 @@ received(struct qm_origin *o, const char *v, size_t n)
 			o->pickup_uid = uid_at(p, n - (size_t)(p - v));
 		} else if (find(v, n, " invoked from network") != NULL)
 			o->net_received = 1;
+		else if (find(v, n, " invoked for bounce") != NULL)
+			o->qmail_bounce = 1;
 	}
 }
 
@@ -234,7 +236,9 @@ qm_body_line(struct qmsg *m, const char *s, size_t n)
 				v = semi;
 			}
 			qm_set(&m->bounce_sender, v, vl, QM_CLAIMED);
-		} else if ((v = field_value(s, n, "Content-Type", &vl)) != NULL &&
+		} else if (n >= 29 && memcmp(s, "--- Below this line is a copy", 29) == 0)
+			m->body_state = 1;      /* qmail-send's bounce: the original follows */
+		else if ((v = field_value(s, n, "Content-Type", &vl)) != NULL &&
 		    (strncasecmp(v, "message/rfc822", 14) == 0 ||
 		    strncasecmp(v, "text/rfc822-headers", 19) == 0))
 			m->body_state = 1;
@@ -287,7 +291,7 @@ void
 qm_resolve(struct qmsg *m)
 {
 	if (m->mta_qmail)
-		m->local = m->own.pickup_uid >= 0;
+		m->local = m->own.pickup_uid >= 0 || m->own.qmail_bounce;
 	else
 		m->local = (strcmp(m->rewrite_context.v, "local") == 0 || m->origin_local) &&
 		    m->client_addr.len == 0;
@@ -339,6 +343,8 @@ qm_origin_label(const struct qmsg *m, char *buf, size_t len)
 		snprintf(buf, len, "sasl %s", m->sasl.v);
 	else if (m->client_addr.len > 0)
 		snprintf(buf, len, "client %s", m->client_addr.v);
+	else if ((m->traced ? &m->orig : &m->own)->net_received)
+		snprintf(buf, len, "network");
 	else
 		snprintf(buf, len, "unknown");
 }

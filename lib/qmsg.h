@@ -17,7 +17,9 @@
  *    Postfix's smtpd wrote them), log_helo_name (claimed);
  *  - X-PHP-Originating-Script "UID:FILE" (claimed);
  *  - qmail: "(qmail N invoked by uid U)" (trusted, as qmail-queue writes
- *    it on top) / "invoked from network".
+ *    it on top) / "invoked from network" / "invoked for bounce" (a bounce
+ *    qmail-send made: what it carries below "--- Below this line is a
+ *    copy of the message." is the original's).
  * A bounce (null sender) is traced to its original: the headers it
  * carries (a message/rfc822 or text/rfc822-headers part) are read as the
  * original's, and X-Postfix-Sender noted.  The original's evidence is
@@ -46,6 +48,7 @@ struct qm_origin {
 	long		pickup_uid;     /* first Received: "(Postfix, from userid N)", -1 none */
 	int		first_received; /* the first Received field was seen */
 	int		net_received;   /* qmail: invoked from network */
+	int		qmail_bounce;   /* qmail: invoked for bounce (qmail-send made it) */
 	long		stamp_uid;      /* PREFIX Uid, -1 none */
 	struct qm_val	stamp_script, stamp_vhost, stamp_cwd;
 	long		xphp_uid;       /* X-PHP-Originating-Script UID:..., -1 none */
