@@ -573,8 +573,19 @@ ctl_queue(struct ctl *c, int argc, char *argv[])
 			break;
 		}
 	o->qmail_queue = QMAIL_QUEUE;
-	parse_args(o, argc, argv);
+	/* which MTA first: the selection's --queue names depend on it */
+	for (i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--qmail") == 0)
+			o->qmail = 1;
+		else if (strcmp(argv[i], "--queue-dir") == 0 && i + 1 < argc) {
+			strlcpy(o->queue_dir, argv[i + 1], sizeof(o->queue_dir));
+			o->direct_dir = 1;
+		} else if (strncmp(argv[i], "--queue-dir=", 12) == 0) {
+			strlcpy(o->queue_dir, argv[i] + 12, sizeof(o->queue_dir));
+			o->direct_dir = 1;
+		}
 	is_qmail(c, o);
+	parse_args(o, argc, argv);
 	if (o->config_dir != NULL && o->config_dir[0] != '/')
 		errx(EX_USAGE, "-C %s: an absolute path", o->config_dir);
 	if (strcmp(o->verb, "summary") == 0)

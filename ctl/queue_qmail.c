@@ -658,6 +658,11 @@ write_envelope(struct ctl *c, struct q_opts *o, int qfd, int tfd, long n, const 
 	memset(&st, 0, sizeof(st));
 	if (qq_read(c, o, it, &st, 0, NULL, NULL) == -1)
 		goto out;
+	/* the submitter: the mess file's own Received line, else the u record */
+	ex.uid = -1;
+	if (it->m.owner_uid >= 0)
+		ex.uid = it->m.owner_uid;
+	submitter(it, ex.uid, who, sizeof(who));
 	if ((fd = openat(tfd, "envelope", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600)) == -1 || (f = fdopen(fd, "w")) == NULL)
 		goto out;
@@ -673,10 +678,6 @@ write_envelope(struct ctl *c, struct q_opts *o, int qfd, int tfd, long n, const 
 		goto out;
 	}
 	fclose(f);
-	/* the submitter: the mess file's own Received, read by qq_read above */
-	if (qq_read(c, o, it, &st, 0, NULL, NULL) == -1)
-		goto out;
-	submitter(it, ex.uid, who, sizeof(who));
 	if ((fd = openat(tfd, "meta", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600)) == -1)
 		goto out;

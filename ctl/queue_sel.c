@@ -175,8 +175,9 @@ q_sel_option(struct q_sel *s, const char *opt, const char *arg, int negate,
 			if (strcmp(q_queue_names[t->num], arg) == 0)
 				break;
 		if (t->num == Q_NQUEUES) {
-			snprintf(err, errlen, "no such queue: %s (maildrop incoming active "
-			    "deferred hold corrupt)", arg);
+			snprintf(err, errlen, "no such queue: %s (%s %s %s %s %s %s)", arg,
+			    q_queue_names[0], q_queue_names[1], q_queue_names[2], q_queue_names[3],
+			    q_queue_names[4], q_queue_names[5]);
 			return -1;
 		}
 		break;

@@ -303,7 +303,8 @@ qm_resolve(struct qmsg *m)
 	if (m->bounce && (m->orig.first_received || m->orig.stamp_uid >= 0 ||
 	    m->orig.xphp_uid >= 0)) {
 		m->traced = 1;
-		resolve_origin(m, &m->orig, m->local);
+		/* qmail: only a bounce qmail-send made vouches for what it carries */
+		resolve_origin(m, &m->orig, m->mta_qmail ? m->own.qmail_bounce : m->local);
 	} else if (m->owner_uid >= 0 && m->own.pickup_uid < 0) {
 		/* maildrop: not picked up yet; the file's owner is postdrop's caller */
 		struct qm_origin o = m->own;

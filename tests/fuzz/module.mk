@@ -11,7 +11,7 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # phpmem.c is not listed: fuzz_phpmem.c includes it with its own reader.
 FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c vhost.c cutprintf.c) \
                 $(addprefix lib/,stamp.c rcpt.c escape.c options.c kvparse.c json.c hygiene.c proc.c \
-                pfqueue.c qmsg.c) \
+                pfqueue.c qmsg.c qmailq.c) \
                 ctl/report_parse.c ctl/report_core.c
 FUZZ_CFLAGS   = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined,bounds -fno-sanitize-recover=all \

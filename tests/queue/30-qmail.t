@@ -140,6 +140,8 @@ bt=$(q top --by bounce --json)
 t_is "$(jq -r '"\(.key) \(.count)"' <<<"$bt")" "uid $A $(cnt bounce_local)" "top --by bounce: qmail-send's bounces trace to the uid of the message they carry"
 t_is "$(q list --json --bounce | jq -r '"\(.uid_trust) \(.traced)"' | sort -u)" "trusted true" "bounces made by qmail-send: traced, trusted"
 t_is "$(q top --by queue --json | jq -r 'select(.key == "todo") | .count')" "$(cnt a_spam_todo b_todosplit)" "top --by queue"
+t_is "$(q list --json --queue todo | wc -l) $(q list --json --queue both | wc -l)" "$(cnt a_spam_todo b_todosplit) $(cnt b_ham_both)" "--queue takes qmail's folder names"
+t_like "$(q list --queue deferred 2>&1)" "no such queue: deferred \(todo local remote both hold done\)" "and names them when given a Postfix one"
 t_is "$(q list --json --uid "$A" --body casino | wc -l)" "$(cnt a_spam_remote a_spam_todo bounce_local)" "selection by body regex: exactly the spam"
 t_is "$(q list --json --header 'Subject: ^newsletter' | wc -l)" "$(cnt a_ham_remote)" "selection by header regex"
 t_is "$(q top --by client --json | jq -r .count)" "$(($(cnt a_spam_remote a_spam_todo a_ham_remote b_ham_local b_ham_both b_ham_partdone net_remote bounce_local b_done b_todosplit hostile)))" "top --by client: no client claimed on qmail"
