@@ -73,6 +73,45 @@ next_chunk(struct qmq_buf *b, qmq_read_fn rd, void *src)
 	return r;
 }
 
+/*
+ * Split the stream into units ended by delim (cut at max bytes), calling
+ * unit for each; a last unit without its delimiter comes with ended 0.
+ * Returns the first nonzero result of unit, QMQ_IOERR, or 0.
+ */
+typedef int (*unit_fn)(void *ctx, const char *d, size_t n, int cut, int ended);
+
+static int
+each_unit(struct qmq_buf *b, qmq_read_fn rd, void *src, int delim, size_t max,
+    unit_fn unit, void *ctx)
+{
+	size_t len = 0;
+	int cut = 0, open = 0, rc;
+	ssize_t r, i;
+
+	while ((r = next_chunk(b, rd, src)) > 0) {
+		for (i = 0; i < r; ) {
+			const unsigned char *z = memchr(b->chunk + i, delim, (size_t)(r - i));
+			size_t k = z ? (size_t)(z - (b->chunk + i)) : (size_t)(r - i);
+
+			put(b->acc, &len, max, &cut, b->chunk + i, k);
+			open = 1;
+			i += (ssize_t)k;
+			if (z == NULL)
+				break;
+			i++;
+			if ((rc = unit(ctx, b->acc, len, cut, 1)) != 0)
+				return rc;
+			len = 0;
+			cut = open = 0;
+		}
+	}
+	if (r == -1)
+		return QMQ_IOERR;
+	return open ? unit(ctx, b->acc, len, cut, 0) : 0;
+}
+
+#define UNIT_END 100    /* each_unit's caller is done: not an error */
+
 /* ---- envelope records ---------------------------------------------------- */
 
 struct recs {
@@ -81,15 +120,19 @@ struct recs {
 	void		*arg;
 };
 
-/* One whole record: 0 go on, 1 the terminator (an empty record), else a result. */
+/* One record: 0 go on, UNIT_END at the terminator (an empty record), else a result. */
 static int
-record(const struct recs *x, const char *d, size_t n, int cut)
+record(void *ctx, const char *d, size_t n, int cut, int ended)
 {
+	const struct recs *x = ctx;
+
 	if (n == 0)
-		return 1;
+		return UNIT_END;
 	if (strchr(x->types, d[0]) == NULL)
 		return QMQ_BADTYPE;
-	return x->fn(x->arg, (unsigned char)d[0], d + 1, n - 1, cut) ? QMQ_STOPPED : 0;
+	if (x->fn(x->arg, (unsigned char)d[0], d + 1, n - 1, cut))
+		return QMQ_STOPPED;
+	return ended ? 0 : QMQ_UNENDED;
 }
 
 int
@@ -97,39 +140,12 @@ qmq_records(struct qmq_buf *b, qmq_read_fn rd, void *src, const char *types,
     qmq_rec_fn fn, void *arg)
 {
 	struct recs x = { types, fn, arg };
-	size_t len = 0;
-	int cut = 0, open = 0, rc;
-	ssize_t r, i;
+	int rc;
 
 	if (buf_ready(b) == -1)
 		return QMQ_NOMEM;
-	while ((r = next_chunk(b, rd, src)) > 0) {
-		for (i = 0; i < r; ) {
-			const unsigned char *z = memchr(b->chunk + i, '\0', (size_t)(r - i));
-			size_t k = z ? (size_t)(z - (b->chunk + i)) : (size_t)(r - i);
-
-			put(b->acc, &len, QMQ_REC_MAX, &cut, b->chunk + i, k);
-			open = 1;
-			i += (ssize_t)k;
-			if (z == NULL)
-				break;
-			i++;
-			rc = record(&x, b->acc, len, cut);
-			if (rc == 1)
-				return QMQ_OK;
-			if (rc != 0)
-				return rc;
-			len = 0;
-			cut = open = 0;
-		}
-	}
-	if (r == -1)
-		return QMQ_IOERR;
-	if (open && len > 0) {
-		rc = record(&x, b->acc, len, cut);
-		return rc == 0 ? QMQ_UNENDED : rc;
-	}
-	return QMQ_OK;
+	rc = each_unit(b, rd, src, '\0', QMQ_REC_MAX, record, &x);
+	return rc == UNIT_END ? QMQ_OK : rc;
 }
 
 /* ---- the message ------------------------------------------------------------ */
@@ -171,12 +187,15 @@ flush_field(struct msg *m)
 	return rc ? QMQ_STOPPED : 0;
 }
 
-/* One whole line (no newline): 0 go on, else a result (QMQ_STOPPED). */
+/* One line (no newline): 0 go on, UNIT_END when the header is all that
+ * was wanted, else a result (QMQ_STOPPED). */
 static int
-line(struct msg *m, const char *s, size_t n, int cut)
+line(void *ctx, const char *s, size_t n, int cut, int ended)
 {
+	struct msg *m = ctx;
 	int rc;
 
+	(void)ended;
 	if (m->in_header) {
 		if ((s[0] == ' ' || s[0] == '\t') && m->flen > 0 && n > 0) {
 			put(m->b->fld, &m->flen, QMQ_FIELD_MAX, &m->fcut, "\n", 1);
@@ -194,7 +213,7 @@ line(struct msg *m, const char *s, size_t n, int cut)
 		/* the empty line, or a line that is no field, ends the header */
 		m->in_header = 0;
 		if (!m->want_body)
-			return QMQ_STOPPED;
+			return UNIT_END;
 		if (n == 0 || (n == 1 && s[0] == '\r'))
 			return 0;
 	}
@@ -206,37 +225,16 @@ qmq_message(struct qmq_buf *b, qmq_read_fn rd, void *src, int want_body,
     qmq_line_fn fn, void *arg)
 {
 	struct msg m = { b, want_body, fn, arg, 1, 0, 0 };
-	size_t len = 0;
-	int cut = 0, open = 0, rc;
-	ssize_t r, i;
+	int rc;
 
 	if (buf_ready(b) == -1)
 		return QMQ_NOMEM;
-	while ((r = next_chunk(b, rd, src)) > 0) {
-		for (i = 0; i < r; ) {
-			const unsigned char *nl = memchr(b->chunk + i, '\n', (size_t)(r - i));
-			size_t k = nl ? (size_t)(nl - (b->chunk + i)) : (size_t)(r - i);
-
-			put(b->acc, &len, QMQ_LINE_MAX, &cut, b->chunk + i, k);
-			open = 1;
-			i += (ssize_t)k;
-			if (nl == NULL)
-				break;
-			i++;
-			rc = line(&m, b->acc, len, cut);
-			if (rc != 0)
-				return rc == QMQ_STOPPED && !m.in_header && !want_body ? QMQ_OK : rc;
-			len = 0;
-			cut = open = 0;
-		}
-	}
-	if (r == -1)
-		return QMQ_IOERR;
-	if (open && (rc = line(&m, b->acc, len, cut)) != 0)
-		return rc == QMQ_STOPPED && !m.in_header && !want_body ? QMQ_OK : rc;
-	if (m.in_header && (rc = flush_field(&m)) != 0)
-		return rc;
-	return QMQ_OK;
+	rc = each_unit(b, rd, src, '\n', QMQ_LINE_MAX, line, &m);
+	if (rc == UNIT_END)
+		return QMQ_OK;
+	if (rc == 0 && m.in_header)
+		rc = flush_field(&m);
+	return rc;
 }
 
 /* ---- names and the split ------------------------------------------------------ */
