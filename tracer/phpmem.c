@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "cutprintf.h"
 #include "procfs.h"
+#include "trust.h"
 
 #define COMMON \
 	.eg_current_execute_data = 488, \
@@ -43,16 +44,17 @@ static const struct php_layout layouts[] = {
 #define ZEND_EVAL_CODE 4
 #define MAX_FRAMES 256
 #define MAX_BINARIES 256                 /* an entry is small: no image kept */
-#define LOAD_BUDGET (1LL << 30)         /* bytes of new binaries read per scan */
+/* bytes read of new binaries per scan, for root's and for the others */
+#define LOAD_BUDGET ((uint64_t)64 << 20)
 
 static struct php_binary *cache[MAX_BINARIES];
 static size_t ncache;
-static long long load_used;
+static uint64_t load_used[2];           /* [1]: binaries trust_path() believes */
 
 void
 phpmem_scan_begin(void)
 {
-	load_used = 0;
+	load_used[0] = load_used[1] = 0;
 }
 
 size_t
@@ -102,7 +104,7 @@ phpmem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 /* Version from the binary's own "X-Powered-By: PHP/x.y.z", else its name. */
 static void
-binary_version(struct php_binary *b, const struct elf_image *img)
+binary_version(struct php_binary *b, struct elf_image *img)
 {
 	const char *base, *p;
 
@@ -121,19 +123,29 @@ binary_version(struct php_binary *b, const struct elf_image *img)
 }
 
 /*
- * Read what is needed from the ELF file open on FD, then let the file go:
- * only the symbol values, the version and the PT_LOAD segments are kept.
+ * Read what is needed from the ELF file open on FD, at most LIMIT bytes
+ * (*USED: how many were), then let the file go: only the symbol values,
+ * the version and the PT_LOAD segments are kept.  -1 with EAGAIN when the
+ * limit was reached (nothing is known then), else 0.
  */
-static void
-binary_load(struct php_binary *b, int fd)
+static int
+binary_load(struct php_binary *b, int fd, uint64_t limit, uint64_t *used)
 {
 	struct elf_image img;
 	struct elf_symbol eg, sg;
 
-	if (elf_open_fd(&img, fd) == -1) {
+	if (limit == 0) {
+		*used = 0;
+		errno = EAGAIN;
+		return -1;
+	}
+	if (elf_open_fd(&img, fd, limit) == -1) {
+		*used = img.bytes_read;
+		if (errno == EAGAIN)
+			return -1;
 		cut_printf(b->why, sizeof(b->why), "%s: cannot read ELF: %s", b->path,
 		         strerror(errno));
-		return;
+		return 0;
 	}
 	b->nseg = elf_load_segments(&img, b->seg, ELF_MAX_SEGMENTS);
 	if (elf_symbol_find(&img, "executor_globals", &eg) == -1 ||
@@ -158,7 +170,9 @@ binary_load(struct php_binary *b, int fd)
 	b->sg_value = sg.value;
 	b->usable = 1;
 out:
+	*used = img.bytes_read;
 	elf_close(&img);
+	return 0;
 }
 
 /*
@@ -207,8 +221,9 @@ binary_get(int dirfd, const struct map_entry *me)
 {
 	struct php_binary *b;
 	struct stat st;
+	uint64_t used;
 	size_t i;
-	int fd;
+	int fd, r;
 
 	if ((fd = open_mapped(dirfd, me, &st)) == -1)
 		return NULL;
@@ -225,18 +240,6 @@ binary_get(int dirfd, const struct map_entry *me)
 			close(fd);
 			return b;
 		}
-	/*
-	 * Users may run many big files named php-fpm: what one scan reads of
-	 * new binaries is bounded; the rest wait for the next scan.
-	 */
-	if (st.st_size <= ELF_MAX_SIZE &&
-	    load_used + (long long)st.st_size > LOAD_BUDGET) {
-		close(fd);
-		errno = EAGAIN;
-		return NULL;
-	}
-	if (st.st_size <= ELF_MAX_SIZE)
-		load_used += (long long)st.st_size;
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
 		close(fd);
 		return NULL;
@@ -246,8 +249,20 @@ binary_get(int dirfd, const struct map_entry *me)
 	b->inode = st.st_ino;
 	b->fsize = st.st_size;
 	b->mtime = st.st_mtim;
-	binary_load(b, fd);
+	b->trusted = trust_path(me->path, &st, b->trust_why, sizeof(b->trust_why));
+	/*
+	 * Users may run many files named php-fpm: what one scan reads of new
+	 * binaries is bounded, by the bytes actually read, and root's own
+	 * binaries have a budget users cannot spend.  The rest wait.
+	 */
+	r = binary_load(b, fd, LOAD_BUDGET - load_used[b->trusted], &used);
+	load_used[b->trusted] += used;
 	close(fd);
+	if (r == -1) {
+		free(b);
+		errno = EAGAIN;
+		return NULL;
+	}
 	if (ncache < MAX_BINARIES)
 		cache[ncache++] = b;
 	else {

@@ -51,6 +51,8 @@ struct php_binary {
 	struct timespec mtime;
 	struct elf_segment seg[ELF_MAX_SEGMENTS];  /* PT_LOAD, for the bias */
 	size_t nseg;
+	int trusted;                    /* trust_path(): only root wrote it */
+	char trust_why[160];            /* when not trusted */
 	int usable;                     /* 1 when the fields below are valid */
 	char why[128];                  /* when not usable */
 	char version[32];
@@ -73,7 +75,11 @@ struct php_target {
  */
 int phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
                   char *why, size_t whysz);
-/* A scan starts: the budget of bytes read from new binaries is renewed. */
+/*
+ * A scan starts: the budgets of bytes read from new binaries are renewed,
+ * one for binaries only root may write, one for all others, so that users'
+ * files never leave the real PHP unread.
+ */
 void phpmem_scan_begin(void);
 /* Release every cached binary. */
 void phpmem_cache_free(void);

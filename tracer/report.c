@@ -134,8 +134,9 @@ report_table(FILE *f, const struct scan_result *res, int all)
 		else
 			snprintf(sig, sizeof(sig), "%s/%s", signal_name(t->by),
 			         confidence_name(t->conf));
-		fprintf(f, "%-7d %-12s %-10s %-24s %-50s %-14s %-30s %7s %s\n",
-		        (int)t->pi.pid, sapi, user, vhost, script, clean_line, uri, dur, sig);
+		fprintf(f, "%-7d %-12s %-10s %-24s %-50s %-14s %-30s %7s %s%s\n",
+		        (int)t->pi.pid, sapi, user, vhost, script, clean_line, uri, dur, sig,
+		        t->claimed ? " claimed" : "");
 		n++;
 	}
 	if (n == 0)
@@ -201,6 +202,8 @@ json_traced(FILE *f, const struct traced *t)
 	mo_json_str(&j, "signal", signal_name(t->by));
 	mo_json_str(&j, "refined_by", t->refined_by ? signal_name(t->refined_by) : "");
 	mo_json_str(&j, "confidence", confidence_name(t->conf));
+	mo_json_bool(&j, "claimed", t->claimed);
+	mo_json_str(&j, "claimed_why", t->claimed_why);
 	mo_json_int(&j, "mails", t->mails);
 	mo_json_object(&j, "signals");
 	mo_json_object(&j, "memory");
@@ -288,6 +291,7 @@ json_mail(FILE *f, const struct scan_result *res, const struct mailproc *m)
 		mo_json_uint(&j, "line", t->line);
 		mo_json_str(&j, "signal", signal_name(t->by));
 		mo_json_str(&j, "confidence", confidence_name(t->conf));
+		mo_json_bool(&j, "claimed", t->claimed);
 	} else
 		mo_json_null(&j, "php_pid");
 	mo_json_end(&j);

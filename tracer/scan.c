@@ -18,6 +18,7 @@
 #include "config.h"
 #include "scan.h"
 #include "cutprintf.h"
+#include "trust.h"
 #include "vhost.h"
 
 /*
@@ -195,6 +196,33 @@ decide_signals(struct traced *t)
 	t->conf = CONF_ACCOUNT;
 }
 
+/* Could the process have written what decided?  Why, or NULL. */
+static const char *
+claimed_by(const struct traced *t)
+{
+	const char *why = t->worker_why[0] ? t->worker_why :
+	    "not a worker of a root master";
+
+	if (t->sapi == MO_SAPI_FPM && !t->worker_trusted)
+		return why;                 /* its pool and kind are its title */
+	switch (t->by) {
+	case SIGNAL_MEMORY:
+		if (!t->worker_trusted)
+			return why;
+		return t->sig.mem_bin_trusted ? NULL : t->sig.mem_bin_why;
+	case SIGNAL_CWD:
+		return "the process chooses its cwd";
+	case SIGNAL_FD:
+		return "the process chooses the files it opens";
+	case SIGNAL_ENV:
+		return "the process's environment";
+	case SIGNAL_CMDLINE:
+		return "the process's command line";
+	default:
+		return NULL;
+	}
+}
+
 void
 trace_decide(struct traced *t, const struct mo_config *conf,
     const char *const *roots, size_t nroots,
@@ -202,6 +230,7 @@ trace_decide(struct traced *t, const struct mo_config *conf,
 {
 	const struct signals *s = &t->sig;
 	double age = uptime - (double)t->pi.starttime / (double)clk_tck;
+	const char *why;
 
 	t->state = STATE_UNKNOWN;
 	t->by = SIGNAL_NONE;
@@ -211,6 +240,9 @@ trace_decide(struct traced *t, const struct mo_config *conf,
 	t->line = 0;
 	t->running_for = -1;
 	decide_signals(t);
+	why = claimed_by(t);
+	t->claimed = why != NULL;
+	strlcpy(t->claimed_why, why ? why : "", sizeof(t->claimed_why));
 	if (t->state != STATE_BUSY)
 		return;
 	if (s->env_ok && s->env_host[0] != '\0' && t->sapi == MO_SAPI_CGI)
@@ -288,6 +320,9 @@ read_memory(int dirfd, struct traced *t, struct scan_result *res)
 	}
 	if (r == 0) {
 		t->sig.mem_ok = 1;
+		t->sig.mem_bin_trusted = target.bin->trusted;
+		strlcpy(t->sig.mem_bin_why, target.bin->trust_why,
+		    sizeof(t->sig.mem_bin_why));
 		return;
 	}
 	if (r == -1) {
@@ -576,6 +611,12 @@ visit(struct walk *w, pid_t pid, const char *name)
 		if (sapi == MO_SAPI_FPM)
 			strlcpy(t->pool, extra, sizeof(t->pool));
 		user_name(pi.uid, t->user, sizeof(t->user));
+		if (sapi == MO_SAPI_FPM || sapi == MO_SAPI_MOD_PHP)
+			t->worker_trusted = trust_worker(dirfd, pi.uid, pi.ppid,
+			    pi.starttime, t->worker_why, sizeof(t->worker_why));
+		else
+			strlcpy(t->worker_why, "run by its user, not a worker of a "
+			    "root master", sizeof(t->worker_why));
 		if (!unreadable_httpd)
 			read_signals(dirfd, w->o, t, res);
 	}

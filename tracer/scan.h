@@ -6,7 +6,11 @@
  * cannot read it counts in scan_result.denied (to be said once) and goes
  * on.  trace_decide() is a pure function of the signals: the most trusted
  * signal that says anything decides, in the order memory, status page,
- * cwd, open .php file, environment, command line, account.
+ * cwd, open .php file, environment, command line, account; the decision
+ * is claimed when the process itself could have written what decided
+ * (memory of any but a trusted worker, see trust.h; cwd, files,
+ * environment, command line), and so is every FPM classification but a
+ * trusted worker's (its pool is in its title).
  */
 #ifndef MO_TRACER_SCAN_H
 #define MO_TRACER_SCAN_H
@@ -36,6 +40,8 @@ struct signals {
 	int mem_errno;                  /* why not, when the read failed */
 	char mem_why[160];              /* why not, when it was not believed */
 	struct php_sample mem;
+	int mem_bin_trusted;            /* the PHP binary read is root's only */
+	char mem_bin_why[160];          /* why not */
 	int status_ok;                  /* the pool's status page lists this pid */
 	struct fpm_worker status;
 	int cwd_ok, idle_cwd_ok;
@@ -56,6 +62,8 @@ struct traced {
 	char pool[64];
 	char user[64];
 	struct signals sig;
+	int worker_trusted;             /* trust_worker(): a root master's worker */
+	char worker_why[200];           /* why not */
 	/* the decision */
 	enum trace_state state;
 	enum signal_kind by;
@@ -69,6 +77,8 @@ struct traced {
 	char vhost[256];
 	double running_for;             /* seconds, < 0 when unknown */
 	int mails;                      /* mail programs it started, running now */
+	int claimed;                    /* the process could have written it */
+	char claimed_why[200];
 };
 
 #define CHAIN_MAX 16

@@ -21,7 +21,7 @@ flags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined,bo
        -fno-sanitize-recover=all -D_GNU_SOURCE -Ilib -Itracer -Ictl
        $(pkg-config --cflags libbsd))
 libs=($(pkg-config --libs libbsd) -lm)
-srcs=(tracer/elfsym.c tracer/procfs.c tracer/fcgi.c tracer/fpm.c tracer/cutprintf.c
+srcs=(tracer/elfsym.c tracer/procfs.c tracer/fcgi.c tracer/fpm.c tracer/cutprintf.c tracer/trust.c
       tracer/vhost.c lib/proc.c lib/stamp.c lib/rcpt.c lib/escape.c lib/options.c
       ctl/report_parse.c ctl/report_core.c lib/kvparse.c lib/json.c lib/hygiene.c
       lib/pfqueue.c lib/qmsg.c lib/qmailq.c

@@ -9,7 +9,7 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # phpmem.c is not listed: fuzz_phpmem.c includes it with its own reader.
-FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c vhost.c cutprintf.c) \
+FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c vhost.c cutprintf.c trust.c) \
                 $(addprefix lib/,stamp.c rcpt.c escape.c options.c kvparse.c json.c hygiene.c proc.c \
                 pfqueue.c qmsg.c qmailq.c) \
                 ctl/report_parse.c ctl/report_core.c

@@ -1,6 +1,8 @@
 /* The tracer's parsers: ELF, /proc texts, names, FastCGI, FPM config and
  * status page, durations, escaping. */
 #include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,20 +132,121 @@ test_elf_hostile(void **state)
 	assert_int_equal(elf_from_buffer(&img, &t, 10), -1);
 }
 
+/* A tiny ELF64 with a read-only data section: null, .dynsym, .dynstr, .rodata. */
+struct tiny_ro {
+	Elf64_Ehdr eh;
+	Elf64_Sym sym[2];
+	char str[40];
+	char ro[48];
+	Elf64_Shdr sh[4];
+};
+
+static void
+tiny_ro_build(struct tiny_ro *t)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t->eh.e_ident, ELFMAG, SELFMAG);
+	t->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	t->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	t->eh.e_shoff = offsetof(struct tiny_ro, sh);
+	t->eh.e_shentsize = sizeof(Elf64_Shdr);
+	t->eh.e_shnum = 4;
+	/* the string in .dynstr too: only .rodata counts */
+	memcpy(t->str, "\0x\0X-Powered-By: PHP/9.9.9", sizeof("\0x\0X-Powered-By: PHP/9.9.9"));
+	t->sym[1].st_name = 1;
+	t->sym[1].st_shndx = 3;
+	t->sh[1].sh_type = SHT_DYNSYM;
+	t->sh[1].sh_offset = offsetof(struct tiny_ro, sym);
+	t->sh[1].sh_size = sizeof(t->sym);
+	t->sh[1].sh_entsize = sizeof(Elf64_Sym);
+	t->sh[1].sh_link = 2;
+	t->sh[2].sh_type = SHT_STRTAB;
+	t->sh[2].sh_offset = offsetof(struct tiny_ro, str);
+	t->sh[2].sh_size = sizeof(t->str);
+	memcpy(t->ro, "junk X-Powered-By: PHP/8.2.36\0more", sizeof("junk X-Powered-By: PHP/8.2.36\0more"));
+	t->sh[3].sh_type = SHT_PROGBITS;
+	t->sh[3].sh_flags = SHF_ALLOC;
+	t->sh[3].sh_offset = offsetof(struct tiny_ro, ro);
+	t->sh[3].sh_size = sizeof(t->ro);
+}
+
 static void
 test_elf_version_string(void **state)
 {
-	static const char blob[] = "\x7f" "ELF junk X-Powered-By: PHP/8.2.36\0more";
+	struct tiny_ro t;
 	struct elf_image img;
 	char v[32];
 
 	(void)state;
-	memset(&img, 0, sizeof(img));
-	img.base = (const unsigned char *)blob;
-	img.size = sizeof(blob);
+	tiny_ro_build(&t);
+	assert_int_equal(elf_from_buffer(&img, &t, sizeof(t)), 0);
 	assert_int_equal(elf_find_string(&img, "X-Powered-By: PHP/", v, sizeof(v)), 0);
 	assert_string_equal(v, "8.2.36");
 	assert_int_equal(elf_find_string(&img, "nothere", v, sizeof(v)), -1);
+	elf_close(&img);
+	/* a writable or executable section is not looked at */
+	tiny_ro_build(&t);
+	t.sh[3].sh_flags = SHF_ALLOC | SHF_WRITE;
+	assert_int_equal(elf_from_buffer(&img, &t, sizeof(t)), 0);
+	assert_int_equal(elf_find_string(&img, "X-Powered-By: PHP/", v, sizeof(v)), -1);
+	elf_close(&img);
+}
+
+/* A sparse file of 511 MiB with a tiny ELF at its start, at DIR/NAME. */
+static int
+sparse_elf(const char *path, const void *head, size_t len)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (fd == -1)
+		return -1;
+	if (write(fd, head, len) != (ssize_t)len || ftruncate(fd, 511LL << 20) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+test_elf_reads_only_what_it_needs(void **state)
+{
+	char dir[] = "/tmp/mo-elfread-XXXXXX", path[64];
+	struct tiny_ro t;
+	struct elf_image img;
+	char v[32];
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/php-fpm8.2", dir);
+	tiny_ro_build(&t);
+	assert_true((fd = sparse_elf(path, &t, sizeof(t))) >= 0);
+	/* the headers and tables, not the 511 MiB */
+	assert_int_equal(elf_open_fd(&img, fd, 0), 0);
+	assert_int_equal(elf_find_string(&img, "X-Powered-By: PHP/", v, sizeof(v)), 0);
+	assert_true(img.bytes_read < 2 * sizeof(t));
+	elf_close(&img);
+	/* a table claiming 400 MiB of the sparse file: refused unread */
+	t.sh[1].sh_size = 400u << 20;
+	assert_int_equal(pwrite(fd, &t, sizeof(t), 0), (ssize_t)sizeof(t));
+	assert_int_equal(elf_open_fd(&img, fd, 0), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_true(img.bytes_read < sizeof(t));
+	/* .rodata claiming 500 MiB: the search stops at its bound */
+	tiny_ro_build(&t);
+	t.sh[3].sh_size = 500u << 20;
+	assert_int_equal(pwrite(fd, &t, sizeof(t), 0), (ssize_t)sizeof(t));
+	assert_int_equal(elf_open_fd(&img, fd, 0), 0);
+	assert_int_equal(elf_find_string(&img, "nothere", v, sizeof(v)), -1);
+	assert_true(img.bytes_read <= ELF_MAX_READ);
+	elf_close(&img);
+	/* a caller's limit: EAGAIN, and no more read than it */
+	assert_int_equal(elf_open_fd(&img, fd, 100), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_true(img.bytes_read <= 100);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void
@@ -394,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_elf_tiny),
 		cmocka_unit_test(test_elf_hostile),
 		cmocka_unit_test(test_elf_version_string),
+		cmocka_unit_test(test_elf_reads_only_what_it_needs),
 		cmocka_unit_test(test_proc_stat),
 		cmocka_unit_test(test_proc_status_uid),
 		cmocka_unit_test(test_proc_cmdline_env),
