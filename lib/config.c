@@ -439,7 +439,7 @@ mo_config_read(struct mo_config *c, FILE *fp, const char *name, char *err, size_
 	if (get_count(root, "message_size_limit", &c->message_size_limit, name, err, errlen) == -1 ||
 	    get_count(root, "hold_max_messages", &c->hold_max_messages, name, err, errlen) == -1 ||
 	    get_count(root, "hold_max_bytes", &c->hold_max_bytes, name, err, errlen) == -1)
-		return -1;
+		goto out;
 	if (read_limit_policy(c, root, name, err, errlen) == -1)
 		goto out;
 	rc = 0;

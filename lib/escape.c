@@ -2,8 +2,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <bsd/string.h>
 
 #include "escape.h"
 
@@ -213,4 +216,18 @@ mo_line_write(int fd, const char *ident, const struct mo_line *l)
 		return -1;
 	}
 	return 0;
+}
+
+void
+mo_fault_vadd(char *list, size_t listsz, char *msg, size_t msgsz,
+    const char *fmt, va_list ap)
+{
+	char clean[1024];
+
+	vsnprintf(msg, msgsz, fmt, ap);
+	mo_escape(clean, sizeof(clean), sizeof(clean) - 1, msg, strlen(msg));
+	syslog(LOG_ERR, "fault: %s", clean);
+	if (list[0] != '\0')
+		strlcat(list, "; ", listsz);
+	strlcat(list, msg, listsz);
 }

@@ -9,6 +9,7 @@
 #ifndef MO_ESCAPE_H
 #define MO_ESCAPE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define MO_HEADER_VALUE_MAX 256         /* bytes of a stamped header value */
@@ -53,5 +54,15 @@ int mo_line_write(int fd, const char *ident, const struct mo_line *l);
  * never cut: for records that must read back whole (a held message's
  * argv).  dst needs 4 * len + strlen(key) + 5 bytes; returns the length. */
 size_t mo_escape_record(char *dst, const char *key, const void *value, size_t len);
+
+/*
+ * Note a fault, as the wrapper and the milter do: format FMT into MSG
+ * (MSGSZ bytes, for the caller to show), send "fault: MSG" to syslog at
+ * LOG_ERR escaped like every log line (a fault's text may quote a caller's
+ * or an SMTP client's bytes), and append MSG to LIST ("a; b", cut at
+ * LISTSZ), which the decision's log line escapes when it quotes it.
+ */
+void mo_fault_vadd(char *list, size_t listsz, char *msg, size_t msgsz,
+    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 #endif

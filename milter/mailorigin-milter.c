@@ -111,12 +111,8 @@ add_fault(struct conn *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	mo_fault_vadd(c->fault, sizeof(c->fault), msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	syslog(LOG_ERR, "fault: %s", msg);
-	if (c->fault[0])
-		strlcat(c->fault, "; ", sizeof(c->fault));
-	strlcat(c->fault, msg, sizeof(c->fault));
 }
 
 /* --- who is the client --- */

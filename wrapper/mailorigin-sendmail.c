@@ -113,13 +113,9 @@ fault(struct wrapper *w, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	mo_fault_vadd(w->faults, sizeof(w->faults), msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	syslog(LOG_ERR, "fault: %s", msg);
 	fprintf(stderr, PROG ": warning: %s\n", msg);
-	if (w->faults[0])
-		strlcat(w->faults, "; ", sizeof(w->faults));
-	strlcat(w->faults, msg, sizeof(w->faults));
 }
 
 /* The caller sets our resource limits.  Take the soft limits up to the

@@ -94,6 +94,9 @@ test_bad(void **state)
 		{ "vhosts = ( \"x\" );", "t.conf:1: each vhosts entry must be a group" },
 		{ "vhosts = { path = \"/x/*\"; };", "t.conf:1: vhosts must be a list" },
 		{ "mta = { type = \"postfix\" ", "t.conf:1: syntax error" },
+		/* a bad value after a list was read: no leak (ASan's run) */
+		{ "vhosts = ( { path = \"/srv/*\"; } );\nmessage_size_limit = \"big\";",
+		  "t.conf:2: message_size_limit must be a whole number >= 0" },
 	};
 	struct mo_config c;
 	char err[512];

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -112,6 +113,68 @@ test_record(void **state)
 	assert_string_equal("arg=\"\"\n", out);
 }
 
+/* syslog, caught (the fortified entry point too): what a fault sends */
+static char logged[2048];
+static int logged_pri;
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...);
+void syslog(int pri, const char *fmt, ...);
+
+void
+__syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	logged_pri = pri;
+	va_start(ap, fmt);
+	vsnprintf(logged, sizeof(logged), fmt, ap);
+	va_end(ap);
+}
+
+void
+syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	logged_pri = pri;
+	va_start(ap, fmt);
+	vsnprintf(logged, sizeof(logged), fmt, ap);
+	va_end(ap);
+}
+
+static void
+fault(char *list, size_t listsz, char *msg, size_t msgsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mo_fault_vadd(list, listsz, msg, msgsz, fmt, ap);
+	va_end(ap);
+}
+
+/* A fault's text may quote an SMTP client's bytes: syslog gets them escaped,
+ * so no newline forges a line; the list keeps them for mo_line_kv(). */
+static void
+test_fault_escaped(void **state)
+{
+	char list[64] = "", msg[200];
+
+	(void)state;
+	fault(list, sizeof(list), msg, sizeof(msg), "cannot delete header %s",
+	    "X-Mailorigin-Uid\nmailorigin: action=pass uid=0");
+	assert_int_equal(logged_pri, 3);                /* LOG_ERR */
+	assert_string_equal(logged,
+	    "fault: cannot delete header X-Mailorigin-Uid\\nmailorigin: action=pass uid=0");
+	assert_null(strchr(logged, '\n'));
+	assert_string_equal(msg, "cannot delete header X-Mailorigin-Uid\nmailorigin: action=pass uid=0");
+	fault(list, sizeof(list), msg, sizeof(msg), "no sender %s", "\x1b[2J");
+	assert_string_equal(logged, "fault: no sender \\x1b[2J");
+	/* the list: "a; b", cut at its size */
+	assert_int_equal(strlen(list), sizeof(list) - 1);
+	assert_memory_equal(list, "cannot delete header X-Mailorigin-Uid\n", 38);
+}
+
 int
 main(void)
 {
@@ -121,6 +184,7 @@ main(void)
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_log_line_full),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_fault_escaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -255,6 +255,58 @@ test_decide_vhost_rules(void **state)
 }
 
 static void
+test_decide_claimed(void **state)
+{
+	struct traced *t;
+
+	(void)state;
+	/* memory of an FPM worker no root master vouches for: claimed */
+	t = fresh(MO_SAPI_FPM);
+	t->sig.mem_ok = 1;
+	t->sig.mem.busy = 1;
+	strcpy(t->sig.mem.file, "/srv/site-b/a.php");
+	strcpy(t->worker_why, "its parent 7 is not run by root");
+	decide(t);
+	assert_int_equal(t->by, SIGNAL_MEMORY);
+	assert_int_equal(t->claimed, 1);
+	assert_string_equal(t->claimed_why, "its parent 7 is not run by root");
+	/* a trusted worker, but the PHP binary read is not root's only */
+	t->worker_trusted = 1;
+	strcpy(t->sig.mem_bin_why, "/home/u/libphp.so: not a file only root may write");
+	decide(t);
+	assert_int_equal(t->claimed, 1);
+	assert_string_equal(t->claimed_why, t->sig.mem_bin_why);
+	/* both trusted: believed */
+	t->sig.mem_bin_trusted = 1;
+	decide(t);
+	assert_int_equal(t->claimed, 0);
+	assert_string_equal(t->claimed_why, "");
+	/* the status page of root's pool config is believed */
+	t->sig.mem_ok = 0;
+	t->sig.status_ok = 1;
+	strcpy(t->sig.status.state, "Running");
+	decide(t);
+	assert_int_equal(t->by, SIGNAL_STATUS);
+	assert_int_equal(t->claimed, 0);
+	/* ... but not for a process that only calls itself an FPM worker */
+	t->worker_trusted = 0;
+	decide(t);
+	assert_int_equal(t->claimed, 1);
+	/* what the process chose is claimed, whoever runs it */
+	t = fresh(MO_SAPI_CLI);
+	t->sig.cli_ok = 1;
+	strcpy(t->sig.cli_script, "/srv/site/x.php");
+	decide(t);
+	assert_int_equal(t->by, SIGNAL_CMDLINE);
+	assert_int_equal(t->claimed, 1);
+	/* the account alone is the kernel's word */
+	t = fresh(MO_SAPI_CLI);
+	decide(t);
+	assert_int_equal(t->by, SIGNAL_ACCOUNT);
+	assert_int_equal(t->claimed, 0);
+}
+
+static void
 test_decide_order(void **state)
 {
 	struct traced *t;
@@ -424,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_sample_insane),
 		cmocka_unit_test(test_sample_unreadable),
 		cmocka_unit_test(test_decide_order),
+		cmocka_unit_test(test_decide_claimed),
 		cmocka_unit_test(test_decide_vhost_rules),
 		cmocka_unit_test(test_decide_cgi_cli),
 		cmocka_unit_test(test_watch_counts),
