@@ -67,8 +67,11 @@ read_at(struct elf_image *img, uint64_t off, void *out, size_t len)
 	return 0;
 }
 
-/* A malloc'd copy of LEN bytes at OFF, at most MAX (EFBIG); NULL on error. */
-static void *
+/*
+ * LEN bytes at OFF, at most MAX (EFBIG): a malloc'd copy read from the
+ * file, or the place in the caller's buffer; NULL on error.
+ */
+static const void *
 read_copy(struct elf_image *img, uint64_t off, uint64_t len, uint64_t max)
 {
 	void *p;
@@ -82,6 +85,14 @@ read_copy(struct elf_image *img, uint64_t off, uint64_t len, uint64_t max)
 		errno = EINVAL;
 		return NULL;
 	}
+	if (img->fd == -1) {
+		if (len > img->limit - img->bytes_read) {
+			errno = EAGAIN;
+			return NULL;
+		}
+		img->bytes_read += len;
+		return img->buf + off;
+	}
 	if ((p = malloc(len ? (size_t)len : 1)) == NULL)
 		return NULL;
 	if (read_at(img, off, p, (size_t)len) == -1) {
@@ -91,6 +102,14 @@ read_copy(struct elf_image *img, uint64_t off, uint64_t len, uint64_t max)
 		return NULL;
 	}
 	return p;
+}
+
+/* Let go of what read_copy gave. */
+static void
+drop_copy(const struct elf_image *img, const void *p)
+{
+	if (img->fd != -1)
+		free((void *)p);
 }
 
 static void
@@ -148,7 +167,7 @@ read_dynsym(struct elf_image *img, const unsigned char *shdrs, size_t shnum,
 static int
 parse_sections(struct elf_image *img, const Elf64_Ehdr *eh)
 {
-	unsigned char *shdrs;
+	const unsigned char *shdrs;
 	Elf64_Shdr sh;
 	size_t i, dyn = 0;
 	int r = -1;
@@ -174,7 +193,7 @@ parse_sections(struct elf_image *img, const Elf64_Ehdr *eh)
 		shdr_at(shdrs, dyn, &sh);
 		r = read_dynsym(img, shdrs, eh->e_shnum, &sh);
 	}
-	free(shdrs);
+	drop_copy(img, shdrs);
 	return r;
 }
 
@@ -281,9 +300,9 @@ elf_open(struct elf_image *img, const char *path)
 void
 elf_close(struct elf_image *img)
 {
-	free(img->dynsym);
-	free(img->dynstr);
-	free(img->phdr);
+	drop_copy(img, img->dynsym);
+	drop_copy(img, img->dynstr);
+	drop_copy(img, img->phdr);
 	if (img->own_fd && img->fd != -1)
 		close(img->fd);
 	image_init(img, -1, 0, 0);

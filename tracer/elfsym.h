@@ -41,12 +41,12 @@ struct elf_image {
 	uint64_t size;              /* of the file */
 	uint64_t limit;             /* bytes that may be read */
 	uint64_t bytes_read;        /* read so far, elf_find_string included */
-	unsigned char *dynsym;      /* Elf64_Sym[], a copy */
+	const unsigned char *dynsym;  /* Elf64_Sym[] */
 	size_t nsyms;
-	char *dynstr;               /* a copy, cut after its last NUL */
+	const char *dynstr;         /* cut after its last NUL */
 	size_t dynstr_size;
-	unsigned char *phdr;        /* Elf64_Phdr[], a copy */
-	size_t nphdr;
+	const unsigned char *phdr;  /* Elf64_Phdr[] */
+	size_t nphdr;               /* the three: copies read from fd, or in buf */
 	struct elf_range ro[ELF_MAX_RO];  /* allocated read-only data sections */
 	size_t nro;
 };
@@ -77,7 +77,8 @@ int elf_open(struct elf_image *img, const char *path);
  * failure too, bytes_read says what was read.
  */
 int elf_open_fd(struct elf_image *img, int fd, uint64_t limit);
-/* Same, over a caller-owned buffer (used by the unit tests and fuzzers). */
+/* Same, over a caller-owned buffer (used by the unit tests and fuzzers);
+ * nothing is copied, elf_close is optional. */
 int elf_from_buffer(struct elf_image *img, const void *buf, size_t size);
 void elf_close(struct elf_image *img);
 

@@ -1,5 +1,6 @@
 # Fuzzing the parsers of what hostile local users control: the tracer's
-# (it runs as root) and the setgid wrapper's (fuzz_wrapper.c).
+# (it runs as root), the setgid wrapper's (fuzz_wrapper.c, fuzz_smtpd.c:
+# its -bs SMTP server) and the milter's (fuzz_peer.c: /proc/net/tcp).
 # Not part of `make` or `make check`'s build (tests/fuzz/corpus.t replays the
 # corpora there); `make fuzz FUZZ_SECONDS=60` builds every harness with
 # libFuzzer, ASan and UBSan and runs each for that long on its seed corpus.
@@ -11,13 +12,13 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # phpmem.c is not listed: fuzz_phpmem.c includes it with its own reader.
 FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c vhost.c cutprintf.c trust.c) \
                 $(addprefix lib/,stamp.c rcpt.c escape.c options.c kvparse.c json.c hygiene.c proc.c \
-                pfqueue.c qmsg.c qmailq.c) \
-                ctl/report_parse.c ctl/report_core.c
+                pfqueue.c qmsg.c qmailq.c smtpd.c) \
+                ctl/report_parse.c ctl/report_core.c milter/peer.c
 FUZZ_CFLAGS   = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined,bounds -fno-sanitize-recover=all \
-                -D_GNU_SOURCE -Ilib -Itracer -Ictl $(PKG_CFLAGS)
+                -D_GNU_SOURCE -Ilib -Itracer -Ictl -Imilter $(PKG_CFLAGS)
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_TRACER) $(wildcard tracer/*.h ctl/report*.h) tracer/phpmem.c
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_TRACER) $(wildcard tracer/*.h ctl/report*.h lib/*.h milter/*.h) tracer/phpmem.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_TRACER) $(PKG_LIBS) -lm
 
