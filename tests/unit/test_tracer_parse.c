@@ -33,19 +33,40 @@ struct tiny {
 	Elf64_Shdr sh[3];
 };
 
+/* An ELF64 header and the .dynsym/.dynstr section pair (sections 1, 2). */
+static void
+elf_header(Elf64_Ehdr *eh, uint64_t shoff, unsigned shnum)
+{
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_shoff = shoff;
+	eh->e_shentsize = sizeof(Elf64_Shdr);
+	eh->e_shnum = shnum;
+}
+
+static void
+dynsym_pair(Elf64_Shdr *sh, uint64_t symoff, uint64_t symsize, uint64_t stroff,
+            uint64_t strsize)
+{
+	sh[1].sh_type = SHT_DYNSYM;
+	sh[1].sh_offset = symoff;
+	sh[1].sh_size = symsize;
+	sh[1].sh_entsize = sizeof(Elf64_Sym);
+	sh[1].sh_link = 2;
+	sh[2].sh_type = SHT_STRTAB;
+	sh[2].sh_offset = stroff;
+	sh[2].sh_size = strsize;
+}
+
 static void
 tiny_build(struct tiny *t)
 {
 	memset(t, 0, sizeof(*t));
-	memcpy(t->eh.e_ident, ELFMAG, SELFMAG);
-	t->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	t->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	elf_header(&t->eh, offsetof(struct tiny, sh), 3);
 	t->eh.e_phoff = offsetof(struct tiny, ph);
 	t->eh.e_phentsize = sizeof(Elf64_Phdr);
 	t->eh.e_phnum = 1;
-	t->eh.e_shoff = offsetof(struct tiny, sh);
-	t->eh.e_shentsize = sizeof(Elf64_Shdr);
-	t->eh.e_shnum = 3;
 	t->ph.p_type = PT_LOAD;
 	t->ph.p_offset = 0;
 	t->ph.p_vaddr = 0;
@@ -59,14 +80,8 @@ tiny_build(struct tiny *t)
 	t->sym[2].st_name = 18;
 	t->sym[2].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
 	t->sym[2].st_shndx = SHN_UNDEF;
-	t->sh[1].sh_type = SHT_DYNSYM;
-	t->sh[1].sh_offset = offsetof(struct tiny, sym);
-	t->sh[1].sh_size = sizeof(t->sym);
-	t->sh[1].sh_entsize = sizeof(Elf64_Sym);
-	t->sh[1].sh_link = 2;
-	t->sh[2].sh_type = SHT_STRTAB;
-	t->sh[2].sh_offset = offsetof(struct tiny, str);
-	t->sh[2].sh_size = sizeof(t->str);
+	dynsym_pair(t->sh, offsetof(struct tiny, sym), sizeof(t->sym),
+	    offsetof(struct tiny, str), sizeof(t->str));
 }
 
 static void
@@ -145,24 +160,13 @@ static void
 tiny_ro_build(struct tiny_ro *t)
 {
 	memset(t, 0, sizeof(*t));
-	memcpy(t->eh.e_ident, ELFMAG, SELFMAG);
-	t->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	t->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	t->eh.e_shoff = offsetof(struct tiny_ro, sh);
-	t->eh.e_shentsize = sizeof(Elf64_Shdr);
-	t->eh.e_shnum = 4;
+	elf_header(&t->eh, offsetof(struct tiny_ro, sh), 4);
 	/* the string in .dynstr too: only .rodata counts */
 	memcpy(t->str, "\0x\0X-Powered-By: PHP/9.9.9", sizeof("\0x\0X-Powered-By: PHP/9.9.9"));
 	t->sym[1].st_name = 1;
 	t->sym[1].st_shndx = 3;
-	t->sh[1].sh_type = SHT_DYNSYM;
-	t->sh[1].sh_offset = offsetof(struct tiny_ro, sym);
-	t->sh[1].sh_size = sizeof(t->sym);
-	t->sh[1].sh_entsize = sizeof(Elf64_Sym);
-	t->sh[1].sh_link = 2;
-	t->sh[2].sh_type = SHT_STRTAB;
-	t->sh[2].sh_offset = offsetof(struct tiny_ro, str);
-	t->sh[2].sh_size = sizeof(t->str);
+	dynsym_pair(t->sh, offsetof(struct tiny_ro, sym), sizeof(t->sym),
+	    offsetof(struct tiny_ro, str), sizeof(t->str));
 	memcpy(t->ro, "junk X-Powered-By: PHP/8.2.36\0more", sizeof("junk X-Powered-By: PHP/8.2.36\0more"));
 	t->sh[3].sh_type = SHT_PROGBITS;
 	t->sh[3].sh_flags = SHF_ALLOC;
