@@ -86,9 +86,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char net[96];
 
 	if (root[0] == '\0') {
-		strcpy(root, "/tmp/fuzz-peer-XXXXXX");
-		if (mkdtemp(root) == NULL)
-			abort();
+		/* tmpfs when there is one: two files are written per input */
+		strcpy(root, "/dev/shm/fuzz-peer-XXXXXX");
+		if (mkdtemp(root) == NULL) {
+			strcpy(root, "/tmp/fuzz-peer-XXXXXX");
+			if (mkdtemp(root) == NULL)
+				abort();
+		}
 		snprintf(net, sizeof(net), "%s/net", root);
 		if (mkdir(net, 0700) == -1)
 			abort();
