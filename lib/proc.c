@@ -67,13 +67,31 @@ mo_proc_open(const char *procroot, pid_t pid)
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* read(2) again after a signal; on failure FD is closed, errno kept. */
+static ssize_t
+read_or_close(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+	int saved;
+
+	do
+		r = read(fd, buf, n);
+	while (r == -1 && errno == EINTR);
+	if (r == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return r;
+}
+
 /* NAME under DIRFD into BUF, NUL-terminated; its length, or -1.  RECORD:
  * a first short read ending in a newline is all of it (mo_proc_record). */
 static ssize_t
 proc_read(int dirfd, const char *name, char *buf, size_t size, int record)
 {
 	ssize_t n, total = 0;
-	int fd, saved;
+	int fd;
 
 	if (size == 0) {
 		errno = EINVAL;
@@ -82,15 +100,8 @@ proc_read(int dirfd, const char *name, char *buf, size_t size, int record)
 	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
 	while ((size_t)total < size - 1) {
-		n = read(fd, buf + total, size - 1 - (size_t)total);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			close(fd);
-			errno = saved;
+		if ((n = read_or_close(fd, buf + total, size - 1 - (size_t)total)) == -1)
 			return -1;
-		}
 		if (n == 0)
 			break;
 		total += n;
@@ -140,7 +151,7 @@ mo_proc_maps_libphp(int dirfd)
 	char buf[8192];
 	size_t keep = 0, len, total = 0, room;
 	ssize_t n;
-	int fd, saved, found = 0;
+	int fd, found = 0;
 
 	if ((fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
@@ -148,15 +159,8 @@ mo_proc_maps_libphp(int dirfd)
 		room = sizeof(buf) - keep;
 		if (room > MAPS_MAX - 1 - total)
 			room = MAPS_MAX - 1 - total;
-		n = read(fd, buf + keep, room);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			close(fd);
-			errno = saved;
+		if ((n = read_or_close(fd, buf + keep, room)) == -1)
 			return -1;
-		}
 		if (n == 0)
 			break;
 		total += (size_t)n;
