@@ -132,9 +132,15 @@ t_is "$(rep --by uid --by sasl --by status "$L/rot/mail.log" "$L/rot/mail.log.1"
 t_is "$(rep --by uid --by sasl --by status - "$L/wrapper.log" <"$L/maillog")" "$base" \
 	"standard input: the same report"
 
-# syslog's mail.log holds the wrapper's lines too: counted once
+# syslog's mail.log holds the wrapper's lines too: counted once (each
+# line's own date, as syslog writes it: "Mon DD HH:MM:SS", in UTC here)
 {
-	sed -E 's/^[0-9-]+T([0-9:]+)Z mailorigin/Dec 01 \1 test mailorigin/' "$L/wrapper.log"
+	awk 'BEGIN { split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec", mon, " ") }
+	/^[0-9]+-[0-9]+-[0-9]+T[0-9:]+Z mailorigin/ {
+		print mon[substr($1, 6, 2) + 0] " " substr($1, 9, 2) " " substr($1, 12, 8) " test" substr($0, length($1) + 1)
+		next
+	}
+	{ print }' "$L/wrapper.log"
 	cat "$L/maillog"
 } | sort -s -k3,3 >"$L/mail.log"
 t_is "$(rep --by uid --by sasl --by status "$L/mail.log")" "$base" "one syslog file with both"
