@@ -52,7 +52,7 @@ runas_of(const struct held *h, struct runas *r, char *err, size_t errlen)
 	struct passwd *pw;
 
 	memset(r, 0, sizeof(*r));
-	r->uid = h->meta.uid;
+	r->uid = h->meta.owner;
 	r->gid = h->meta.gid;
 	errno = 0;
 	if ((pw = getpwuid(r->uid)) != NULL) {
@@ -93,7 +93,7 @@ open_message(int dirfd, const struct held *h, char *err, size_t errlen)
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    st.st_uid != h->meta.uid || h->st.st_uid != h->meta.uid) {
+	    st.st_uid != h->meta.owner || h->st.st_uid != h->meta.owner) {
 		snprintf(err, errlen, "message: %s", !S_ISREG(st.st_mode) ? "not a regular file" :
 		    st.st_nlink != 1 ? "has other hard links" :
 		    "meta or message not owned by the uid of the meta");
@@ -353,9 +353,9 @@ check_args(const struct held *h, struct mo_args *a, char *err, size_t errlen)
 		free(q);
 		return -1;
 	}
-	if (a->file_option != NULL && h->meta.uid != 0) {
+	if (a->file_option != NULL && h->meta.owner != 0) {
 		snprintf(err, errlen, "held argv has %s, which names a file, for uid %lu",
-		    a->file_option, (unsigned long)h->meta.uid);
+		    a->file_option, (unsigned long)h->meta.owner);
 		return -1;
 	}
 	return 0;
@@ -371,9 +371,9 @@ check_ids(int dirfd, const struct held *h, char *err, size_t errlen)
 	struct group *g = getgrnam(MO_GROUP);
 	struct stat st;
 
-	if (fstat(dirfd, &st) == -1 || st.st_uid != h->meta.uid) {
+	if (fstat(dirfd, &st) == -1 || st.st_uid != h->meta.owner) {
 		snprintf(err, errlen, "the hold folder is not owned by uid %lu of the meta",
-		    (unsigned long)h->meta.uid);
+		    (unsigned long)h->meta.owner);
 		return -1;
 	}
 	if (g != NULL && h->meta.gid == g->gr_gid) {

@@ -28,6 +28,9 @@ mo_config_defaults(struct mo_config *c)
 	memset(c, 0, sizeof(*c));
 	c->mta_type = MO_MTA_POSTFIX;
 	strlcpy(c->mta_path, MO_DEFAULT_MTA_PATH, sizeof(c->mta_path));
+	strlcpy(c->qmail_queue, MO_DEFAULT_QMAIL_QUEUE, sizeof(c->qmail_queue));
+	strlcpy(c->qmail_smtpd_user, MO_DEFAULT_QMAIL_SMTPD_USER, sizeof(c->qmail_smtpd_user));
+	strlcpy(c->lookup_socket, MO_DEFAULT_LOOKUP_SOCKET, sizeof(c->lookup_socket));
 	strlcpy(c->state_dir, MO_STATE_DIR, sizeof(c->state_dir));
 	c->log_syslog = 1;
 	strlcpy(c->header_prefix, MO_DEFAULT_PREFIX, sizeof(c->header_prefix));
@@ -118,7 +121,7 @@ get_string(const config_setting_t *g, const char *key, char *out, size_t outlen,
 static int
 read_mta(struct mo_config *c, const config_setting_t *g, const char *name, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "type", "path", NULL };
+	static const char *const keys[] = { "type", "path", "queue", "smtpd_user", "lookup", NULL };
 	const config_setting_t *t;
 	char type[16] = "";
 
@@ -126,7 +129,12 @@ read_mta(struct mo_config *c, const config_setting_t *g, const char *name, char 
 		return fail(err, errlen, name, line_of(g), "mta must be a group { type = ...; path = ...; }");
 	if (check_keys(g, keys, "mta", name, err, errlen) == -1 ||
 	    get_string(g, "type", type, sizeof(type), 0, name, err, errlen) == -1 ||
-	    get_string(g, "path", c->mta_path, sizeof(c->mta_path), 1, name, err, errlen) == -1)
+	    get_string(g, "path", c->mta_path, sizeof(c->mta_path), 1, name, err, errlen) == -1 ||
+	    get_string(g, "queue", c->qmail_queue, sizeof(c->qmail_queue), 1, name, err, errlen) == -1 ||
+	    get_string(g, "smtpd_user", c->qmail_smtpd_user, sizeof(c->qmail_smtpd_user), 0, name,
+	    err, errlen) == -1 ||
+	    get_string(g, "lookup", c->lookup_socket, sizeof(c->lookup_socket), 1, name, err,
+	    errlen) == -1)
 		return -1;
 	t = config_setting_get_member(g, "type");
 	if (t == NULL || strcmp(type, "postfix") == 0)

@@ -27,6 +27,10 @@ struct mo_vhost_rule {
 struct mo_config {
 	enum mo_mta_type	 mta_type;
 	char			 mta_path[PATH_MAX];
+	/* qmail's QMAILQUEUE front end (mailorigin-qmail-queue) */
+	char			 qmail_queue[PATH_MAX];         /* the real qmail-queue */
+	char			 qmail_smtpd_user[64];          /* whose TCP* environment is believed */
+	char			 lookup_socket[PATH_MAX];       /* the milter daemon's lookup */
 	char			 state_dir[PATH_MAX];
 	char			 log_file[PATH_MAX];    /* "" when none */
 	int			 log_syslog;
@@ -41,6 +45,9 @@ struct mo_config {
 };
 
 #define MO_DEFAULT_MTA_PATH "/usr/sbin/sendmail"
+#define MO_DEFAULT_QMAIL_QUEUE "/var/qmail/bin/qmail-queue"
+#define MO_DEFAULT_QMAIL_SMTPD_USER "qmaild"
+#define MO_DEFAULT_LOOKUP_SOCKET "/run/mailorigin/lookup.sock"
 #define MO_DEFAULT_MESSAGE_SIZE_LIMIT 10240000ULL       /* Postfix's default */
 #define MO_DEFAULT_HOLD_MAX_MESSAGES 5000ULL
 #define MO_DEFAULT_HOLD_MAX_BYTES (512ULL << 20)

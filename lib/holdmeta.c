@@ -72,6 +72,7 @@ quoted(char *buf, size_t len, const char *v)
 static int
 check(struct mo_holdmeta *m, char *err, size_t errlen)
 {
+	const char *own = mo_holdmeta_get(m, "owner");
 	char q[96];
 	long long v;
 
@@ -82,9 +83,20 @@ check(struct mo_holdmeta *m, char *err, size_t errlen)
 		return fail(err, errlen, "no time");
 	if (!mo_is_hold_id(mo_holdmeta_get(m, "id")))
 		return fail(err, errlen, "no id");
-	if (number(m, "uid", UINT32_MAX - 1, &v) == -1)
-		return fail(err, errlen, "no uid");
-	m->uid = (uid_t)v;
+	if (own[0] != '\0') {
+		if (number(m, "owner", UINT32_MAX - 1, &v) == -1)
+			return fail(err, errlen, "owner=%s is no uid", quoted(q, sizeof(q), own));
+		m->owner = (uid_t)v;
+	}
+	/* an SMTP AUTH sender has no uid: the owner stands for it */
+	if (mo_holdmeta_get(m, "uid")[0] != '\0' || own[0] == '\0') {
+		if (number(m, "uid", UINT32_MAX - 1, &v) == -1)
+			return fail(err, errlen, "no uid");
+		m->uid = (uid_t)v;
+	} else
+		m->uid = m->owner;
+	if (own[0] == '\0')
+		m->owner = m->uid;
 	if (number(m, "gid", UINT32_MAX - 1, &v) == -1)
 		return fail(err, errlen, "no gid");
 	m->gid = (gid_t)v;

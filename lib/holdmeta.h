@@ -7,6 +7,11 @@
  *   the wrapper's log line (id= action= uid= user= vhost= ... rule= window=)
  *   arg=ARGV0 / arg=ARGV1 / ...        the original argv, in order
  *
+ * The log line of mailorigin-qmail-queue also says owner=UID: the uid it
+ * ran as (qmaild under qmail-smtpd), which owns the hold and runs the
+ * release; its uid= is the sender's, and may be empty (an SMTP AUTH user).
+ * Without owner=, the owner is uid.
+ *
  * Parsed whole or refused: a meta that is cut short (no final newline),
  * malformed, or missing version, time, id, uid, gid or argv is an error,
  * because release runs the MTA from it.
@@ -24,7 +29,8 @@
 
 struct mo_holdmeta {
 	long long	 time;
-	uid_t		 uid;
+	uid_t		 uid;           /* the sender (the owner when the line has none) */
+	uid_t		 owner;         /* owns the hold; the release runs as it */
 	gid_t		 gid;
 	struct mo_kvline kv;            /* every pair but the args, in order */
 	char		**args;         /* NULL-terminated; no NUL inside any */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "origin.h"
 #include "proc.h"
 
@@ -320,4 +321,25 @@ mo_origin_collect_peer(struct mo_origin *o, const char *procroot, pid_t pid, uid
     const struct mo_config *c)
 {
 	collect(o, procroot, pid, uid, 1, c);
+}
+
+void
+mo_line_origin(struct mo_line *l, const struct mo_origin *g, int have_uid)
+{
+	if (have_uid) {
+		mo_line_kvu(l, "uid", g->uid);
+		mo_line_kv(l, "user", g->user);
+	} else {
+		mo_line_kv(l, "uid", "");
+		mo_line_kv(l, "user", "");
+	}
+	mo_line_kv(l, "vhost", g->vhost);
+	mo_line_kv(l, "cwd", g->cwd);
+	mo_line_kv(l, "script", g->script);
+	mo_line_kv(l, "script_src", g->script_src != NULL ? g->script_src : "");
+	mo_line_kvu(l, "claimed", (unsigned)g->script_claimed);
+	mo_line_kv(l, "sapi", mo_sapi_name(g->sapi));
+	mo_line_kvu(l, "php_pid", (unsigned long long)g->php_pid);
+	mo_line_kv(l, "php_exe", g->php_exe);
+	mo_line_kv(l, "pool", g->pool);
 }

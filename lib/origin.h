@@ -64,4 +64,10 @@ void mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 void mo_origin_collect_peer(struct mo_origin *o, const char *procroot, pid_t pid, uid_t uid,
     const struct mo_config *c);
 
+/* The origin's part of a log line (escape.h): uid user vhost cwd script
+ * script_src claimed sapi php_pid php_exe pool; uid and user empty when
+ * no uid is known (an SMTP AUTH sender). */
+struct mo_line;
+void mo_line_origin(struct mo_line *l, const struct mo_origin *o, int have_uid);
+
 #endif

@@ -23,7 +23,9 @@
  * CAP_DAC_READ_SEARCH is dropped, and no new privilege can be gained.
  */
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <arpa/inet.h>
@@ -55,6 +57,7 @@
 #include "escape.h"
 #include "hygiene.h"
 #include "limitdb.h"
+#include "lookup.h"
 #include "origin.h"
 #include "peer.h"
 #include "spool.h"
@@ -64,7 +67,7 @@
 
 static const char usage[] =
     "usage: mailorigin-milter [-d] [--foreground] [-c config] [-s socket] [-u socket-owner]\n"
-    "                         [-p pidfile] [-t lookup-ms]\n"
+    "                         [-p pidfile] [-t lookup-ms] [-l lookup-socket -L lookup-owner]\n"
     "The SMTP path of mailorigin, for Postfix's smtpd_milters and non_smtpd_milters.\n"
     "See mailorigin-milter(8).\n";
 
@@ -493,6 +496,107 @@ on_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
+/* --- the lookup for programs that cannot read /proc (mailorigin-qmail-queue) --- */
+
+static void
+lookup_one(const char *q, size_t len, struct mo_lookup *r)
+{
+	struct sockaddr_storage ss;
+	struct timespec deadline;
+	struct mo_peer p;
+	size_t salen;
+
+	memset(r, 0, sizeof(*r));
+	if (mo_lookup_parse_question(q, len, &ss, &salen) == -1) {
+		strlcpy(r->reason, "no question", sizeof(r->reason));
+		return;
+	}
+	if (!mo_peer_is_loopback((struct sockaddr *)&ss)) {
+		strlcpy(r->reason, "not a loopback address", sizeof(r->reason));
+		return;
+	}
+	deadline_in(&deadline, M.lookup_ms);
+	if (mo_peer_find(M.procroot, (struct sockaddr *)&ss, &deadline, &p) == -1) {
+		strlcpy(r->reason, "no such socket in /proc/net/tcp", sizeof(r->reason));
+		return;
+	}
+	r->status = MO_LOOKUP_UID;
+	r->o.uid = p.uid;
+	if (p.pid == 0) {
+		snprintf(r->reason, sizeof(r->reason), "no process found%s",
+		    p.timed_out ? " in time" : "");
+		return;
+	}
+	mo_origin_collect_peer(&r->o, M.procroot, p.pid, p.uid, &M.cfg);
+	r->status = MO_LOOKUP_OK;
+}
+
+/* One asker at a time, each bounded: 2 s to ask, the lookup bound, 2 s
+ * to take the answer. */
+static void *
+lookup_serve(void *arg)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	int lfd = (int)(intptr_t)arg, fd;
+	struct mo_lookup *r;
+	struct mo_line l;
+	char q[256];
+	size_t got;
+	ssize_t n;
+
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		syslog(LOG_ERR, "fault: lookup: out of memory");
+		return NULL;
+	}
+	for (;;) {
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno != EINTR && errno != ECONNABORTED)
+				sleep(1);
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		got = 0;
+		while (got < sizeof(q) && memchr(q, '\n', got) == NULL &&
+		    (n = read(fd, q + got, sizeof(q) - got)) > 0)
+			got += (size_t)n;
+		lookup_one(q, memchr(q, '\n', got) != NULL ? got : 0, r);
+		mo_lookup_answer(&l, r);
+		if (l.len < sizeof(l.buf))
+			l.buf[l.len++] = '\n';
+		if (send(fd, l.buf, l.len, MSG_NOSIGNAL) != (ssize_t)l.len)
+			syslog(LOG_NOTICE, "lookup: the asker went away before the answer");
+		close(fd);
+	}
+	return NULL;
+}
+
+/* The lookup socket: like the milter's, for its owner alone. */
+static int
+open_lookup(const char *path, const char *owner)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct passwd *pw;
+	mode_t old;
+	int fd;
+
+	if ((pw = getpwnam(owner)) == NULL)
+		errx(EX_NOUSER, "lookup socket owner %s: no such user", owner);
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
+		errx(EX_USAGE, "lookup socket %s: name too long", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(EX_OSERR, "socket");
+	if (unlink(path) == -1 && errno != ENOENT)
+		err(EX_CANTCREAT, "lookup socket %s", path);
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 || listen(fd, 64) == -1)
+		err(EX_UNAVAILABLE, "lookup socket %s", path);
+	umask(old);
+	if (chown(path, pw->pw_uid, pw->pw_gid) == -1 || chmod(path, 0600) == -1)
+		err(EX_OSERR, "lookup socket %s", path);
+	return fd;
+}
+
 /* --- start-up --- */
 
 /* Keep only what reading other users' /proc needs. */
@@ -586,15 +690,19 @@ main(int argc, char *argv[])
 	};
 	const char *conf = MO_CONF_PATH, *sock = "/run/mailorigin/milter.sock";
 	const char *owner = "postfix", *pidfile = NULL, *errstr;
-	int ch, detach = 0;
+	const char *lsock = NULL, *lowner = NULL;
+	int ch, detach = 0, lfd = -1;
+	pthread_t lt;
 
 	mo_std_fds();
 	signal(SIGPIPE, SIG_IGN);
 	openlog("mailorigin", LOG_PID, LOG_MAIL);
-	while ((ch = getopt_long(argc, argv, "c:dfhp:s:t:u:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dfhl:L:p:s:t:u:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'd': detach = 1; break;
+		case 'l': lsock = optarg; break;
+		case 'L': lowner = optarg; break;
 		case 'f': detach = 0; break;
 		case 'p': pidfile = optarg; break;
 		case 's': sock = optarg; break;
@@ -612,7 +720,8 @@ main(int argc, char *argv[])
 			return EX_USAGE;
 		}
 	}
-	if (optind != argc || sock[0] != '/') {
+	if (optind != argc || sock[0] != '/' || (lsock != NULL && (lsock[0] != '/' ||
+	    lowner == NULL)) || (lowner != NULL && lsock == NULL)) {
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
@@ -621,11 +730,16 @@ main(int argc, char *argv[])
 		errx(EX_SOFTWARE, "smfi_register failed");
 	smfi_settimeout(30);
 	open_socket(sock, owner);
+	if (lsock != NULL)
+		lfd = open_lookup(lsock, lowner);
 	if (detach && daemon(0, 0) == -1)
 		err(EX_OSERR, "daemon");
 	if (pidfile != NULL)
 		write_pid(pidfile);
 	drop_privileges();
+	/* after the drop: a thread keeps the capabilities it was made with */
+	if (lfd != -1 && (errno = pthread_create(&lt, NULL, lookup_serve, (void *)(intptr_t)lfd)) != 0)
+		err(EX_OSERR, "lookup thread");
 	syslog(LOG_INFO, "listening on %s (lookup bound %d ms)", sock, M.lookup_ms);
 	return smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }
