@@ -264,8 +264,7 @@ lookup_loopback(struct qq *q, const char *ip, unsigned port, const struct sockad
 	case MO_LOOKUP_OK:
 		q->origin = q->lookup.o;
 		q->origin.script_src = q->lookup.src;
-		if (mo_vhost_match(&q->cfg, q->origin.script, q->origin.vhost,
-		    sizeof(q->origin.vhost)) == NULL && q->origin.vhost[0] == '\0')
+		if (q->origin.vhost[0] == '\0')
 			strlcpy(q->origin.vhost, q->origin.user, sizeof(q->origin.vhost));
 		q->have_uid = 1;
 		break;

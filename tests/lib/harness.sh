@@ -157,7 +157,7 @@ mo_recorder() {
 	echo "$d/$name"
 }
 
-rec_reset() { rm -f "$1"/argv "$1"/env "$1"/stdin "$1"/status "$1"/fd0 "$1"/exitcode "$1"/ran; }
+rec_reset() { rm -f "$1"/argv "$1"/env "$1"/stdin "$1"/status "$1"/fd0 "$1"/fd1 "$1"/exitcode "$1"/ran; }
 rec_argv()  { tr '\0' '\n' <"$1/argv"; }          # one argument a line
 rec_argv_q() { local a; while IFS= read -r -d '' a; do printf '[%s]' "$a"; done <"$1/argv"; }
 rec_env()   { tr '\0' '\n' <"$1/env" | sort; }

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Issue 13, part 3: mailorigin-qmail-queue, qmail's QMAILQUEUE front end.
+# No qmail package exists for Debian: a recording stand-in for qmail-queue
+# checks qmail-queue(8)'s interface byte for byte (the message on fd 0, the
+# envelope on fd 1) and its exit code is the caller's; qmail-inject beside
+# it takes the releases.  The callers are who qmail runs it as: the SMTP
+# user (qmaild; mo-rcpt here) with tcpserver's TCPREMOTEIP/TCPREMOTEPORT
+# and an AUTH patch's variables, and a local user (qmail-inject).  A
+# loopback client is a real PHP process holding a real TCP connection; the
+# milter daemon's lookup socket names it.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$MO_ROOT/tests/lib/php.sh"
+mo_begin "$@"
+QQ_BUILD=$MO_ROOT/build/mailorigin-qmail-queue
+MILTER_BIN=$MO_ROOT/build/mailorigin-milter
+CTL_BUILD=$MO_ROOT/build/mailoriginctl
+for b in "$QQ_BUILD" "$MILTER_BIN" "$CTL_BUILD"; do
+	[ -x "$b" ] || mo_skip_all "$b not built (run make)"
+done
+getent passwd postfix >/dev/null || mo_skip_all "no user postfix (the milter's socket owner)"
+mo_install_wrapper
+php_sites
+QQ=$T/bin/mailorigin-qmail-queue
+install -o root -g mailorigin -m 2755 "$QQ_BUILD" "$QQ"
+Q=$T/qmail/bin
+QI=$(mo_recorder "$Q" qmail-inject)
+install -m 0755 "$QI" "$Q/qmail-queue"
+uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b); uid_r=$(mo_uid mo-rcpt)
+gid_r=$(mo_gid mo-rcpt)
+MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"
+LOOKUP=$MS/lookup.sock
+
+# qq_conf [EXTRA]: qmail, the stand-ins, mo-rcpt as the SMTP user, EXTRA appended
+qq_conf() {
+	mo_conf qmail "$QI"
+	sed -i "s|^mta = .*|mta = { type = \"qmail\"; path = \"$QI\"; queue = \"$Q/qmail-queue\"; smtpd_user = \"mo-rcpt\"; lookup = \"$LOOKUP\"; };|" \
+		"$MO_ETC/mailorigin.conf"
+	printf '%s\n' "${1:-}" >>"$MO_ETC/mailorigin.conf"
+}
+qq_conf
+
+M=$T/msg; mkdir -p "$M"; chmod 755 "$M"
+# what qmail-smtpd hands over: its Received line on top, LF line ends
+printf 'Received: (qmail 4242 invoked from network); 1 Dec 2026 23:00:00 -0000\nFrom: a@test.invalid\nTo: x@test.invalid\nSubject: qq\nX-Mailorigin-Uid: 0 (root)\nx-mailorigin-script: /forged.php\n\nbody line\n.leading dot\n' >"$M/forged.eml"
+printf 'From: a@test.invalid\nTo: x@test.invalid\nSubject: plain\n\nbody\n' >"$M/plain.eml"
+printf 'Fs@test.invalid\0Tx@test.invalid\0Ty@test.invalid\0\0' >"$M/env"
+printf 'F\0Tbounce@test.invalid\0\0' >"$M/env-null"
+chmod 644 "$M"/*
+
+# qq LABEL USER MSG ENV [VAR=value...]: run the front end as USER, message
+# on fd 0, envelope on fd 1; RC is its exit code
+qq() {
+	local l=$1 u=$2 msg=$3 env=$4; shift 4
+	rec_reset "$Q"
+	[ -z "${QQ_EXIT:-}" ] || echo "$QQ_EXIT" >"$Q/exitcode"
+	(cd "$MO_WWW/site-a" && mo_as "$u" "$@" "$QQ" <"$msg" 1<"$env") 2>"$T/err"
+	RC=$?
+}
+ran() { [ -f "$Q/ran" ]; }
+stamp_id() { sed -n 's/^X-Mailorigin-Id: //p' "$Q/stdin" | head -1; }
+
+# ---- a local user through qmail-inject: uid, the process chain --------------
+n0=$(mo_log_count)
+qq "local" mo-site-a "$M/forged.eml" "$M/env"
+t_is "$RC" 0 "local: exit 0" || t_diag "$(cat "$T/err")"
+ran; t_ok $? "local: the real qmail-queue ran"
+t_like "$(head -z -n 1 "$Q/argv" | tr -d '\0')" "^$Q/qmail-queue\$" "local: argv[0] is the real qmail-queue"
+cmp -s "$M/env" "$Q/fd1"; t_ok $? "local: fd 1 is the envelope, byte for byte" || t_diag "$(od -c "$Q/fd1" | head)"
+mo_check_stamp "$Q/stdin" "local" "" "$uid_a" mo-site-a "$MO_WWW/site-a" "~; source=" site-a
+grep -v -i '^x-mailorigin-' "$M/forged.eml" >"$T/want"
+strip_ours "$Q/stdin" >"$T/got"
+cmp -s "$T/want" "$T/got"; t_ok $? "local: fd 0 is the message byte for byte below our headers, forged ones removed" ||
+	t_diag "$(diff "$T/want" "$T/got")"
+t_is "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "$Q/status")" "$(mo_gid mo-site-a) $(mo_gid mo-site-a) $(mo_gid mo-site-a) $(mo_gid mo-site-a)" "local: group mailorigin dropped"
+mo_check_log "$MO_ID" "local" action=pass path=qmail-queue uid="$uid_a" forged=2 rcpts=2 \
+	from=s@test.invalid mta="$Q/qmail-queue" owner="$uid_a"
+
+# the SMTP user's TCP* variables are not believed from anyone else
+qq "local, claimed TCP" mo-site-a "$M/plain.eml" "$M/env" TCPREMOTEIP=192.0.2.9 TCPREMOTEPORT=4000 TCPREMOTEINFO=alice
+t_is "$(hdr "$Q/stdin" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "local with TCPREMOTEIP: still the caller's uid"
+mo_check_log "$(stamp_id)" "local with TCPREMOTEIP" path=qmail-queue sasl= client=local
+
+# ---- SMTP from elsewhere, not authenticated: inbound --------------------------
+n1=$(mo_log_count)
+qq "inbound" mo-rcpt "$M/forged.eml" "$M/env" TCPREMOTEIP=192.0.2.7 TCPREMOTEPORT=40000
+t_is "$RC" 0 "inbound: exit 0"
+cmp -s "$T/want" "$Q/stdin"; t_ok $? "inbound: not stamped, forged headers removed, the rest byte for byte"
+cmp -s "$M/env" "$Q/fd1"; t_ok $? "inbound: envelope byte for byte"
+t_is "$(mo_log_count)" "$n1" "inbound: not logged (not ours to count)"
+
+# ---- SMTP AUTH: the patch's user, limited per SASL user -----------------------
+qq_conf 'limits = ( { match = "sasl:alice"; messages = [ "2/1d" ]; } );'
+for i in 1 2 3; do
+	qq "auth $i" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=198.51.100.4 TCPREMOTEPORT=5000$i TCPREMOTEINFO=alice
+	eval "rc_$i=$RC ran_$i=$(ran && echo 1 || echo 0)"
+done
+t_is "$rc_1 $rc_2 $rc_3" "0 0 0" "auth: exit 0 three times"
+t_is "$ran_1 $ran_2 $ran_3" "1 1 0" "auth: 2 queued, the 3rd not (limit sasl:alice 2/1d)"
+line=$(grep -a 'action=hold' "$MO_LOG" | grep -a 'sasl=alice' | tail -1)
+HID=$(lf "$line" id)
+t_like "$HID" '^[0-9a-f]{16}$' "auth: a hold line"
+t_is "$(lf "$line" rule)" "sasl:alice" "auth: held by rule sasl:alice"
+t_is "$(lf "$line" uid)" "" "auth: no uid"
+t_is "$(lf "$line" owner)" "$uid_r" "auth: owned by the SMTP user"
+t_is "$(lf "$line" client)" "198.51.100.4:50003" "auth: client"
+[ -f "$MO_STATE/hold/$HID/message" ]; t_ok $? "auth: the message is in hold/"
+t_is "$(stat -c %u "$MO_STATE/hold/$HID")" "$uid_r" "auth: the hold is the SMTP user's"
+t_is "$(hdr "$MO_STATE/hold/$HID/message" X-Mailorigin-Uid)" "none (sasl alice)" "auth: stamped Uid none (sasl alice)"
+# SMTPAUTHUSER (s/qmail, spamcontrol) comes before TCPREMOTEINFO (an ident answer without -R)
+qq "SMTPAUTHUSER" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=198.51.100.4 TCPREMOTEPORT=50009 SMTPAUTHUSER=bob TCPREMOTEINFO=alice
+t_is "$RC" 0 "SMTPAUTHUSER: exit 0"
+t_is "$(hdr "$Q/stdin" X-Mailorigin-Uid)" "none (sasl bob)" "SMTPAUTHUSER: the user is bob"
+
+cp "$MO_STATE/hold/$HID/message" "$T/held.eml"
+# release: through qmail-inject, as the hold's owner, the envelope as argv
+"$CTL_BUILD" hold release "$HID" >"$T/rel.out" 2>&1
+t_is "$?" 0 "auth: hold release exit 0" || t_diag "$(cat "$T/rel.out")"
+t_is "$(rec_argv_q "$Q" | sed 's/^\[[^]]*\]//')" "[-a][-f][s@test.invalid][--][x@test.invalid][y@test.invalid]" "release: qmail-inject -a -f SENDER -- RECIPIENTS"
+t_is "$(awk '/^Uid:/ { print $2 }' "$Q/status")" "$uid_r" "release: run as the hold's owner"
+cmp -s "$T/held.eml" "$Q/stdin"; t_ok $? "release: the held message, stamped, byte for byte"
+strip_ours "$T/held.eml" >"$T/got"; cmp -s "$M/plain.eml" "$T/got"; t_ok $? "release: below our headers, the message as it came"
+[ ! -e "$MO_STATE/hold/$HID" ]; t_ok $? "release: gone from hold/"
+
+# ---- limits of a local uid: hold, tempfail (71), reject (31) ------------------
+qq_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"1/1d\" ]; } );"
+qq "uid 1" mo-site-a "$M/plain.eml" "$M/env-null"
+t_is "$RC" 0 "uid limit: 1st exit 0"
+cmp -s "$M/env-null" "$Q/fd1"; t_ok $? "null sender: envelope byte for byte"
+qq "uid 2" mo-site-a "$M/plain.eml" "$M/env"
+t_is "$RC:$(ran && echo ran)" "0:" "uid limit: 2nd held (exit 0, qmail-queue not run)"
+qq_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"1/1d\" ]; } ); on_limit = \"tempfail\";"
+qq "tempfail" mo-site-a "$M/plain.eml" "$M/env"
+t_is "$RC:$(ran && echo ran)" "71:" "on_limit tempfail: exit 71 (temporarily refused)"
+qq_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"1/1d\" ]; } ); on_limit = \"reject\";"
+qq "reject" mo-site-a "$M/plain.eml" "$M/env"
+t_is "$RC:$(ran && echo ran)" "31:" "on_limit reject: exit 31 (permanently refused)"
+t_like "$(tail -1 "$MO_LOG")" "action=reject " "reject: logged"
+qq_conf
+
+# ---- hostile or broken input: qmail-queue's codes, nothing run ----------------
+printf 'Xs@test.invalid\0\0' >"$M/env-bad"; printf 'Fs@test.invalid\0Tx@test' >"$M/env-cut"
+printf 'Fs@test.invalid\0Tx@test.invalid\0\0junk' >"$M/env-junk"
+{ printf 'Fs@test.invalid\0T'; head -c 5000 /dev/zero | tr '\0' a; printf '\0\0'; } >"$M/env-long"
+chmod 644 "$M"/env-*
+qq "bad envelope" mo-site-a "$M/plain.eml" "$M/env-bad"
+t_is "$RC:$(ran && echo ran)" "91:" "envelope not starting with F: exit 91"
+qq "cut envelope" mo-site-a "$M/plain.eml" "$M/env-cut"
+t_is "$RC:$(ran && echo ran)" "91:" "envelope cut short: exit 91"
+qq "junk after the envelope" mo-site-a "$M/plain.eml" "$M/env-junk"
+t_is "$RC:$(ran && echo ran)" "91:" "bytes after the envelope's end: exit 91"
+qq "long address" mo-site-a "$M/plain.eml" "$M/env-long"
+t_is "$RC:$(ran && echo ran)" "11:" "a 5000-byte address: exit 11"
+
+# the real qmail-queue exits 53: that is the caller's status
+QQ_EXIT=53 qq "exit 53" mo-site-a "$M/plain.eml" "$M/env"
+t_is "$RC" 53 "qmail-queue's exit code is the caller's"
+rm -f "$Q/exitcode"
+# missing, or the front end itself: held, exit 0
+sed -i "s|queue = \"$Q/qmail-queue\"|queue = \"$Q/missing\"|" "$MO_ETC/mailorigin.conf"
+n2=$(ls "$MO_STATE/hold" | wc -l)
+qq "missing" mo-site-a "$M/plain.eml" "$M/env"
+t_is "$RC:$(ls "$MO_STATE/hold" | wc -l)" "0:$((n2 + 1))" "qmail-queue missing: held, exit 0"
+t_like "$(tail -1 "$MO_LOG")" "action=hold .*mta_status=\"No such file or directory\"" "missing: logged"
+sed -i "s|queue = \"$Q/missing\"|queue = \"$QQ\"|" "$MO_ETC/mailorigin.conf"
+qq "self" mo-site-a "$M/plain.eml" "$M/env"
+t_is "$RC:$(ls "$MO_STATE/hold" | wc -l)" "0:$((n2 + 2))" "mta.queue is the front end itself: held, no loop"
+qq_conf
+
+# ---- a loopback SMTP client: a PHP process holding a TCP connection ----------
+LPORT=$(mo_free_port 10725)
+cat >"$T/listen.php" <<'PHP'
+<?php
+$s = stream_socket_server("tcp://127.0.0.1:" . $argv[1], $e, $es);
+file_put_contents($argv[2], "up");
+$c = stream_socket_accept($s, 60);
+while (!file_exists($argv[3])) usleep(20000);
+PHP
+install -o mo-site-b -g mo-site-b -m 644 /dev/null "$MO_WWW/site-b/client.php"
+cat >"$MO_WWW/site-b/client.php" <<'PHP'
+<?php
+$c = stream_socket_client("tcp://127.0.0.1:" . $argv[1], $e, $es, 10);
+$n = stream_socket_get_name($c, false);
+file_put_contents($argv[2], substr($n, strrpos($n, ':') + 1));
+while (!file_exists($argv[3])) usleep(20000);
+PHP
+chmod 644 "$MO_WWW/site-b/client.php"
+W8=$T/w8; mkdir -p "$W8"; chmod 777 "$W8"
+php -n "$T/listen.php" "$LPORT" "$W8/up" "$W8/done" &
+LPID=$!
+mo_atexit 'touch "$W8/done"; kill $LPID $CPID 2>/dev/null; wait $LPID $CPID 2>/dev/null'
+for i in $(seq 100); do [ -f "$W8/up" ] && break; sleep 0.05; done
+(cd "$MO_WWW/site-b" && mo_as mo-site-b php -n client.php "$LPORT" "$W8/port" "$W8/done") &
+CPID=$!
+for i in $(seq 200); do [ -s "$W8/port" ] && break; sleep 0.05; done
+CPORT=$(cat "$W8/port" 2>/dev/null)
+t_like "$CPORT" '^[0-9]+$' "loopback: the PHP client is connected (port $CPORT)"
+
+# without the milter daemon: the socket's uid from /proc/net/tcp, a fault logged
+qq "no daemon" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT="$CPORT"
+t_is "$RC" 0 "no daemon: exit 0"
+t_is "$(hdr "$Q/stdin" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "no daemon: the socket's owner from /proc/net/tcp"
+t_is "$(hdr "$Q/stdin" X-Mailorigin-Script)" "; source=socket" "no daemon: no script (no process)"
+mo_check_log "$(stamp_id)" "no daemon" path=smtp client="127.0.0.1:$CPORT" uid="$uid_b" "fault~lookup .*$LOOKUP"
+
+# with it: the process and the script
+"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$MS/milter.sock" -u postfix -l "$LOOKUP" -L mo-rcpt \
+	-p "$MS/pid" --foreground >>"$MS/out" 2>&1 &
+MILTER_PID=$!
+mo_atexit 'kill $MILTER_PID 2>/dev/null; wait $MILTER_PID 2>/dev/null'
+for i in $(seq 100); do [ -S "$LOOKUP" ] && [ -s "$MS/pid" ] && break; sleep 0.05; done
+t_is "$(stat -c '%U %a' "$LOOKUP" 2>/dev/null)" "mo-rcpt 600" "lookup socket: the SMTP user's alone, 0600"
+qq "lookup" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT="$CPORT"
+t_is "$RC" 0 "lookup: exit 0" || t_diag "$(cat "$MS/out")"
+mo_check_stamp "$Q/stdin" "lookup" "" "$uid_b" mo-site-b "$MO_WWW/site-b" \
+	"$MO_WWW/site-b/client.php; source=php-cli-argv; claimed" site-b
+mo_check_log "$MO_ID" "lookup" path=smtp client="127.0.0.1:$CPORT" uid="$uid_b" sapi=cli \
+	script="$MO_WWW/site-b/client.php" owner="$uid_r"
+t_is "$(lf "$MO_LINE" fault)" "" "lookup: no fault"
+cmp -s "$M/env" "$Q/fd1"; t_ok $? "lookup: envelope byte for byte"
+# another uid may not ask
+mo_as mo-site-a php -n -r '$s = @stream_socket_client("unix://" . $argv[1]); echo $s ? "connected" : "refused";' "$LOOKUP" >"$T/other" 2>&1
+t_is "$(cat "$T/other")" "refused" "lookup socket: another uid cannot connect"
+# a socket that does not exist
+qq "gone" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT=1
+t_is "$RC" 0 "no such socket: exit 0 (passed, fault logged)"
+t_like "$(tail -1 "$MO_LOG")" "fault=\"client 127.0.0.1:1: no such socket" "no such socket: the fault is logged"
+touch "$W8/done"
+t_done
