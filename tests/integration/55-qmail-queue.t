@@ -40,6 +40,7 @@ qq_conf() {
 qq_conf
 
 M=$T/msg; mkdir -p "$M"; chmod 755 "$M"
+W8i=$T/inj-env; mkdir -p "$W8i"; chmod 777 "$W8i"
 # what qmail-smtpd hands over: its Received line on top, LF line ends
 printf 'Received: (qmail 4242 invoked from network); 1 Dec 2026 23:00:00 -0000\nFrom: a@test.invalid\nTo: x@test.invalid\nSubject: qq\nX-Mailorigin-Uid: 0 (root)\nx-mailorigin-script: /forged.php\n\nbody line\n.leading dot\n' >"$M/forged.eml"
 printf 'From: a@test.invalid\nTo: x@test.invalid\nSubject: plain\n\nbody\n' >"$M/plain.eml"
@@ -79,6 +80,23 @@ mo_check_log "$MO_ID" "local" action=pass path=qmail-queue uid="$uid_a" forged=2
 qq "local, claimed TCP" mo-site-a "$M/plain.eml" "$M/env" TCPREMOTEIP=192.0.2.9 TCPREMOTEPORT=4000 TCPREMOTEINFO=alice
 t_is "$(hdr "$Q/stdin" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "local with TCPREMOTEIP: still the caller's uid"
 mo_check_log "$(stamp_id)" "local with TCPREMOTEIP" path=qmail-queue sasl= client=local
+
+# PHP mail() through qmail-inject (a stand-in that runs the QMAILQUEUE
+# program as qmail-inject does): the script above qmail-inject
+mkdir -p "$T/inj"; chmod 755 "$T/inj"
+cat >"$T/inj/qmail-inject" <<EOF
+#!/bin/bash
+printf 'Fphp@test.invalid\0Tx@test.invalid\0\0' >"$W8i/env.\$\$"
+"$QQ" 1<"$W8i/env.\$\$"
+rc=\$?; rm -f "$W8i/env.\$\$"; exit \$rc
+EOF
+chmod 755 "$T/inj/qmail-inject"
+rec_reset "$Q"
+php_cli mo-site-a "$MO_WWW/site-a" "$T/inj/qmail-inject" send.php --to=x@test.invalid --subject=inject >"$T/php.out" 2>&1
+t_like "$(cat "$T/php.out")" "mail=1" "mail() via qmail-inject: mail() returns true" || t_diag "$(cat "$T/php.out")"
+mo_check_stamp "$Q/stdin" "mail() via qmail-inject" "" "$uid_a" mo-site-a "$MO_WWW/site-a" \
+	"$MO_WWW/site-a/send.php; source=php-cli-argv; claimed" site-a
+mo_check_log "$MO_ID" "mail() via qmail-inject" sapi=cli path=qmail-queue from=php@test.invalid
 
 # ---- SMTP from elsewhere, not authenticated: inbound --------------------------
 n1=$(mo_log_count)

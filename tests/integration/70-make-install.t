@@ -9,6 +9,8 @@ out=$(make -C "$MO_ROOT" -s install DESTDIR="$D" PREFIX=/opt/mo 2>&1)
 t_ok $? "make install DESTDIR PREFIX=/opt/mo" || t_diag "$out"
 m() { stat -c '%A %U:%G' "$D$1" 2>/dev/null; }
 t_is "$(m /opt/mo/sbin/mailorigin-sendmail)" "-rwxr-sr-x root:mailorigin" "wrapper: root:mailorigin 2755"
+t_is "$(m /opt/mo/sbin/mailorigin-qmail-queue)" "-rwxr-sr-x root:mailorigin" "qmail-queue front end: root:mailorigin 2755"
+t_is "$(m /opt/mo/share/man/man8/mailorigin-qmail-queue.8)" "-rw-r--r-- root:root" "its man page"
 for p in mailoriginctl mailorigin-tracer mailorigin-install; do
 	t_is "$(m /opt/mo/sbin/$p)" "-rwxr-xr-x root:root" "$p: 0755"
 done

@@ -49,6 +49,40 @@ build(char *buf, size_t cap, const char *version, const char *id, int with_args)
 	return n;
 }
 
+/* mailorigin-qmail-queue's holds: owner= owns the hold (the release runs
+ * as it), uid= is the sender's and may be empty (an SMTP AUTH user). */
+static void
+test_owner(void **state)
+{
+	static const struct { const char *pairs; int ok; uid_t uid, owner; } cases[] = {
+		{ "uid=1001", 1, 1001, 1001 },                  /* the wrapper's: no owner */
+		{ "uid=1001 owner=105", 1, 1001, 105 },
+		{ "uid=\"\" owner=105", 1, 105, 105 },
+		{ "uid=\"\"", 0, 0, 0 },
+		{ "uid=1001 owner=x", 0, 0, 0 },
+		{ "uid=1001 owner=-1", 0, 0, 0 },
+	};
+	struct mo_holdmeta m;
+	char buf[1024], err[256];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(buf, sizeof(buf), "version=1\ntime=1763800000\nreason=limit\ngid=1001\n"
+		    "argc=1\nid=0123456789abcdef action=hold %s\narg=sendmail\n", cases[i].pairs);
+		if (!cases[i].ok) {
+			assert_int_equal(mo_holdmeta_parse(&m, buf, (size_t)n, err, sizeof(err)), -1);
+			mo_holdmeta_free(&m);
+			continue;
+		}
+		assert_int_equal(mo_holdmeta_parse(&m, buf, (size_t)n, err, sizeof(err)), 0);
+		assert_int_equal(m.uid, cases[i].uid);
+		assert_int_equal(m.owner, cases[i].owner);
+		mo_holdmeta_free(&m);
+	}
+}
+
 static void
 test_round_trip(void **state)
 {
@@ -211,6 +245,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_ids),
