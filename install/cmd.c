@@ -96,7 +96,8 @@ revert_locked(struct ctx *c, struct mo_install_record *r)
 
 	r->phase = MO_PHASE_REVERTING;
 	record_save(c, r);
-	rc = r->mode == MO_SWAP_PHP ? php_revert(c, r) : files_revert(c, r);
+	rc = r->mode == MO_SWAP_PHP ? php_revert(c, r) : r->mode == MO_SWAP_MILTER ?
+	    milter_revert(c, r) : files_revert(c, r);
 	if (rc == -1)
 		errx(EX_SOFTWARE, "revert incomplete: the record stays in %s", c->state);
 	window_cancel(c, r);
@@ -132,6 +133,9 @@ report_swap(const struct ctx *c, const struct mo_install_record *r)
 		    r->targets[i].dpkg ? " (dpkg diversion: MTA upgrades go there)" : "");
 	for (i = 0; i < r->ndropins; i++)
 		say(c, "drop-in %s", r->dropins[i]);
+	if (r->mode == MO_SWAP_MILTER)
+		say(c, "Postfix's smtpd_milters and non_smtpd_milters include %s, "
+		    "milter_default_action = tempfail", r->milter);
 	if (r->until) {
 		format_time(when, sizeof(when), r->until);
 		say(c, "reverts by itself at %s (%s%s%s)", when,
@@ -146,6 +150,8 @@ complete_swap(struct ctx *c, struct mo_install_record *r)
 {
 	if (r->mode == MO_SWAP_PHP)
 		php_swap(c, r);
+	else if (r->mode == MO_SWAP_MILTER)
+		milter_swap(c, r);
 	else
 		files_swap(c, r);
 	window_schedule(c, r, revert_locked);
@@ -198,10 +204,12 @@ cmd_swap(struct ctx *c, enum mo_swap_mode mode, long long window)
 	r->until = window ? c->now + (time_t)window : 0;
 	if (mode == MO_SWAP_PHP)
 		php_plan(c, r);
+	else if (mode == MO_SWAP_MILTER)
+		milter_plan(c, r, c->milter != NULL ? c->milter : MO_DEFAULT_MILTER);
 	else
 		files_plan(c, r);
 	rpath(c, w, sizeof(w), r->wrapper);
-	if (access(w, X_OK) == -1)
+	if (mode != MO_SWAP_MILTER && access(w, X_OK) == -1)
 		err(EX_UNAVAILABLE, "the wrapper %s (give --wrapper)", w);
 	window_preflight(c, r->until);
 	record_save(c, r);      /* what will be done, before it is */

@@ -4,7 +4,8 @@
  * One file per concern: cmd.c (swap, revert, status as sequences of
  * steps, the lock, an ended window), files.c (system and qmail: a file
  * swapped for a symlink to the wrapper, with dpkg-divert where dpkg owns
- * it), php.c (conf.d drop-ins, FPM reload), window.c (durations and what
+ * it), php.c (conf.d drop-ins, FPM reload), milter.c (Postfix's
+ * smtpd_milters and non_smtpd_milters), window.c (durations and what
  * reverts at the end: systemd timer, at job, or a sleeper plus cron.d),
  * status.c (the report), drain.c (waiting for running wrappers), util.c
  * (paths under --root, running helpers, steps; lib/fsutil.h has the
@@ -38,6 +39,7 @@ struct ctx {
 	char	 self[PATH_MAX];        /* this program, for timers */
 	struct mo_config cfg;           /* the root's wrapper config (defaults when none) */
 	const char *timer;              /* auto, systemd, at, none */
+	const char *milter;             /* swap --mode milter: the milter's address */
 	int	 quiet, verbose, json;
 	int	 lockfd;
 	unsigned steps;                 /* steps taken by this run */
@@ -72,6 +74,12 @@ int php_ini_sendmail_path(const char *text, char *out, size_t outlen);
 int php_dropin_text(char *out, size_t outlen, const char *wrapper, const char *old_value,
     const char *id);
 int php_fpm_reload(struct ctx *c, const struct mo_install_record *r);
+
+/* milter.c: Postfix's milter settings */
+#define MO_DEFAULT_MILTER "unix:/run/mailorigin/milter.sock"
+int milter_plan(struct ctx *c, struct mo_install_record *r, const char *milter);
+int milter_swap(struct ctx *c, const struct mo_install_record *r);
+int milter_revert(struct ctx *c, const struct mo_install_record *r);
 
 /* window.c */
 long long parse_duration(const char *s, const char **why);

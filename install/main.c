@@ -2,7 +2,7 @@
  * mailorigin-install - swap the mailorigin wrapper in for sendmail, for a
  * time window, and put everything back.
  *
- *	mailorigin-install [--root DIR] swap [--mode system|qmail|php] [--for DURATION]
+ *	mailorigin-install [--root DIR] swap [--mode system|qmail|php|milter] [--for DURATION]
  *	mailorigin-install [--root DIR] revert [--expired]
  *	mailorigin-install [--root DIR] status [--json]
  *
@@ -28,7 +28,7 @@
 
 static const char usage[] =
     "usage: " PROG " [--root DIR] [--wrapper PATH] [--timer auto|systemd|at|none] [-qv]\n"
-    "           swap [--mode system|qmail|php] [--for DURATION]\n"
+    "           swap [--mode system|qmail|php|milter] [--milter ADDRESS] [--for DURATION]\n"
     "       " PROG " [--root DIR] revert [--expired]\n"
     "       " PROG " [--root DIR] status [--json]\n"
     "DURATION: 90s, 30m, 1h, 1h30m, 2d (at most 30 days)\n";
@@ -50,6 +50,7 @@ main(int argc, char *argv[])
 		{ "timer", required_argument, NULL, 'T' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "for", required_argument, NULL, 'f' },
+		{ "milter", required_argument, NULL, 'M' },
 		{ "expired", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -85,13 +86,14 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			if (mo_swap_mode_parse(optarg, &mode) == -1)
-				errx(EX_USAGE, "--mode %s: use system, qmail or php", optarg);
+				errx(EX_USAGE, "--mode %s: use system, qmail, php or milter", optarg);
 			mode_set = 1;
 			break;
 		case 'f':
 			if ((window = parse_duration(optarg, &why)) == -1)
 				errx(EX_USAGE, "--for %s: %s", optarg, why);
 			break;
+		case 'M': c.milter = optarg; break;
 		case 'e': expired = 1; break;
 		case 'j': c.json = 1; break;
 		case 'q': c.quiet = 1; break;
@@ -105,6 +107,8 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	cmd = argv[optind];
+	if (c.milter != NULL && mode != MO_SWAP_MILTER)
+		errx(EX_USAGE, "--milter belongs to swap --mode milter\n%s", usage);
 	if ((strcmp(cmd, "swap") != 0 && (mode_set || window)) ||
 	    (strcmp(cmd, "revert") != 0 && expired) || (strcmp(cmd, "status") != 0 && c.json))
 		errx(EX_USAGE, "an option does not belong to \"%s\"\n%s", cmd, usage);

@@ -95,6 +95,16 @@ show_json(const struct ctx *c, const struct mo_install_record *r, const struct l
 	for (i = 0; i < r->ndropins; i++)
 		mo_json_str(&j, NULL, r->dropins[i]);
 	mo_json_close(&j);
+	mo_json_str(&j, "milter", r->milter);
+	mo_json_array(&j, "before");
+	for (i = 0; i < r->nparams; i++) {
+		mo_json_object(&j, NULL);
+		mo_json_str(&j, "name", r->params[i].name);
+		mo_json_bool(&j, "set", r->params[i].set);
+		mo_json_str(&j, "value", r->params[i].value);
+		mo_json_close(&j);
+	}
+	mo_json_close(&j);
 	mo_json_str(&j, "log", log);
 	if (n->readable) {
 		mo_json_object(&j, "messages");
@@ -135,12 +145,19 @@ show_text(const struct ctx *c, const struct mo_install_record *r, const struct l
 		    r->timer, r->timer_ref[0] ? " " : "", r->timer_ref);
 	} else
 		printf("until:    reverted by hand (no --for)\n");
-	printf("wrapper:  %s\n", r->wrapper);
+	if (r->mode != MO_SWAP_MILTER)
+		printf("wrapper:  %s\n", r->wrapper);
 	for (i = 0; i < r->ntargets; i++)
 		printf("swapped:  %s (the real one at %s%s)\n", r->targets[i].path,
 		    r->targets[i].real, r->targets[i].dpkg ? ", dpkg diversion" : "");
 	for (i = 0; i < r->ndropins; i++)
 		printf("drop-in:  %s\n", r->dropins[i]);
+	if (r->mode == MO_SWAP_MILTER)
+		printf("milter:   %s in smtpd_milters and non_smtpd_milters, "
+		    "milter_default_action = tempfail\n", r->milter);
+	for (i = 0; i < r->nparams; i++)
+		printf("before:   %s %s%s%s\n", r->params[i].name, r->params[i].set ? "= " :
+		    "(not set; default: ", r->params[i].value, r->params[i].set ? "" : ")");
 	if (n->readable)
 		printf("messages: %lu logged in the window (%lu passed, %lu held, %lu other) in %s\n",
 		    n->total, n->pass, n->hold, n->other, log);

@@ -18,13 +18,13 @@
 
 #define RECORD_MAX 65536
 
-static const char *const mode_names[] = { "system", "qmail", "php" };
+static const char *const mode_names[] = { "system", "qmail", "php", "milter" };
 static const char *const phase_names[] = { "swapping", "swapped", "reverting" };
 
 const char *
 mo_swap_mode_name(enum mo_swap_mode m)
 {
-	return (unsigned)m < 3 ? mode_names[m] : "?";
+	return (unsigned)m < MO_SWAP_MODES ? mode_names[m] : "?";
 }
 
 int
@@ -32,7 +32,7 @@ mo_swap_mode_parse(const char *s, enum mo_swap_mode *m)
 {
 	int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < MO_SWAP_MODES; i++)
 		if (strcmp(s, mode_names[i]) == 0) {
 			*m = (enum mo_swap_mode)i;
 			return 0;
@@ -95,6 +95,7 @@ parse_line(struct mo_install_record *r, const char *k, const char *v, int line,
     unsigned *seen, char *err, size_t errlen)
 {
 	struct mo_install_target *t = r->ntargets ? &r->targets[r->ntargets - 1] : NULL;
+	struct mo_install_param *pm = r->nparams ? &r->params[r->nparams - 1] : NULL;
 	long long n;
 	size_t cap = PATH_MAX;
 	char *dst = NULL;
@@ -145,6 +146,22 @@ parse_line(struct mo_install_record *r, const char *k, const char *v, int line,
 			return bad(err, errlen, line, "dpkg must be 0 or 1");
 		else
 			t->dpkg = (int)n;
+	} else if (strcmp(k, "milter") == 0) {
+		dst = r->milter;
+	} else if (strcmp(k, "param") == 0) {
+		if (r->nparams == MO_INSTALL_MAX_PARAMS)
+			return bad(err, errlen, line, "too many params");
+		pm = &r->params[r->nparams++];
+		dst = pm->name, cap = sizeof(pm->name);
+	} else if (strcmp(k, "param_set") == 0 || strcmp(k, "param_value") == 0) {
+		if (pm == NULL)
+			return bad(err, errlen, line, "%s before any param", k);
+		if (strcmp(k, "param_value") == 0)
+			dst = pm->value, cap = sizeof(pm->value);
+		else if (number(v, 1, &n) == -1)
+			return bad(err, errlen, line, "param_set must be 0 or 1");
+		else
+			pm->set = (int)n;
 	} else if (strcmp(k, "dropin") == 0) {
 		if (r->ndropins == MO_INSTALL_MAX_DROPINS)
 			return bad(err, errlen, line, "too many drop-ins");
@@ -200,6 +217,9 @@ mo_install_record_parse(struct mo_install_record *r, const char *buf, size_t len
 const char *const mo_install_targets_system[] = { MO_SYSTEM_SENDMAIL, MO_LIB_SENDMAIL, NULL };
 const char *const mo_install_targets_qmail[] = { MO_QMAIL_SENDMAIL, NULL };
 const char *const mo_dropin_sapis[] = { "apache2", "cgi", "cli", "fpm", NULL };
+static const char *const milter_params[] = {
+	"smtpd_milters", "non_smtpd_milters", "milter_default_action", NULL
+};
 
 static int
 listed(const char *s, const char *const *list)
@@ -257,6 +277,10 @@ mo_install_record_check(const struct mo_install_record *r, char *err, size_t err
 		if (strcmp(t->real, real) != 0)
 			return bad(err, errlen, 0, "real %s of target %s is not %s", t->real, t->path, real);
 	}
+	for (i = 0; i < r->nparams; i++)
+		if (r->mode != MO_SWAP_MILTER || !listed(r->params[i].name, milter_params))
+			return bad(err, errlen, 0, "param %s is not one a milter swap changes",
+			    r->params[i].name);
 	for (i = 0; i < r->ndropins; i++)
 		if (!dropin_ok(r->dropins[i]))
 			return bad(err, errlen, 0, "dropin %s is not a PHP conf.d drop-in of ours",
@@ -314,6 +338,13 @@ mo_install_record_format(const struct mo_install_record *r, char *buf, size_t ca
 	}
 	for (i = 0; i < r->ndropins; i++)
 		rc |= add(buf, cap, &n, "dropin", r->dropins[i]);
+	if (r->milter[0] != '\0')
+		rc |= add(buf, cap, &n, "milter", r->milter);
+	for (i = 0; i < r->nparams; i++) {
+		rc |= add(buf, cap, &n, "param", r->params[i].name);
+		rc |= add(buf, cap, &n, "param_set", r->params[i].set ? "1" : "0");
+		rc |= add(buf, cap, &n, "param_value", r->params[i].value);
+	}
 	return rc ? -1 : (int)n;
 }
 
@@ -449,6 +480,8 @@ mo_install_apply_record(struct mo_config *cfg, const struct mo_install_record *r
 	char path[PATH_MAX], want[PATH_MAX];
 	size_t i;
 
+	if (r->mode == MO_SWAP_MILTER)          /* Postfix's settings: nothing of the wrapper's */
+		return MO_INSTALL_NONE;
 	if (r->mode == MO_SWAP_PHP)
 		return expired ? MO_INSTALL_EXPIRED : MO_INSTALL_ACTIVE;
 	if (r->mode == MO_SWAP_QMAIL && r->ntargets > 0) {

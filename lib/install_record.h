@@ -16,7 +16,8 @@
  * Format: "key=value" lines; values are paths or numbers and never hold a
  * newline.  "target", "real", "dpkg" describe one swapped file each
  * ("real" and "dpkg" follow their "target"); "dropin" lines list the PHP
- * drop-ins.  Unknown keys are refused, so that an old wrapper never
+ * drop-ins; "milter" and "param" (with its "param_set" and "param_value"
+ * after it) the Postfix settings of a milter swap.  Unknown keys are refused, so that an old wrapper never
  * half-understands a newer record.
  */
 #ifndef MO_INSTALL_RECORD_H
@@ -47,13 +48,22 @@ extern const char *const mo_install_targets_system[];   /* NULL-ended */
 extern const char *const mo_install_targets_qmail[];
 extern const char *const mo_dropin_sapis[];
 
-enum mo_swap_mode { MO_SWAP_SYSTEM, MO_SWAP_QMAIL, MO_SWAP_PHP };
+enum mo_swap_mode { MO_SWAP_SYSTEM, MO_SWAP_QMAIL, MO_SWAP_PHP, MO_SWAP_MILTER };
+#define MO_SWAP_MODES 4
 enum mo_swap_phase { MO_PHASE_SWAPPING, MO_PHASE_SWAPPED, MO_PHASE_REVERTING };
 
 struct mo_install_target {
 	char	path[PATH_MAX];         /* e.g. /usr/sbin/sendmail, as seen inside root */
 	char	real[PATH_MAX];         /* where the real one lives meanwhile */
 	int	dpkg;                   /* diverted with dpkg-divert */
+};
+
+/* milter mode: a main.cf parameter as it was before the swap */
+#define MO_INSTALL_MAX_PARAMS 3
+struct mo_install_param {
+	char	name[32];               /* smtpd_milters, non_smtpd_milters, milter_default_action */
+	int	set;                    /* main.cf set it (postconf -n showed it) */
+	char	value[2048];            /* its value then, or its default when not set */
 };
 
 struct mo_install_record {
@@ -71,6 +81,9 @@ struct mo_install_record {
 	size_t			 ntargets;
 	char			 dropins[MO_INSTALL_MAX_DROPINS][PATH_MAX];
 	size_t			 ndropins;
+	char			 milter[PATH_MAX];      /* milter mode: e.g. unix:/run/.../milter.sock */
+	struct mo_install_param	 params[MO_INSTALL_MAX_PARAMS];
+	size_t			 nparams;
 };
 
 const char *mo_swap_mode_name(enum mo_swap_mode m);

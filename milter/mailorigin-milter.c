@@ -351,22 +351,7 @@ message_line(const struct conn *c, struct mo_line *l, const char *action)
 	mo_line_kv(l, "path", "smtp");
 	mo_line_kv(l, "client", c->client);
 	mo_line_kv(l, "sasl", c->sasl);
-	if (c->have_uid) {
-		mo_line_kvu(l, "uid", g->uid);
-		mo_line_kv(l, "user", g->user);
-	} else {
-		mo_line_kv(l, "uid", "");
-		mo_line_kv(l, "user", "");
-	}
-	mo_line_kv(l, "vhost", g->vhost);
-	mo_line_kv(l, "cwd", g->cwd);
-	mo_line_kv(l, "script", g->script);
-	mo_line_kv(l, "script_src", g->script_src ? g->script_src : "");
-	mo_line_kvu(l, "claimed", (unsigned)g->script_claimed);
-	mo_line_kv(l, "sapi", mo_sapi_name(g->sapi));
-	mo_line_kvu(l, "php_pid", (unsigned long long)g->php_pid);
-	mo_line_kv(l, "php_exe", g->php_exe);
-	mo_line_kv(l, "pool", g->pool);
+	mo_line_origin(l, g, c->have_uid);
 	mo_line_kv(l, "from", c->from);
 	mo_line_kvu(l, "rcpts", c->rcpts);
 	mo_line_kvu(l, "size", c->size);

@@ -72,6 +72,16 @@ test_good(void **state)
 	/* qmail without a path gets qmail's place */
 	assert_int_equal(0, parse("mta = { type = \"qmail\"; };", &c, err, sizeof(err)));
 	assert_string_equal("/var/qmail/bin/qmail-inject", c.mta_path);
+	/* mailorigin-qmail-queue's keys: defaults, then given */
+	assert_string_equal("/var/qmail/bin/qmail-queue", c.qmail_queue);
+	assert_string_equal("qmaild", c.qmail_smtpd_user);
+	assert_string_equal("/run/mailorigin/lookup.sock", c.lookup_socket);
+	mo_config_free(&c);
+	assert_int_equal(0, parse("mta = { type = \"qmail\"; queue = \"/q/qq\"; smtpd_user = \"smtp\"; "
+	    "lookup = \"/run/l.sock\"; };", &c, err, sizeof(err)));
+	assert_string_equal("/q/qq", c.qmail_queue);
+	assert_string_equal("smtp", c.qmail_smtpd_user);
+	assert_string_equal("/run/l.sock", c.lookup_socket);
 	mo_config_free(&c);
 }
 
@@ -82,6 +92,8 @@ test_bad(void **state)
 		{ "mta = { type = \"exim\"; };", "t.conf:1: mta.type must be \"postfix\" or \"qmail\"" },
 		{ "mta = { path = \"sendmail\"; };", "t.conf:1: path must be an absolute path" },
 		{ "mta = { path = 3; };", "t.conf:1: path must be a string" },
+		{ "mta = { queue = \"qmail-queue\"; };", "t.conf:1: queue must be an absolute path" },
+		{ "mta = { lookup = \"l.sock\"; };", "t.conf:1: lookup must be an absolute path" },
 		{ "mta = \"postfix\";", "t.conf:1: mta must be a group" },
 		{ "\n\nstat_dir = \"/x\";", "t.conf:3: unknown key \"stat_dir\"" },
 		{ "mta = { typ = \"postfix\"; };", "t.conf:1: unknown key \"typ\" in mta" },

@@ -37,6 +37,58 @@ sample(void)
 	return &r;
 }
 
+/* milter mode: the three parameters as they were, read back exactly
+ * (an empty value, a value with spaces and braces); any other parameter
+ * refused; the wrapper ignores the record. */
+static void
+test_milter(void **state)
+{
+	struct mo_install_record *a = sample(), b;
+	struct mo_config c;
+	char buf[16384], err[256];
+	int n;
+
+	(void)state;
+	a->mode = MO_SWAP_MILTER;
+	a->ntargets = 0;
+	strcpy(a->milter, "unix:/run/mailorigin/milter.sock");
+	strcpy(a->params[0].name, "smtpd_milters");
+	a->params[0].set = 1;
+	strcpy(a->params[0].value, "inet:127.0.0.1:8891, { unix:/x.sock, default_action = accept }");
+	strcpy(a->params[1].name, "non_smtpd_milters");
+	a->params[1].set = 1;
+	strcpy(a->params[2].name, "milter_default_action");
+	strcpy(a->params[2].value, "tempfail");
+	a->nparams = 3;
+	n = mo_install_record_format(a, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(0, mo_install_record_parse(&b, buf, (size_t)n, err, sizeof(err)));
+	assert_int_equal(MO_SWAP_MILTER, b.mode);
+	assert_string_equal(a->milter, b.milter);
+	assert_int_equal(3, b.nparams);
+	assert_string_equal(a->params[0].value, b.params[0].value);
+	assert_int_equal(1, b.params[1].set);
+	assert_string_equal("", b.params[1].value);
+	assert_int_equal(0, b.params[2].set);
+	assert_string_equal("tempfail", b.params[2].value);
+	mo_config_defaults(&c);
+	assert_int_equal(MO_INSTALL_NONE, mo_install_apply_record(&c, &b, b.until, NULL));
+	assert_string_equal(MO_DEFAULT_MTA_PATH, c.mta_path);
+
+	strcpy(a->params[2].name, "relayhost");
+	n = mo_install_record_format(a, buf, sizeof(buf));
+	assert_int_equal(-1, mo_install_record_parse(&b, buf, (size_t)n, err, sizeof(err)));
+	assert_non_null(strstr(err, "param relayhost"));
+	/* params belong to milter mode only */
+	strcpy(a->params[2].name, "milter_default_action");
+	a->mode = MO_SWAP_PHP;
+	n = mo_install_record_format(a, buf, sizeof(buf));
+	assert_int_equal(-1, mo_install_record_parse(&b, buf, (size_t)n, err, sizeof(err)));
+	/* a value line before any param */
+	n = snprintf(buf, sizeof(buf), "version=1\nmode=milter\nphase=swapped\nparam_value=x\n");
+	assert_int_equal(-1, mo_install_record_parse(&b, buf, (size_t)n, err, sizeof(err)));
+}
+
 static void
 test_round_trip(void **state)
 {
@@ -324,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_milter),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_apply_no_record),
 		cmocka_unit_test(test_root_join),
