@@ -1,5 +1,7 @@
 /*
  * hold: the verbs over STATE/hold: list, show, delete (release.c sends).
+ * list and release also cover the milter's holds in Postfix's hold queue
+ * (pfhold.c), named by our stamp's id.
  *
  * Nothing in a hold dir is trusted more than its owner could make it: the
  * wrapper writes it as the caller's uid with the mailorigin group.  Every
@@ -34,6 +36,7 @@
 #include "hold.h"
 #include "json.h"
 #include "holdmeta.h"
+#include "pfhold.h"
 #include "spool.h"
 #include "verb.h"
 
@@ -232,6 +235,70 @@ row(const struct held *h, char *cells[NCOLS])
 	return rc;
 }
 
+static int
+pf_selected(const struct select *s, const struct pfhold *h)
+{
+	if (s->by_uid && h->uid != (long)s->uid)
+		return 0;
+	return s->vhost == NULL || strcmp(h->vhost, s->vhost) == 0;
+}
+
+/* The cells of one of Postfix's holds: REASON says where it is. */
+static int
+pf_row(const struct pfhold *h, char *cells[NCOLS])
+{
+	char t[32], uid[24], rule[256], rcpts[24], size[24], reason[128];
+	const char *v[NCOLS];
+	int i, rc = 0;
+
+	utc(t, sizeof(t), (long long)h->arrival);
+	snprintf(uid, sizeof(uid), "%ld", h->uid);
+	snprintf(rule, sizeof(rule), "%s%s%s", h->rule, h->window[0] ? " " : "", h->window);
+	snprintf(rcpts, sizeof(rcpts), "%lu", h->rcpts);
+	snprintf(size, sizeof(size), "%ld", h->size);
+	snprintf(reason, sizeof(reason), "%s (postfix %s)", h->reason, h->qid);
+	v[COL_ID] = h->id;
+	v[COL_TIME] = t;
+	v[COL_UID] = h->uid >= 0 ? uid : "";
+	v[COL_USER] = h->user[0] ? h->user : h->sasl;
+	v[COL_VHOST] = h->vhost;
+	v[COL_REASON] = reason;
+	v[COL_RULE] = rule;
+	v[COL_FROM] = h->from;
+	v[COL_RCPTS] = rcpts;
+	v[COL_SIZE] = size;
+	for (i = 0; i < NCOLS; i++) {
+		const char *x = v[i][0] ? v[i] : "-";
+		if ((cells[i] = ctl_safe(x, strlen(x))) == NULL)
+			rc = -1;
+	}
+	return rc;
+}
+
+static void
+pf_json(const struct pfhold *h)
+{
+	struct mo_json j;
+
+	mo_json_begin(&j, stdout);
+	mo_json_str(&j, "id", h->id);
+	mo_json_str(&j, "kind", "postfix");
+	mo_json_str(&j, "queue_id", h->qid);
+	mo_json_int(&j, "time", (long long)h->arrival);
+	if (h->uid >= 0)
+		mo_json_uint(&j, "uid", (unsigned long)h->uid);
+	mo_json_str(&j, "user", h->user);
+	mo_json_str(&j, "sasl", h->sasl);
+	mo_json_str(&j, "vhost", h->vhost);
+	mo_json_str(&j, "reason", h->reason);
+	mo_json_str(&j, "rule", h->rule);
+	mo_json_str(&j, "window", h->window);
+	mo_json_str(&j, "from", h->from);
+	mo_json_uint(&j, "rcpts", h->rcpts);
+	mo_json_uint(&j, "size", (unsigned long)(h->size > 0 ? h->size : 0));
+	mo_json_end(&j);
+}
+
 static void
 print_cell(const char *s, size_t width, int last)
 {
@@ -242,13 +309,13 @@ print_cell(const char *s, size_t width, int last)
 }
 
 static void
-print_table(const struct heldlist *l, const struct select *s)
+print_table(const struct heldlist *l, const struct pfholds *pf, const struct select *s)
 {
 	size_t w[NCOLS], i, r, nrows = 0;
 	char *(*cells)[NCOLS];
 	int c;
 
-	if ((cells = calloc(l->n + 1, sizeof(*cells))) == NULL)
+	if ((cells = calloc(l->n + pf->n + 1, sizeof(*cells))) == NULL)
 		errx(EX_OSERR, "out of memory");
 	for (c = 0; c < NCOLS; c++)
 		w[c] = strlen(col_names[c]);
@@ -256,6 +323,16 @@ print_table(const struct heldlist *l, const struct select *s)
 		if (!selected(s, &l->v[i]))
 			continue;
 		if (row(&l->v[i], cells[nrows]) == -1)
+			errx(EX_OSERR, "out of memory");
+		for (c = 0; c < NCOLS; c++)
+			if (strlen(cells[nrows][c]) > w[c])
+				w[c] = strlen(cells[nrows][c]);
+		nrows++;
+	}
+	for (i = 0; i < pf->n; i++) {
+		if (!pf_selected(s, &pf->v[i]))
+			continue;
+		if (pf_row(&pf->v[i], cells[nrows]) == -1)
 			errx(EX_OSERR, "out of memory");
 		for (c = 0; c < NCOLS; c++)
 			if (strlen(cells[nrows][c]) > w[c])
@@ -328,11 +405,13 @@ static int
 hold_list(struct ctl *c, const struct select *s)
 {
 	struct heldlist l;
+	struct pfholds pf;
 	size_t i;
 	unsigned n;
 
 	if (scan(c, &l) == -1)
 		return c->rc;
+	pfhold_scan(c, &pf);
 	for (i = 0; i < l.n; i++)
 		if (!l.v[i].ok)
 			fprintf(stderr, "mailoriginctl: warning: hold %s: %s\n", l.v[i].id, l.v[i].err);
@@ -343,9 +422,13 @@ hold_list(struct ctl *c, const struct select *s)
 				json_open(&j, stdout, &l.v[i]);
 				mo_json_end(&j);
 			}
+		for (i = 0; i < pf.n; i++)
+			if (pf_selected(s, &pf.v[i]))
+				pf_json(&pf.v[i]);
 	} else
-		print_table(&l, s);
+		print_table(&l, &pf, s);
 	free_list(&l);
+	pfhold_free(&pf);
 	if ((n = stale_tmp(c, 0)) > 0)
 		fprintf(stderr, "mailoriginctl: warning: %u stale temporary entr%s in tmp/ (a wrapper "
 		    "killed while holding): `mailoriginctl hold clean` removes them\n", n,
@@ -497,6 +580,30 @@ delete_one(struct ctl *c, const char *id)
 }
 
 
+/* Release one id: from our spool, else from Postfix's hold queue when the
+ * milter put it there (the queue is read once per run). */
+static void
+release_one(struct ctl *c, const char *id)
+{
+	static struct pfholds pf;
+	static int scanned;
+	const struct pfhold *h;
+	int fd;
+
+	if ((fd = ctl_held_open(c, id)) != -1 || errno != ENOENT) {
+		if (fd != -1)
+			close(fd);
+		ctl_release_one(c, id);
+		return;
+	}
+	if (!scanned++)
+		pfhold_scan(c, &pf);
+	if ((h = pfhold_find(&pf, id)) != NULL)
+		pfhold_release(c, &pf, h);
+	else
+		ctl_release_one(c, id);         /* says there is no such hold */
+}
+
 /* The ids a release or delete works on: named, or picked by --uid / --all. */
 static int
 pick(struct ctl *c, const struct select *s, void (*fn)(struct ctl *, const char *))
@@ -607,7 +714,7 @@ verb_pick(struct ctl *c, const struct ctl_verb *v, int argc, char *argv[])
 	hold_args(c, v, argc, argv, &s);
 	if ((s.nids > 0) + s.by_uid + s.all != 1)
 		errx(EX_USAGE, "hold %s takes ids, --uid N or --all (one of them)", v->name);
-	return pick(c, &s, strcmp(v->name, "release") == 0 ? ctl_release_one : delete_one);
+	return pick(c, &s, strcmp(v->name, "release") == 0 ? release_one : delete_one);
 }
 
 static int

@@ -387,6 +387,8 @@ q_scan(struct ctl *c, struct q_opts *o, q_visit_fn visit, void *arg, struct q_st
 		errx(errno == ENOENT ? EX_OSFILE : EX_NOPERM, "queue directory %s: %s",
 		    o->queue_dir, strerror(errno));
 	for (qi = 0; qi < Q_NQUEUES && rc == 0; qi++) {
+		if (o->only_hold && strcmp(q_queue_names[qi], "hold") != 0)
+			continue;
 		dfd = openat(top, q_queue_names[qi], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd == -1)
 			continue;
@@ -395,6 +397,37 @@ q_scan(struct ctl *c, struct q_opts *o, q_visit_fn visit, void *arg, struct q_st
 	close(top);
 	free(w.it);
 	return rc;
+}
+
+int
+q_scan_hold(struct ctl *c, const char *config_dir, q_visit_fn visit, void *arg,
+    char *queue_dir, size_t qlen, char *err, size_t errlen)
+{
+	static struct q_opts o;
+	const char *env = getenv("MAIL_CONFIG");
+	struct q_stats st;
+	int fd;
+
+	memset(&o, 0, sizeof(o));
+	o.verb = "hold";
+	o.only_hold = 1;
+	o.now = time(NULL);
+	o.config_dir = config_dir != NULL ? config_dir : env != NULL && env[0] == '/' ? env : NULL;
+	if (access(POSTCONF, X_OK) == -1) {
+		snprintf(err, errlen, "no %s", POSTCONF);
+		return -1;
+	}
+	if (postconf_queue_dir(o.config_dir, o.queue_dir, sizeof(o.queue_dir)) == -1) {
+		snprintf(err, errlen, "cannot learn queue_directory from %s", POSTCONF);
+		return -1;
+	}
+	if ((fd = open(o.queue_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "queue directory %s: %s", o.queue_dir, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	strlcpy(queue_dir, o.queue_dir, qlen);
+	return q_scan(c, &o, visit, arg, &st);
 }
 
 /* ---- the verb ----------------------------------------------------------------- */

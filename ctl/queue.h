@@ -77,6 +77,7 @@ struct q_opts {
 	const char	*postsuper;
 	int		 qmail;         /* the queue is qmail's (ctl/queue_qmail.c) */
 	const char	*qmail_queue;   /* qmail: release runs it */
+	int		 only_hold;     /* walk the hold folder alone */
 	struct q_sel	 sel;
 	time_t		 now;
 };
@@ -96,6 +97,12 @@ typedef int (*q_visit_fn)(void *arg, struct q_item *it);
  * select it, and call visit for the selected ones. */
 int q_scan(struct ctl *c, struct q_opts *o, q_visit_fn visit, void *arg,
     struct q_stats *st);
+/* The messages in Postfix's hold queue (config_dir, else $MAIL_CONFIG,
+ * else postconf's), each given to visit.  -1 when there is no Postfix
+ * queue to read (not installed, no queue dir; why in err): nothing
+ * visited.  queue_dir gets the queue directory. */
+int q_scan_hold(struct ctl *c, const char *config_dir, q_visit_fn visit, void *arg,
+    char *queue_dir, size_t qlen, char *err, size_t errlen);
 /* Read one file (want_body as the selection needs); 0, or -1 with the
  * reason counted in st. */
 int q_read_file(struct ctl *c, struct q_opts *o, int dirfd, const char *name,

@@ -198,6 +198,8 @@ origin_header(struct qmsg *m, struct qm_origin *o, const char *s, size_t n)
 			qm_set(&o->stamp_vhost, v, vl, QM_CLAIMED);
 		else if ((v = field_value(r, rn, "Cwd", &vl)) != NULL)
 			qm_set(&o->stamp_cwd, v, vl, QM_CLAIMED);
+		else if ((v = field_value(r, rn, "Id", &vl)) != NULL && o->stamp_id.len == 0)
+			qm_set(&o->stamp_id, v, vl, QM_CLAIMED);       /* ours is the first */
 	}
 }
 

@@ -50,7 +50,7 @@ struct qm_origin {
 	int		net_received;   /* qmail: invoked from network */
 	int		qmail_bounce;   /* qmail: invoked for bounce (qmail-send made it) */
 	long		stamp_uid;      /* PREFIX Uid, -1 none */
-	struct qm_val	stamp_script, stamp_vhost, stamp_cwd;
+	struct qm_val	stamp_script, stamp_vhost, stamp_cwd, stamp_id;
 	long		xphp_uid;       /* X-PHP-Originating-Script UID:..., -1 none */
 	struct qm_val	xphp;
 	struct qm_val	subject, from_hdr, message_id;

@@ -155,7 +155,7 @@ lookup_loopback(struct conn *c, const struct sockaddr *sa)
 	struct mo_peer p;
 
 	deadline_in(&deadline, M.lookup_ms);
-	if (mo_peer_find(M.procroot, sa, &deadline, &p) == -1) {
+	if (mo_peer_lookup(M.procroot, sa, &deadline, &p) == -1) {
 		add_fault(c, "client %s: no such socket in /proc/net/tcp", c->client);
 		return;
 	}
@@ -501,7 +501,7 @@ lookup_one(const char *q, size_t len, struct mo_lookup *r)
 		return;
 	}
 	deadline_in(&deadline, M.lookup_ms);
-	if (mo_peer_find(M.procroot, (struct sockaddr *)&ss, &deadline, &p) == -1) {
+	if (mo_peer_lookup(M.procroot, (struct sockaddr *)&ss, &deadline, &p) == -1) {
 		strlcpy(r->reason, "no such socket in /proc/net/tcp", sizeof(r->reason));
 		return;
 	}

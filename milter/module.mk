@@ -11,9 +11,9 @@ $(MILTER): $(MILTER_OBJS) $(LIBMO)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -lmilter -pthread
 
 # Unit tests of the milter's modules (tests/unit/test_milter_*.c).
-$(BUILD)/tests/test_milter_%: tests/unit/test_milter_%.c $(BUILD)/milter/peer.o $(LIBMO)
+$(BUILD)/tests/test_milter_%: tests/unit/test_milter_%.c $(BUILD)/milter/peer.o $(BUILD)/milter/diag.o $(LIBMO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Imilter -o $@ $< $(BUILD)/milter/peer.o $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Imilter -o $@ $< $(BUILD)/milter/peer.o $(BUILD)/milter/diag.o $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 install-milter: install-common
 	install -m 0755 $(OWN_ROOT) $(MILTER) $(DESTDIR)$(SBINDIR)/mailorigin-milter

@@ -160,22 +160,24 @@ holds(int procfd, const char *pid, const char *want, size_t wantlen, struct mo_p
 	return found;
 }
 
-static void
-find_process(const char *procroot, const struct timespec *deadline, struct mo_peer *p)
+/* One pass over procroot: the processes of uid only (mine set) or all
+ * but them (mine clear).  1 when found (p->pid set). */
+static int
+walk_pass(int procfd, const char *want, size_t wantlen, int mine, const struct timespec *deadline,
+    struct mo_peer *p)
 {
-	char want[64];
 	struct dirent *e;
-	size_t wantlen;
-	int procfd;
+	struct stat st;
+	int dfd;
 	DIR *d;
 
-	wantlen = (size_t)snprintf(want, sizeof(want), "socket:[%lu]", p->inode);
-	if ((procfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	if ((d = fdopendir(procfd)) == NULL) {
-		close(procfd);
-		return;
+	if ((dfd = dup(procfd)) == -1)
+		return 0;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return 0;
 	}
+	rewinddir(d);
 	while ((e = readdir(d)) != NULL && !p->timed_out) {
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
@@ -183,12 +185,32 @@ find_process(const char *procroot, const struct timespec *deadline, struct mo_pe
 			p->timed_out = 1;
 			break;
 		}
-		if (holds(dirfd(d), e->d_name, want, wantlen, p, deadline)) {
+		if (fstatat(procfd, e->d_name, &st, 0) == -1 || (st.st_uid == p->uid) != mine)
+			continue;
+		if (holds(procfd, e->d_name, want, wantlen, p, deadline)) {
 			p->pid = (pid_t)strtol(e->d_name, NULL, 10);
 			break;
 		}
 	}
 	closedir(d);
+	return p->pid != 0;
+}
+
+/* The socket's owner usually holds it: its processes are walked first, so
+ * that another user's thousands of fds cost nothing in the common case. */
+void
+mo_peer_find_process(const char *procroot, const struct timespec *deadline, struct mo_peer *p)
+{
+	char want[64];
+	size_t wantlen;
+	int procfd;
+
+	wantlen = (size_t)snprintf(want, sizeof(want), "socket:[%lu]", p->inode);
+	if ((procfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if (!walk_pass(procfd, want, wantlen, 1, deadline, p))
+		walk_pass(procfd, want, wantlen, 0, deadline, p);
+	close(procfd);
 }
 
 int
@@ -219,7 +241,7 @@ mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct times
 		rc = scan_table(path, &in6->sin6_addr, 16, port, p);
 	}
 	if (rc == 0)
-		find_process(procroot, deadline, p);
+		mo_peer_find_process(procroot, deadline, p);
 	return rc;
 }
 

@@ -22,6 +22,7 @@ struct mo_peer {
 	pid_t		pid;            /* 0: no process found (or too late) */
 	unsigned	fds_seen;       /* fds looked at in the walk */
 	int		timed_out;
+	int		netlink;        /* uid and inode came from NETLINK_SOCK_DIAG */
 };
 
 /* Is sa (AF_INET or AF_INET6) a loopback address? */
@@ -32,6 +33,22 @@ int mo_peer_is_loopback(const struct sockaddr *sa);
  * deadline is on CLOCK_MONOTONIC. */
 int mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
     struct mo_peer *p);
+/* The process holding p->inode (a walk of procroot/PID/fd, the
+ * processes of p->uid first), into p->pid; 0 when none is found. */
+void mo_peer_find_process(const char *procroot, const struct timespec *deadline,
+    struct mo_peer *p);
+
+/* diag.c: the socket's uid and inode through NETLINK_SOCK_DIAG
+ * (inet_diag: one dump the kernel filters by the local port, the address
+ * matched here), with no text to parse and no walk of every socket.
+ * 0 found, 1 no such socket, -1 netlink unavailable (errno). */
+int mo_peer_diag(const struct sockaddr *sa, const struct timespec *deadline, uid_t *uid,
+    unsigned long *inode);
+/* mo_peer_find() with the socket looked up through netlink first, and
+ * /proc/net/tcp{,6} only when netlink is unavailable.  Same returns. */
+int mo_peer_lookup(const char *procroot, const struct sockaddr *sa,
+    const struct timespec *deadline, struct mo_peer *p);
+
 /* The uid and inode from one /proc/net/tcp line whose local address is
  * addr (4 or 16 bytes, network order) and port; 0 when it is, -1 if not. */
 int mo_peer_tcp_line(const char *line, const void *addr, size_t addrlen, uint16_t port,

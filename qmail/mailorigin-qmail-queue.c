@@ -239,7 +239,7 @@ socket_owner(struct qq *q, const struct sockaddr *sa)
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 1;
-	if (mo_peer_find("/proc", sa, &deadline, &p) == -1) {
+	if (mo_peer_lookup("/proc", sa, &deadline, &p) == -1) {
 		fault(q, "client %s: no such socket in /proc/net/tcp", q->client);
 		return;
 	}

@@ -6,9 +6,9 @@ INSTALL_TARGETS += install-qmail-queue
 
 $(BUILD)/qmail/mailorigin-qmail-queue.o: CPPFLAGS += -Imilter
 
-# milter/peer.c reads /proc/net/tcp for the socket's owner when the
+# milter/peer.c and diag.c find the socket's owner (netlink, /proc/net/tcp) when the
 # milter daemon's lookup cannot be asked; linked statically like the wrapper
-$(QMAILQ): $(BUILD)/qmail/mailorigin-qmail-queue.o $(BUILD)/milter/peer.o $(LIBMO)
+$(QMAILQ): $(BUILD)/qmail/mailorigin-qmail-queue.o $(BUILD)/milter/peer.o $(BUILD)/milter/diag.o $(LIBMO)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(WRAPPER_LIBS)
 
 install-qmail-queue: install-common

@@ -177,7 +177,42 @@ mo_as mo-site-a swaks --server "127.0.0.1:$PORT" --from f@test.invalid --to "$(p
 	--header "Received: by x (Postfix, from userid 0)" --body x >/dev/null 2>&1
 f=$(pf_wait fake-pickup) && t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "SMTP mail with a pickup-like Received: the socket's uid, not the header's"
 
-# ---- a 64-way burst over SMTP against a limit of 10 ------------------------------
+# ---- mailoriginctl hold: both kinds, our spool and Postfix's hold queue ----------
+CTL=$MO_ROOT/build/mailoriginctl
+# uid b is over its 4/1d: the wrapper holds this one in our spool
+printf 'To: %s\nSubject: spool-b\n\nspool\n' "$(pf_addr spool-b)" | (cd "$MO_WWW/site-b" && mo_as mo-site-b "$W" -t -i)
+out=$("$CTL" hold list 2>"$T/ctl.err"); rc=$?
+t_is "$rc" 0 "hold list: exit 0" || t_diag "$(cat "$T/ctl.err")"
+t_is "$(printf '%s\n' "$out" | grep -c ' limit (postfix [0-9A-Za-z]*) ')" 3 \
+	"hold list: the milter's 3 quarantined messages (alice 2, direct 1), from Postfix's hold queue"
+t_is "$(printf '%s\n' "$out" | grep -v '(postfix ' | tail -n +2 | grep -c " limit .*uid:$uid_b")" 1 \
+	"hold list: and the wrapper's hold in our spool"
+t_is "$(printf '%s\n' "$out" | grep '(postfix ' | grep -c 'sasl:alice@test.invalid 2/1d messages')" 2 \
+	"hold list: alice's two with their rule and window (from our log)"
+t_is "$("$CTL" hold list --uid "$uid_b" | tail -n +2 | wc -l)" 2 "hold list --uid: uid b's spool and Postfix holds"
+json=$("$CTL" hold list --json)
+pfj=$(printf '%s\n' "$json" | php -n -r 'while (($l = fgets(STDIN)) !== false) { $o = json_decode($l, true);
+	if (($o["kind"] ?? "") === "postfix") echo $o["id"], " ", $o["queue_id"], " ", $o["rule"], "\n"; }')
+t_is "$(printf '%s\n' "$pfj" | grep -c .)" 3 "hold list --json: 3 objects of kind postfix"
+ok=1
+while read -r id qid rule; do
+	[ -f "$(find "$PF/spool/hold" -name "$qid" | head -1)" ] && grep -q -a "X-Mailorigin-Id: $id" "$(find "$PF/spool/hold" -name "$qid" | head -1)" || ok=0
+done <<<"$pfj"
+t_ok $((1 - ok)) "hold list --json: each queue_id is a hold queue file carrying that X-Mailorigin-Id"
+# release one of alice's: postsuper -H, and it is delivered
+rid=$(printf '%s\n' "$pfj" | grep 'sasl:alice' | head -1 | cut -d' ' -f1)
+rqid=$(printf '%s\n' "$pfj" | grep 'sasl:alice' | head -1 | cut -d' ' -f2)
+"$CTL" hold release "$rid" >"$T/rel.out" 2>&1
+t_is "$?" 0 "hold release of a Postfix hold: exit 0" || t_diag "$(cat "$T/rel.out")"
+t_like "$(cat "$T/rel.out")" "released $rid \\(Postfix queue id $rqid\\)" "hold release: says which"
+for i in $(seq 300); do [ "$(delivered 'sasl-alice[1234]')" -ge 3 ] && break; sleep 0.1; done
+t_is "$(delivered 'sasl-alice[1234]')" 3 "hold release: alice's released message is delivered (3 of 4 now)"
+t_is "$(held_for 'sasl-alice[1234]')" 1 "hold release: the other stays held"
+t_like "$(grep -a "id=$rid action=release" "$MO_LOG")" "kind=postfix queue_id=$rqid " "hold release: logged"
+"$CTL" hold release "$rid" >"$T/rel2.out" 2>&1
+t_is "$?" 66 "hold release again: no such hold (EX_NOINPUT)"
+
+
 # one bash per connection (a light client: /dev/tcp), as mo-site-a, released
 # at one instant; each prints the reply to the end of DATA
 cat >"$T/bin/smtp-one" <<'EOF'
