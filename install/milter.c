@@ -2,7 +2,9 @@
  * milter: swap --mode milter, mailorigin-milter into Postfix's main.cf
  * for a time window: smtpd_milters and non_smtpd_milters get the milter
  * appended to whatever they list, milter_default_action becomes tempfail
- * (a milter that is down then means 4xx, not mail let through unchecked).
+ * (a milter that is down then means 4xx, not mail let through unchecked),
+ * and milter_connect_macros gains {daemon_port} (with {daemon_addr}, the
+ * server's end of a loopback connection: the milter's exact socket lookup).
  *
  * The plan records, per parameter, whether main.cf set it and to what
  * (postconf -n), else its default (postconf -d); the revert sets each
@@ -21,7 +23,7 @@
 #include "install.h"
 
 static const char *const params[] = {
-	"smtpd_milters", "non_smtpd_milters", "milter_default_action", NULL
+	"smtpd_milters", "non_smtpd_milters", "milter_default_action", "milter_connect_macros", NULL
 };
 
 /* postconf -c DIR ARGS...: its output into out; the exit status. */
@@ -156,7 +158,12 @@ milter_swap(struct ctx *c, const struct mo_install_record *r)
 
 		if (strcmp(p->name, "milter_default_action") == 0)
 			set_param(c, p->name, "tempfail");
-		else if (!lists(p->value, r->milter)) {
+		else if (strcmp(p->name, "milter_connect_macros") == 0) {
+			if (!lists(p->value, "{daemon_port}")) {
+				snprintf(v, sizeof(v), "%s%s{daemon_port}", p->value, p->value[0] ? " " : "");
+				set_param(c, p->name, v);
+			}
+		} else if (!lists(p->value, r->milter)) {
 			snprintf(v, sizeof(v), "%s%s%s", p->value, p->value[0] ? ", " : "", r->milter);
 			set_param(c, p->name, v);
 		}

@@ -218,7 +218,7 @@ const char *const mo_install_targets_system[] = { MO_SYSTEM_SENDMAIL, MO_LIB_SEN
 const char *const mo_install_targets_qmail[] = { MO_QMAIL_SENDMAIL, NULL };
 const char *const mo_dropin_sapis[] = { "apache2", "cgi", "cli", "fpm", NULL };
 static const char *const milter_params[] = {
-	"smtpd_milters", "non_smtpd_milters", "milter_default_action", NULL
+	"smtpd_milters", "non_smtpd_milters", "milter_default_action", "milter_connect_macros", NULL
 };
 
 static int

@@ -59,9 +59,10 @@ struct mo_install_target {
 };
 
 /* milter mode: a main.cf parameter as it was before the swap */
-#define MO_INSTALL_MAX_PARAMS 3
+#define MO_INSTALL_MAX_PARAMS 4
 struct mo_install_param {
-	char	name[32];               /* smtpd_milters, non_smtpd_milters, milter_default_action */
+	char	name[32];               /* smtpd_milters, non_smtpd_milters, milter_default_action,
+					 * milter_connect_macros */
 	int	set;                    /* main.cf set it (postconf -n showed it) */
 	char	value[2048];            /* its value then, or its default when not set */
 };

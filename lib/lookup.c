@@ -19,23 +19,24 @@
 #include "lookup.h"
 
 int
-mo_lookup_question(char *buf, size_t len, const char *addr, unsigned port)
+mo_lookup_question(char *buf, size_t len, const char *addr, unsigned port, const char *saddr,
+    unsigned sport)
 {
-	int n = snprintf(buf, len, "%s %u\n", addr, port);
+	int n = saddr != NULL ? snprintf(buf, len, "%s %u %s %u\n", addr, port, saddr, sport) :
+	    snprintf(buf, len, "%s %u\n", addr, port);
 
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-int
-mo_lookup_parse_question(const char *line, size_t len, void *sa, size_t *salen)
+/* One "ADDRESS PORT" pair at line[0..len) into sa. */
+static int
+parse_end(const char *line, size_t len, void *sa, size_t *salen)
 {
 	char addr[INET6_ADDRSTRLEN + 1], num[8];
 	const char *sp, *errstr;
 	long long port;
 	size_t n;
 
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
 	if ((sp = memchr(line, ' ', len)) == NULL || (n = (size_t)(sp - line)) >= sizeof(addr) ||
 	    len - n - 1 == 0 || len - n - 1 >= sizeof(num))
 		return -1;
@@ -66,6 +67,29 @@ mo_lookup_parse_question(const char *line, size_t len, void *sa, size_t *salen)
 	return 0;
 }
 
+int
+mo_lookup_parse_question(const char *line, size_t len, void *sa, size_t *salen, void *server,
+    int *have_server)
+{
+	const char *sp;
+	size_t slen, n;
+
+	*have_server = 0;
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	/* the client's pair ends at the second space */
+	if ((sp = memchr(line, ' ', len)) == NULL)
+		return -1;
+	if ((sp = memchr(sp + 1, ' ', len - (size_t)(sp + 1 - line))) == NULL)
+		return parse_end(line, len, sa, salen);
+	n = (size_t)(sp - line);
+	if (parse_end(line, n, sa, salen) == -1 ||
+	    parse_end(sp + 1, len - n - 1, server, &slen) == -1)
+		return -1;
+	*have_server = 1;
+	return 0;
+}
+
 void
 mo_lookup_answer(struct mo_line *l, const struct mo_lookup *r)
 {
@@ -78,21 +102,12 @@ mo_lookup_answer(struct mo_line *l, const struct mo_lookup *r)
 		return;
 	}
 	mo_line_kv(l, "status", r->status == MO_LOOKUP_OK ? "ok" : "uid");
-	mo_line_kvu(l, "uid", g->uid);
 	if (r->status == MO_LOOKUP_UID) {
+		mo_line_kvu(l, "uid", g->uid);
 		mo_line_kv(l, "reason", r->reason);
 		return;
 	}
-	mo_line_kv(l, "user", g->user);
-	mo_line_kv(l, "vhost", g->vhost);
-	mo_line_kv(l, "cwd", g->cwd);
-	mo_line_kv(l, "script", g->script);
-	mo_line_kv(l, "script_src", g->script_src != NULL ? g->script_src : "");
-	mo_line_kvu(l, "claimed", (unsigned)g->script_claimed);
-	mo_line_kv(l, "sapi", mo_sapi_name(g->sapi));
-	mo_line_kvu(l, "php_pid", (unsigned long long)g->php_pid);
-	mo_line_kv(l, "php_exe", g->php_exe);
-	mo_line_kv(l, "pool", g->pool);
+	mo_line_origin(l, g, 1);
 	mo_line_kv(l, "chain", g->chain);
 }
 
@@ -218,8 +233,8 @@ fail(char *err, size_t errlen, const char *what, int fd)
 }
 
 int
-mo_lookup_ask(const char *path, const char *addr, unsigned port, int timeout_ms,
-    struct mo_lookup *r, char *err, size_t errlen)
+mo_lookup_ask(const char *path, const char *addr, unsigned port, const char *saddr,
+    unsigned sport, int timeout_ms, struct mo_lookup *r, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char q[128], *buf;
@@ -236,7 +251,7 @@ mo_lookup_ask(const char *path, const char *addr, unsigned port, int timeout_ms,
 		end.tv_nsec -= 1000000000L;
 	}
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path) ||
-	    mo_lookup_question(q, sizeof(q), addr, port) == -1) {
+	    mo_lookup_question(q, sizeof(q), addr, port, saddr, sport) == -1) {
 		errno = ENAMETOOLONG;
 		return fail(err, errlen, path, -1);
 	}

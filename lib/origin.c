@@ -343,3 +343,19 @@ mo_line_origin(struct mo_line *l, const struct mo_origin *g, int have_uid)
 	mo_line_kv(l, "php_exe", g->php_exe);
 	mo_line_kv(l, "pool", g->pool);
 }
+
+void
+mo_origin_of_uid(struct mo_origin *o, uid_t uid, const char *src)
+{
+	struct passwd *pw;
+
+	memset(o, 0, sizeof(*o));
+	o->uid = uid;
+	if ((pw = getpwuid(uid)) != NULL)
+		strlcpy(o->user, pw->pw_name, sizeof(o->user));
+	else
+		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)uid);
+	strlcpy(o->cwd, "?", sizeof(o->cwd));
+	o->script_src = src;
+	strlcpy(o->vhost, o->user, sizeof(o->vhost));
+}

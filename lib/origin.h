@@ -64,6 +64,10 @@ void mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
 void mo_origin_collect_peer(struct mo_origin *o, const char *procroot, pid_t pid, uid_t uid,
     const struct mo_config *c);
 
+/* An origin that is a uid alone (a socket's owner, a maildrop file's):
+ * its user, cwd "?", the vhost its user name, script_src src. */
+void mo_origin_of_uid(struct mo_origin *o, uid_t uid, const char *src);
+
 /* The origin's part of a log line (escape.h): uid user vhost cwd script
  * script_src claimed sapi php_pid php_exe pool; uid and user empty when
  * no uid is known (an SMTP AUTH sender). */

@@ -3,6 +3,7 @@
 #include <sys/time.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,18 +18,66 @@
 
 #define DIAG_BUF 32768
 
-/* Ask for family's TCP sockets whose local port is port (the kernel
- * filters by idiag_sport in a dump), and keep the one whose local address
- * is addr (alen bytes).  0 found, 1 not there, -1 (errno) netlink failed. */
+/* One end of a TCP connection, as inet_diag wants it. */
+struct end {
+	int		family;
+	unsigned char	addr[16];       /* network order; 4 bytes for AF_INET */
+	size_t		alen;
+	uint16_t	port;           /* host order */
+};
+
 static int
-dump(int fd, int family, const void *addr, size_t alen, uint16_t port, uid_t *uid,
-    unsigned long *inode)
+end_of(const struct sockaddr *sa, struct end *e, int mapped)
+{
+	memset(e, 0, sizeof(*e));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		e->port = ntohs(in->sin_port);
+		if (mapped) {           /* ::ffff:a.b.c.d, on an IPv6 socket */
+			e->family = AF_INET6;
+			e->addr[10] = e->addr[11] = 0xff;
+			memcpy(e->addr + 12, &in->sin_addr, 4);
+			e->alen = 16;
+		} else {
+			e->family = AF_INET;
+			memcpy(e->addr, &in->sin_addr, 4);
+			e->alen = 4;
+		}
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6 && !mapped) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		e->family = AF_INET6;
+		e->port = ntohs(in6->sin6_port);
+		memcpy(e->addr, &in6->sin6_addr, 16);
+		e->alen = 16;
+		return 0;
+	}
+	errno = EAFNOSUPPORT;
+	return -1;
+}
+
+/*
+ * Ask for the TCP socket whose local end is c.  With the other end s
+ * known (the server's), the kernel looks the 4-tuple up in its hash
+ * (inet_diag_find_one): one message.  Without it, a dump with a one-op
+ * filter (INET_DIAG_BC_S_COND, address and port): the kernel walks its
+ * table but sends that socket alone.  0 found, 1 not there, -1 (errno)
+ * netlink failed.
+ */
+static int
+ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long *inode)
 {
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
 	struct {
-		struct nlmsghdr		h;
-		struct inet_diag_req_v2	r;
+		struct nlmsghdr			h;
+		struct inet_diag_req_v2		r;
+		struct rtattr			a;
+		struct inet_diag_bc_op		op;
+		struct inet_diag_hostcond	hc;
+		uint32_t			addr[4];
 	} req;
+	size_t bclen = sizeof(req.op) + sizeof(req.hc) + c->alen;
 	static unsigned seq;
 	union { char b[DIAG_BUF]; struct nlmsghdr align; } buf;
 	struct nlmsghdr *h;
@@ -36,16 +85,34 @@ dump(int fd, int family, const void *addr, size_t alen, uint16_t port, uid_t *ui
 	int found = 0;
 
 	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = sizeof(req);
 	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.h.nlmsg_seq = ++seq;
-	req.r.sdiag_family = (uint8_t)family;
+	req.r.sdiag_family = (uint8_t)c->family;
 	req.r.sdiag_protocol = IPPROTO_TCP;
 	req.r.idiag_states = ~(1U << TCP_LISTEN);
-	req.r.id.idiag_sport = htons(port);
+	req.r.id.idiag_sport = htons(c->port);
+	memcpy(req.r.id.idiag_src, c->addr, c->alen);
 	req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) == -1)
+	if (s != NULL) {
+		req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.r));
+		req.h.nlmsg_flags = NLM_F_REQUEST;
+		req.r.id.idiag_dport = htons(s->port);
+		memcpy(req.r.id.idiag_dst, s->addr, s->alen);
+	} else {
+		req.h.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.r)) + RTA_LENGTH(bclen));
+		req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		req.a.rta_type = INET_DIAG_REQ_BYTECODE;
+		req.a.rta_len = (unsigned short)RTA_LENGTH(bclen);
+		/* true: jump to the end (keep it); false: past the end (drop it) */
+		req.op.code = INET_DIAG_BC_S_COND;
+		req.op.yes = (unsigned char)bclen;
+		req.op.no = (unsigned short)(bclen + 4);
+		req.hc.family = (uint8_t)c->family;
+		req.hc.prefix_len = (uint8_t)(c->alen * 8);
+		req.hc.port = c->port;
+		memcpy(req.addr, c->addr, c->alen);
+	}
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&nl, sizeof(nl)) == -1)
 		return -1;
 	for (;;) {
 		if ((n = recv(fd, buf.b, sizeof(buf.b), 0)) == -1) {
@@ -68,30 +135,32 @@ dump(int fd, int family, const void *addr, size_t alen, uint16_t port, uid_t *ui
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 				errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ?
 				    -e->error : EPROTO;
-				return -1;
+				return errno == ENOENT ? 1 : -1;        /* exact: no such socket */
 			}
 			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 				continue;
 			m = NLMSG_DATA(h);
-			if (found || m->idiag_family != family || m->id.idiag_sport != htons(port) ||
-			    memcmp(m->id.idiag_src, addr, alen) != 0)
+			if (found || m->idiag_family != c->family || m->id.idiag_sport != htons(c->port) ||
+			    memcmp(m->id.idiag_src, c->addr, c->alen) != 0)
 				continue;
 			*uid = (uid_t)m->idiag_uid;
 			*inode = m->idiag_inode;
-			found = 1;      /* read on to NLMSG_DONE: the socket stays clean */
+			found = 1;
+			if (s != NULL)          /* one answer, no NLMSG_DONE after it */
+				return 0;
 		}
 	}
 }
 
 int
-mo_peer_diag(const struct sockaddr *sa, const struct timespec *deadline, uid_t *uid,
-    unsigned long *inode)
+mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
+    const struct timespec *deadline, uid_t *uid, unsigned long *inode)
 {
 	struct timespec now;
 	struct timeval tv = { 0, 0 };
-	unsigned char mapped[16] = { 0 };
-	int fd, rc = -1;
+	struct end c, s;
+	int fd, rc = -1, mapped;
 
 	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) == -1)
 		return -1;
@@ -106,28 +175,24 @@ mo_peer_diag(const struct sockaddr *sa, const struct timespec *deadline, uid_t *
 	if (tv.tv_sec == 0 && tv.tv_usec == 0)
 		tv.tv_usec = 1000;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		rc = dump(fd, AF_INET, &in->sin_addr, 4, ntohs(in->sin_port), uid, inode);
-		if (rc == 1) {          /* a v4-mapped IPv6 socket */
-			mapped[10] = mapped[11] = 0xff;
-			memcpy(mapped + 12, &in->sin_addr, 4);
-			rc = dump(fd, AF_INET6, mapped, 16, ntohs(in->sin_port), uid, inode);
+	/* an IPv4 client may sit on a v4-mapped IPv6 socket: asked second */
+	for (mapped = 0; mapped < 2 && (mapped == 0 || rc == 1); mapped++) {
+		if (end_of(sa, &c, mapped) == -1) {
+			rc = mapped ? 1 : -1;
+			break;
 		}
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		rc = dump(fd, AF_INET6, &in6->sin6_addr, 16, ntohs(in6->sin6_port), uid, inode);
-	} else
-		errno = EAFNOSUPPORT;
+		if (server != NULL && server->sa_family == sa->sa_family && end_of(server, &s, mapped) == 0)
+			rc = ask(fd, &c, &s, uid, inode);
+		else
+			rc = ask(fd, &c, NULL, uid, inode);
+	}
 	close(fd);
 	return rc;
 }
 
 int
-mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
-    struct mo_peer *p)
+mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct sockaddr *server,
+    const struct timespec *deadline, struct mo_peer *p)
 {
 	uid_t uid;
 	unsigned long inode;
@@ -135,14 +200,20 @@ mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct tim
 
 	/* the kernel's sockets are the real /proc's: a test's fake tree
 	 * (another procroot) is read as files */
-	if (strcmp(procroot, "/proc") != 0 || (rc = mo_peer_diag(sa, deadline, &uid, &inode)) == -1)
+	if (strcmp(procroot, "/proc") != 0 || (rc = mo_peer_diag(sa, server, deadline, &uid, &inode)) == -1)
 		return mo_peer_find(procroot, sa, deadline, p);
 	if (rc == 1)
 		return -1;
 	memset(p, 0, sizeof(*p));
 	p->uid = uid;
 	p->inode = inode;
-	p->netlink = 1;
+	p->netlink = server != NULL && server->sa_family == sa->sa_family ? 2 : 1;
 	mo_peer_find_process(procroot, deadline, p);
 	return 0;
+}
+
+const char *
+mo_peer_via(const struct mo_peer *p)
+{
+	return p->netlink == 2 ? "netlink-exact" : p->netlink ? "netlink" : "proc";
 }

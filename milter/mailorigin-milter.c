@@ -93,6 +93,7 @@ struct conn {
 	int		 have_uid;      /* origin.uid is known */
 	struct mo_origin origin;
 	char		 fault[256];
+	const char	*lookup;        /* how the loopback socket was found, or NULL */
 	/* the message */
 	char		 id[MO_ID_LEN + 1];
 	char		 from[512];
@@ -121,22 +122,6 @@ add_fault(struct conn *c, const char *fmt, ...)
 /* --- who is the client --- */
 
 static void
-origin_of_uid(struct mo_origin *o, uid_t uid, const char *src)
-{
-	struct passwd *pw;
-
-	memset(o, 0, sizeof(*o));
-	o->uid = uid;
-	if ((pw = getpwuid(uid)) != NULL)
-		strlcpy(o->user, pw->pw_name, sizeof(o->user));
-	else
-		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)uid);
-	strlcpy(o->cwd, "?", sizeof(o->cwd));
-	o->script_src = src;
-	strlcpy(o->vhost, o->user, sizeof(o->vhost));
-}
-
-static void
 deadline_in(struct timespec *t, int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, t);
@@ -149,19 +134,20 @@ deadline_in(struct timespec *t, int ms)
 }
 
 static void
-lookup_loopback(struct conn *c, const struct sockaddr *sa)
+lookup_loopback(struct conn *c, const struct sockaddr *sa, const struct sockaddr *server)
 {
 	struct timespec deadline;
 	struct mo_peer p;
 
 	deadline_in(&deadline, M.lookup_ms);
-	if (mo_peer_lookup(M.procroot, sa, &deadline, &p) == -1) {
-		add_fault(c, "client %s: no such socket in /proc/net/tcp", c->client);
+	if (mo_peer_lookup(M.procroot, sa, server, &deadline, &p) == -1) {
+		add_fault(c, "client %s: no such socket", c->client);
 		return;
 	}
 	c->have_uid = 1;
+	c->lookup = mo_peer_via(&p);
 	if (p.pid == 0) {
-		origin_of_uid(&c->origin, p.uid, "socket");
+		mo_origin_of_uid(&c->origin, p.uid, "socket");
 		add_fault(c, "client %s: socket of uid %lu, no process found%s", c->client,
 		    (unsigned long)p.uid, p.timed_out ? " in time" : "");
 		return;
@@ -179,15 +165,31 @@ lookup_pickup(SMFICTX *ctx, struct conn *c)
 
 	deadline_in(&deadline, M.lookup_ms);
 	if (mo_peer_pickup_uid(M.procroot, smfi_getsymval(ctx, "i"), &deadline, &uid) == 0) {
-		origin_of_uid(&c->origin, uid, "pickup");
+		mo_origin_of_uid(&c->origin, uid, "pickup");
 		c->have_uid = 1;
 	} else
 		add_fault(c, "local mail: no pickup with its maildrop file found");
 }
 
+/* The server's end ({daemon_addr}, {daemon_port}: the port only when
+ * milter_connect_macros names it), for the kernel's exact lookup. */
+static int
+server_end(SMFICTX *ctx, struct sockaddr_storage *ss)
+{
+	const char *a = smfi_getsymval(ctx, "{daemon_addr}"), *p = smfi_getsymval(ctx, "{daemon_port}");
+	char q[128];
+	size_t len;
+
+	if (a == NULL || p == NULL || mo_lookup_question(q, sizeof(q), a,
+	    (unsigned)strtoul(p, NULL, 10), NULL, 0) == -1)
+		return -1;
+	return mo_lookup_parse_question(q, strlen(q), ss, &len, NULL, &(int){ 0 });
+}
+
 static sfsistat
 on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
+	struct sockaddr_storage srv;
 	struct conn *c = calloc(1, sizeof(*c));
 	char a[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
@@ -219,7 +221,7 @@ on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	if (!mo_peer_is_loopback(sa))
 		c->remote = 1;
 	else
-		lookup_loopback(c, sa);
+		lookup_loopback(c, sa, server_end(ctx, &srv) == 0 ? (struct sockaddr *)&srv : NULL);
 	return SMFIS_CONTINUE;
 }
 
@@ -350,6 +352,8 @@ message_line(const struct conn *c, struct mo_line *l, const char *action)
 	mo_line_kv(l, "action", action);
 	mo_line_kv(l, "path", "smtp");
 	mo_line_kv(l, "client", c->client);
+	if (c->lookup != NULL)
+		mo_line_kv(l, "lookup", c->lookup);
 	mo_line_kv(l, "sasl", c->sasl);
 	mo_line_origin(l, g, c->have_uid);
 	mo_line_kv(l, "from", c->from);
@@ -486,13 +490,14 @@ on_close(SMFICTX *ctx)
 static void
 lookup_one(const char *q, size_t len, struct mo_lookup *r)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, srv;
 	struct timespec deadline;
 	struct mo_peer p;
 	size_t salen;
+	int have_srv;
 
 	memset(r, 0, sizeof(*r));
-	if (mo_lookup_parse_question(q, len, &ss, &salen) == -1) {
+	if (mo_lookup_parse_question(q, len, &ss, &salen, &srv, &have_srv) == -1) {
 		strlcpy(r->reason, "no question", sizeof(r->reason));
 		return;
 	}
@@ -501,8 +506,9 @@ lookup_one(const char *q, size_t len, struct mo_lookup *r)
 		return;
 	}
 	deadline_in(&deadline, M.lookup_ms);
-	if (mo_peer_lookup(M.procroot, (struct sockaddr *)&ss, &deadline, &p) == -1) {
-		strlcpy(r->reason, "no such socket in /proc/net/tcp", sizeof(r->reason));
+	if (mo_peer_lookup(M.procroot, (struct sockaddr *)&ss, have_srv ? (struct sockaddr *)&srv :
+	    NULL, &deadline, &p) == -1) {
+		strlcpy(r->reason, "no such socket", sizeof(r->reason));
 		return;
 	}
 	r->status = MO_LOOKUP_UID;

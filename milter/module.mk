@@ -15,6 +15,13 @@ $(BUILD)/tests/test_milter_%: tests/unit/test_milter_%.c $(BUILD)/milter/peer.o 
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Imilter -o $@ $< $(BUILD)/milter/peer.o $(BUILD)/milter/diag.o $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# bench/peer-bench: the socket lookup alone, netlink against /proc/net/tcp
+PEER_BENCH := $(BUILD)/bench/peer-bench
+BENCHES += $(PEER_BENCH)
+$(PEER_BENCH): bench/peer-bench.c $(BUILD)/milter/peer.o $(BUILD)/milter/diag.o $(LIBMO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Imilter -o $@ $< $(BUILD)/milter/peer.o $(BUILD)/milter/diag.o $(LIBMO) $(ALL_LDFLAGS) $(PKG_LIBS)
+
 install-milter: install-common
 	install -m 0755 $(OWN_ROOT) $(MILTER) $(DESTDIR)$(SBINDIR)/mailorigin-milter
 	install -d -m 0755 $(DESTDIR)$(DATADIR)/mailorigin

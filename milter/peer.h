@@ -22,7 +22,8 @@ struct mo_peer {
 	pid_t		pid;            /* 0: no process found (or too late) */
 	unsigned	fds_seen;       /* fds looked at in the walk */
 	int		timed_out;
-	int		netlink;        /* uid and inode came from NETLINK_SOCK_DIAG */
+	int		netlink;        /* uid and inode from NETLINK_SOCK_DIAG: 1 a filtered
+					 * dump, 2 the exact 4-tuple; 0 /proc/net/tcp */
 };
 
 /* Is sa (AF_INET or AF_INET6) a loopback address? */
@@ -39,15 +40,20 @@ void mo_peer_find_process(const char *procroot, const struct timespec *deadline,
     struct mo_peer *p);
 
 /* diag.c: the socket's uid and inode through NETLINK_SOCK_DIAG
- * (inet_diag: one dump the kernel filters by the local port, the address
- * matched here), with no text to parse and no walk of every socket.
- * 0 found, 1 no such socket, -1 netlink unavailable (errno). */
-int mo_peer_diag(const struct sockaddr *sa, const struct timespec *deadline, uid_t *uid,
-    unsigned long *inode);
+ * (inet_diag), no text to parse.  With server (the other end, the
+ * server's address and port; may be NULL) the exact 4-tuple: one hash
+ * lookup in the kernel.  Without it, a dump the kernel filters by the
+ * client's address and port (it still walks its table, but sends one
+ * socket).  0 found, 1 no such socket, -1 netlink unavailable (errno). */
+int mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
+    const struct timespec *deadline, uid_t *uid, unsigned long *inode);
 /* mo_peer_find() with the socket looked up through netlink first, and
  * /proc/net/tcp{,6} only when netlink is unavailable.  Same returns. */
-int mo_peer_lookup(const char *procroot, const struct sockaddr *sa,
+int mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct sockaddr *server,
     const struct timespec *deadline, struct mo_peer *p);
+
+/* How p was found: "netlink-exact", "netlink" or "proc" (the log's lookup=). */
+const char *mo_peer_via(const struct mo_peer *p);
 
 /* The uid and inode from one /proc/net/tcp line whose local address is
  * addr (4 or 16 bytes, network order) and port; 0 when it is, -1 if not. */

@@ -213,51 +213,36 @@ sasl_user(struct qq *q)
 		}
 }
 
-static void
-origin_of_uid(struct mo_origin *o, uid_t uid, const char *src)
-{
-	struct passwd *pw;
-
-	memset(o, 0, sizeof(*o));
-	o->uid = uid;
-	if ((pw = getpwuid(uid)) != NULL)
-		strlcpy(o->user, pw->pw_name, sizeof(o->user));
-	else
-		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)uid);
-	strlcpy(o->cwd, "?", sizeof(o->cwd));
-	o->script_src = src;
-	strlcpy(o->vhost, o->user, sizeof(o->vhost));
-}
-
 /* Without the daemon: the socket's owner from /proc/net/tcp, which anyone
  * may read (its process is not: other users' /proc/PID/fd need root). */
 static void
-socket_owner(struct qq *q, const struct sockaddr *sa)
+socket_owner(struct qq *q, const struct sockaddr *sa, const struct sockaddr *server)
 {
 	struct timespec deadline;
 	struct mo_peer p;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 1;
-	if (mo_peer_lookup("/proc", sa, &deadline, &p) == -1) {
-		fault(q, "client %s: no such socket in /proc/net/tcp", q->client);
+	if (mo_peer_lookup("/proc", sa, server, &deadline, &p) == -1) {
+		fault(q, "client %s: no such socket", q->client);
 		return;
 	}
-	origin_of_uid(&q->origin, p.uid, "socket");
+	mo_origin_of_uid(&q->origin, p.uid, "socket");
 	q->have_uid = 1;
 	if (p.pid != 0)         /* the caller's own process (root, or the same uid) */
 		mo_origin_collect_peer(&q->origin, "/proc", p.pid, p.uid, &q->cfg);
 }
 
 static void
-lookup_loopback(struct qq *q, const char *ip, unsigned port, const struct sockaddr *sa)
+lookup_loopback(struct qq *q, const char *ip, unsigned port, const struct sockaddr *sa,
+    const char *lip, unsigned lport, const struct sockaddr *server)
 {
 	char e[512];
 
-	if (mo_lookup_ask(q->cfg.lookup_socket, ip, port, LOOKUP_MS, &q->lookup, e,
-	    sizeof(e)) == -1) {
+	if (mo_lookup_ask(q->cfg.lookup_socket, ip, port, server ? lip : NULL, lport, LOOKUP_MS,
+	    &q->lookup, e, sizeof(e)) == -1) {
 		fault(q, "lookup %s", e);
-		socket_owner(q, sa);
+		socket_owner(q, sa, server);
 		return;
 	}
 	switch (q->lookup.status) {
@@ -269,7 +254,7 @@ lookup_loopback(struct qq *q, const char *ip, unsigned port, const struct sockad
 		q->have_uid = 1;
 		break;
 	case MO_LOOKUP_UID:
-		origin_of_uid(&q->origin, q->lookup.o.uid, "socket");
+		mo_origin_of_uid(&q->origin, q->lookup.o.uid, "socket");
 		q->have_uid = 1;
 		fault(q, "client %s: socket of uid %lu, %s", q->client,
 		    (unsigned long)q->lookup.o.uid, q->lookup.reason);
@@ -282,17 +267,25 @@ lookup_loopback(struct qq *q, const char *ip, unsigned port, const struct sockad
 static void
 who_smtp(struct qq *q, const char *ip)
 {
-	struct sockaddr_storage ss;
-	const char *ps = getenv("TCPREMOTEPORT");
-	char question[128];
-	unsigned port;
+	struct sockaddr_storage ss, srv;
+	const char *ps = getenv("TCPREMOTEPORT"), *lip = getenv("TCPLOCALIP");
+	const char *lps = getenv("TCPLOCALPORT");
+	char question[256];
+	unsigned port, lport;
 	size_t salen;
+	int have_srv = 0;
 
 	port = ps != NULL ? (unsigned)strtoul(ps, NULL, 10) : 0;
+	lport = lps != NULL ? (unsigned)strtoul(lps, NULL, 10) : 0;
 	snprintf(q->client, sizeof(q->client), "%s:%u", ip, port);
 	sasl_user(q);
-	if (mo_lookup_question(question, sizeof(question), ip, port) == -1 ||
-	    mo_lookup_parse_question(question, strlen(question), &ss, &salen) == -1) {
+	/* tcpserver's TCPLOCALIP/TCPLOCALPORT: the server's end, for the
+	 * kernel's exact lookup; the question goes without it when it is bad */
+	if (lip == NULL || mo_lookup_question(question, sizeof(question), ip, port, lip, lport) == -1 ||
+	    mo_lookup_parse_question(question, strlen(question), &ss, &salen, &srv, &have_srv) == -1)
+		have_srv = 0;
+	if (!have_srv && (mo_lookup_question(question, sizeof(question), ip, port, NULL, 0) == -1 ||
+	    mo_lookup_parse_question(question, strlen(question), &ss, &salen, &srv, &have_srv) == -1)) {
 		fault(q, "TCPREMOTEIP %s / TCPREMOTEPORT %s: no address and port", ip,
 		    ps != NULL ? ps : "(unset)");
 		q->remote = 1;
@@ -301,7 +294,8 @@ who_smtp(struct qq *q, const char *ip)
 	if (!mo_peer_is_loopback((struct sockaddr *)&ss))
 		q->remote = 1;
 	else
-		lookup_loopback(q, ip, port, (struct sockaddr *)&ss);
+		lookup_loopback(q, ip, port, (struct sockaddr *)&ss, lip, lport,
+		    have_srv ? (struct sockaddr *)&srv : NULL);
 }
 
 /* A local caller: the process above qmail-inject (which execs us). */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # swap --mode milter: mailorigin-milter into a real Postfix's main.cf for a
-# time window (smtpd_milters, non_smtpd_milters, milter_default_action),
+# time window (smtpd_milters, non_smtpd_milters, milter_default_action,
+# milter_connect_macros),
 # and everything back: `postconf -n` identical before and after, whether
 # the parameters were set, set to nothing or not set; local mail through
 # the real sendmail is stamped by the milter during the window only.
@@ -42,6 +43,8 @@ t_is "$(postconf -h smtpd_milters)" "inet:127.0.0.1:9, { unix:/nonexistent/x.soc
 	"smtpd_milters: ours appended to the ones there"
 t_is "$(postconf -h non_smtpd_milters)" "unix:$SOCK" "non_smtpd_milters: ours"
 t_is "$(postconf -n milter_default_action)" "milter_default_action = tempfail" "milter_default_action = tempfail"
+t_is "$(postconf -h milter_connect_macros)" "$(postconf -dh milter_connect_macros) {daemon_port}" \
+	"milter_connect_macros: the default plus {daemon_port} (the milter's exact lookup)"
 mi_ok "status" status
 t_like "$MI_OUT" "mode: +milter \\(swapped\\)" "status: mode milter"
 t_like "$MI_OUT" "before: +non_smtpd_milters = " "status: what was there"
@@ -68,15 +71,15 @@ f=$(pf_wait after); t_ok $? "after the revert: delivered" || t_diag "$(pf_why af
 [ -n "$f" ] && ! grep -qi '^X-Mailorigin-' "$f"; t_ok $? "after the revert: not stamped"
 
 # ---- 2: nothing set; the window ends by itself ----------------------------
-postconf -X smtpd_milters non_smtpd_milters milter_default_action
+postconf -X smtpd_milters non_smtpd_milters milter_default_action milter_connect_macros
 postconf -e "milter_default_action = accept"
 pc >"$T/before2"
 # (the window may be over before the next command: what the swap did is read from its -v steps)
 mi_ok "swap --for 2s" -v swap --mode milter --milter "unix:$SOCK" --for 2s --timer none
 p=$(sed -n 's/^timer_ref=//p' "$rec" 2>/dev/null); [ -n "$p" ] && echo "$p" >>"$T/sleepers"
 t_is "$(printf '%s\n' "$MI_OUT" | grep -o 'postconf -e "[a-z_]*=[^"]*"' | tr '\n' '|')" \
-	"postconf -e \"smtpd_milters=unix:$SOCK\"|postconf -e \"non_smtpd_milters=unix:$SOCK\"|postconf -e \"milter_default_action=tempfail\"|" \
-	"2: all three set by the swap"
+	"postconf -e \"smtpd_milters=unix:$SOCK\"|postconf -e \"non_smtpd_milters=unix:$SOCK\"|postconf -e \"milter_default_action=tempfail\"|postconf -e \"milter_connect_macros=$(postconf -dh milter_connect_macros) {daemon_port}\"|" \
+	"2: all four set by the swap"
 for i in $(seq 300); do [ -e "$rec" ] || break; sleep 0.1; done
 [ ! -e "$rec" ]; t_ok $? "2: the window's end reverted it (sleeper)"
 pc >"$T/after2"

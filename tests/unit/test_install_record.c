@@ -75,6 +75,13 @@ test_milter(void **state)
 	assert_int_equal(MO_INSTALL_NONE, mo_install_apply_record(&c, &b, b.until, NULL));
 	assert_string_equal(MO_DEFAULT_MTA_PATH, c.mta_path);
 
+	strcpy(a->params[3].name, "milter_connect_macros");
+	strcpy(a->params[3].value, "j {daemon_name} {daemon_addr} v _");
+	a->nparams = 4;
+	n = mo_install_record_format(a, buf, sizeof(buf));
+	assert_int_equal(0, mo_install_record_parse(&b, buf, (size_t)n, err, sizeof(err)));
+	assert_string_equal(a->params[3].value, b.params[3].value);
+	a->nparams = 3;
 	strcpy(a->params[2].name, "relayhost");
 	n = mo_install_record_format(a, buf, sizeof(buf));
 	assert_int_equal(-1, mo_install_record_parse(&b, buf, (size_t)n, err, sizeof(err)));

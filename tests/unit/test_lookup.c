@@ -32,12 +32,25 @@ test_question(void **state)
 		{ "", 0, 0, 0 },
 		{ "1234567890123456789012345678901234567890123456789 25", 0, 0, 0 },
 	};
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, srv;
 	size_t i, salen;
+	int have;
+	char q[128];
 
 	(void)state;
+	/* with the server's end: both read back */
+	assert_int_equal(0, mo_lookup_question(q, sizeof(q), "127.0.0.1", 40000, "127.0.0.1", 25));
+	assert_string_equal("127.0.0.1 40000 127.0.0.1 25\n", q);
+	assert_int_equal(0, mo_lookup_parse_question(q, strlen(q), &ss, &salen, &srv, &have));
+	assert_int_equal(1, have);
+	assert_int_equal(40000, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	assert_int_equal(25, ntohs(((struct sockaddr_in *)&srv)->sin_port));
+	assert_int_equal(-1, mo_lookup_parse_question("127.0.0.1 1 x 25", 16, &ss, &salen, &srv, &have));
+	assert_int_equal(-1, mo_lookup_parse_question("127.0.0.1 1 127.0.0.1 0", 23, &ss, &salen, &srv,
+	    &have));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = mo_lookup_parse_question(cases[i].line, strlen(cases[i].line), &ss, &salen);
+		int rc = mo_lookup_parse_question(cases[i].line, strlen(cases[i].line), &ss, &salen,
+		    &srv, &have);
 
 		assert_int_equal(rc, cases[i].ok ? 0 : -1);
 		if (!cases[i].ok)

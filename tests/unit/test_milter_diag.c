@@ -28,7 +28,10 @@ soon(void)
 	return t;
 }
 
-/* A connected pair on loopback; *client gets the client end's address. */
+static struct sockaddr_storage server;
+
+/* A connected pair on loopback; *client gets the client end's address,
+ * server the listening end's. */
 static void
 pair(int family, int *cfd, int *sfd, int *lfd, struct sockaddr_storage *client)
 {
@@ -45,6 +48,7 @@ pair(int family, int *cfd, int *sfd, int *lfd, struct sockaddr_storage *client)
 		assert_int_equal(0, bind(*lfd, (struct sockaddr *)&in6, sizeof(in6)));
 	assert_int_equal(0, listen(*lfd, 1));
 	assert_int_equal(0, getsockname(*lfd, (struct sockaddr *)&a, &len));
+	memcpy(&server, &a, len);
 	assert_true((*cfd = socket(family, SOCK_STREAM, 0)) >= 0);
 	assert_int_equal(0, connect(*cfd, (struct sockaddr *)&a, len));
 	assert_true((*sfd = accept(*lfd, NULL, NULL)) >= 0);
@@ -62,10 +66,17 @@ check_found(const struct sockaddr *sa, int cfd)
 	uid_t uid = (uid_t)-1;
 
 	assert_int_equal(0, fstat(cfd, &st));
-	assert_int_equal(0, mo_peer_diag(sa, &t, &uid, &inode));
+	/* the filtered dump (client's end only) */
+	assert_int_equal(0, mo_peer_diag(sa, NULL, &t, &uid, &inode));
 	assert_int_equal(getuid(), uid);
 	assert_int_equal((unsigned long)st.st_ino, inode);
-	assert_int_equal(0, mo_peer_lookup("/proc", sa, &t, &p));
+	/* the exact 4-tuple */
+	uid = (uid_t)-1;
+	inode = 0;
+	assert_int_equal(0, mo_peer_diag(sa, (struct sockaddr *)&server, &t, &uid, &inode));
+	assert_int_equal(getuid(), uid);
+	assert_int_equal((unsigned long)st.st_ino, inode);
+	assert_int_equal(0, mo_peer_lookup("/proc", sa, (struct sockaddr *)&server, &t, &p));
 	assert_int_equal(1, p.netlink);
 	assert_int_equal((unsigned long)st.st_ino, p.inode);
 	assert_int_equal(getpid(), p.pid);
@@ -110,8 +121,11 @@ test_not_there(void **state)
 
 	(void)state;
 	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(1, mo_peer_diag((struct sockaddr *)&in, &t, &uid, &inode));
-	assert_int_equal(-1, mo_peer_lookup("/proc", (struct sockaddr *)&in, &t, &p));
+	assert_int_equal(1, mo_peer_diag((struct sockaddr *)&in, NULL, &t, &uid, &inode));
+	/* exact: the kernel says ENOENT */
+	assert_int_equal(1, mo_peer_diag((struct sockaddr *)&in, (struct sockaddr *)&in, &t, &uid,
+	    &inode));
+	assert_int_equal(-1, mo_peer_lookup("/proc", (struct sockaddr *)&in, NULL, &t, &p));
 }
 
 int
