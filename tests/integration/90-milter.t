@@ -52,6 +52,7 @@ postconf -e "master_service_disable =" "smtpd_sasl_auth_enable = yes" "smtpd_sas
 	"smtpd_sasl_path = smtpd" "cyrus_sasl_config_path = $PF/etc/sasl" \
 	"smtpd_milters = unix:$SOCK" "non_smtpd_milters = unix:$SOCK" \
 	"milter_default_action = tempfail" "milter_protocol = 6" \
+	"milter_connect_macros = j {daemon_name} {daemon_addr} {daemon_port} v _" \
 	"smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, reject" \
 	"mynetworks = 127.0.0.0/8" || mo_bail "postconf -e failed"
 postconf -M# smtp/inet
@@ -111,6 +112,7 @@ if f=$(pf_wait smtp-fpm); then
 	L=$(mo_log_line "$MO_ID")
 	t_is "$(lf "$L" path)/$(lf "$L" sapi)/$(lf "$L" pool)/$(lf "$L" action)" "smtp/fpm/site-a/pass" "phpmailer smtp fpm: log path=smtp sapi=fpm pool=site-a action=pass"
 	t_like "$(lf "$L" client)" '^127\.0\.0\.1:[0-9]+$' "phpmailer smtp fpm: log client="
+	t_is "$(lf "$L" lookup)" "netlink-exact" "phpmailer smtp fpm: the socket found by the kernel's exact 4-tuple lookup ({daemon_port})"
 else
 	t_ok 1 "phpmailer smtp fpm: delivered"; t_diag "$(pf_why smtp-fpm)" "$(tail -3 "$MO_LOG")" "$(cat "$MS/out")"
 fi
