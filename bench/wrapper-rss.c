@@ -6,12 +6,13 @@
  * Forks; the child opens FILE on fd 0 (default /dev/null), /dev/null on
  * fds 1 and 2, drops to USER (initgroups, setgid, setuid: the way a web
  * server's worker runs) and execs CMD.  The parent prints one line
- *   <wall nanoseconds from fork to reap> <ru_maxrss KiB> <exit status>
+ *   <wall nanoseconds from fork to reap> <ru_maxrss KiB> <exit status> <ru_minflt>
  * ru_maxrss from wait4() is the peak resident set of the child over its
  * whole life, across execve: for the wrapper, which execs the MTA, it is
  * the larger of the wrapper's and the MTA's peaks.
  *
- * Called as "drain" (a link or copy named so): read stdin to EOF, exit 0.
+ * Run from a copy named "drain" (its executable's name, not argv[0]: the
+ * wrapper gives the MTA its own argv[0]): read stdin to EOF, exit 0.
  * That is the stand-in MTA for the memory measurement: it holds nothing.
  * First it writes its own ru_maxrss, taken before it has read a byte, to
  * "drain.maxrss" beside its executable.  The kernel carries the peak of
@@ -53,10 +54,14 @@ static int drain(void)
 
 int main(int argc, char **argv)
 {
-	const char *base = strrchr(argv[0], '/');
-	base = base ? base + 1 : argv[0];
-	if (strcmp(base, "drain") == 0)
-		return drain();
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		const char *base = strrchr(exe, '/');
+		if (strcmp(base ? base + 1 : exe, "drain") == 0)
+			return drain();
+	}
 
 	const char *user = NULL, *in = "/dev/null";
 	int c;
@@ -97,7 +102,7 @@ usage:
 	if (wait4(pid, &status, 0, &ru) < 0) { perror("wait4"); return 71; }
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long long ns = (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
-	printf("%lld %ld %d\n", ns, ru.ru_maxrss,
-	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	printf("%lld %ld %d %ld\n", ns, ru.ru_maxrss,
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), ru.ru_minflt);
 	return 0;
 }
