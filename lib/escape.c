@@ -197,17 +197,40 @@ mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value)
 	return mo_line_kv(l, key, v);
 }
 
+char *
+mo_utc_stamp(time_t t, char out[MO_UTC_STAMP_SIZE])
+{
+	/* days since 1970-01-01 to the civil date, in 400-year eras that
+	 * start on 0000-03-01 (so that a leap day ends its year) */
+	long long days = (long long)t / 86400, secs = (long long)t % 86400;
+	long long era, doe, yoe, doy, mp, y, m, d;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	snprintf(out, MO_UTC_STAMP_SIZE, "%04lld-%02d-%02dT%02d:%02d:%02dZ", y, (int)m, (int)d,
+	    (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	return out;
+}
+
 int
 mo_line_write(int fd, const char *ident, const struct mo_line *l)
 {
-	char line[128 + sizeof(l->buf)], stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char line[128 + sizeof(l->buf)], stamp[MO_UTC_STAMP_SIZE];
 	int n;
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "%s %s[%d]: %s\n", stamp, ident, (int)getpid(), l->buf);
+	n = snprintf(line, sizeof(line), "%s %s[%d]: %s\n", mo_utc_stamp(time(NULL), stamp),
+	    ident, (int)getpid(), l->buf);
 	if (n < 0)
 		return -1;
 	if (write(fd, line, (size_t)n) != n) {

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <time.h>
 
 #define MO_HEADER_VALUE_MAX 256         /* bytes of a stamped header value */
 
@@ -35,6 +36,8 @@ size_t mo_escape_all(char *dst, const void *src, size_t len);
  * escapes) when it is empty or holds anything but [A-Za-z0-9._/@:+,%-].
  * Values are cut at 512 bytes.  Returns 0, or -1 when line is full (the
  * line then holds what fitted, and ends cleanly). */
+#define MO_UTC_STAMP_SIZE 32     /* with room for any year */
+
 struct mo_line {
 	char	buf[4096];
 	size_t	len;
@@ -49,6 +52,10 @@ int mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value);
  * in one write so that the lines of concurrent writers never mix.
  * Returns 0, or -1 (errno). */
 int mo_line_write(int fd, const char *ident, const struct mo_line *l);
+/* t as "YYYY-MM-DDTHH:MM:SSZ" (UTC, what gmtime_r() and strftime() give)
+ * into out, computed here: glibc's first time conversion of a process
+ * reads the time zone file, which a UTC stamp does not need.  Returns out. */
+char *mo_utc_stamp(time_t t, char out[MO_UTC_STAMP_SIZE]);
 
 /* "key=value\n" with value quoted and escaped as mo_line_kvn() does, but
  * never cut: for records that must read back whole (a held message's

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "escape.h"
@@ -175,6 +176,37 @@ test_fault_escaped(void **state)
 	assert_memory_equal(list, "cannot delete header X-Mailorigin-Uid\n", 38);
 }
 
+/* The log file's UTC stamp, computed without the time zone file: the
+ * same as gmtime_r() and strftime() for every kind of day. */
+static void
+test_utc_stamp(void **state)
+{
+	static const time_t fixed[] = {
+		0, 59, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800 /* 2000-03-01 */,
+		4107542399 /* 2100-02-28 23:59:59 */, 4107542400 /* 2100-03-01 */,
+		1078012800 /* 2004-02-29 */, 1798761599 /* 2026-12-31 23:59:59 */,
+		253402300799 /* 9999-12-31 23:59:59 */, -1, -86400, -86401,
+	};
+	char got[MO_UTC_STAMP_SIZE], want[64];
+	uint64_t x = 88172645463325252ULL;
+	struct tm tm;
+	time_t t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 100000; i++) {
+		if (i < sizeof(fixed) / sizeof(fixed[0]))
+			t = fixed[i];
+		else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			t = (time_t)(x % 253402300800ULL);      /* 1970 to 9999 */
+		}
+		assert_non_null(gmtime_r(&t, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		assert_string_equal(mo_utc_stamp(t, got), want);
+	}
+}
+
 int
 main(void)
 {
@@ -185,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_log_line_full),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_fault_escaped),
+		cmocka_unit_test(test_utc_stamp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
