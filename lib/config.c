@@ -412,50 +412,100 @@ read_limit_policy(struct mo_config *c, const config_setting_t *root, const char 
 	return 0;
 }
 
-int
-mo_config_read(struct mo_config *c, FILE *fp, const char *name, char *err, size_t errlen)
+/* Everything after the syntax: the keys and their values. */
+static int
+check_settings(struct mo_config *c, config_t *cfg, const char *name, char *err, size_t errlen)
 {
-	config_t cfg;
-	config_setting_t *root, *s;
-	int rc = -1;
+	config_setting_t *root = config_root_setting(cfg), *s;
 
-	config_init(&cfg);
-	if (config_read(&cfg, fp) != CONFIG_TRUE) {
-		fail(err, errlen, name, config_error_line(&cfg), "%s", config_error_text(&cfg));
-		goto out;
-	}
-	root = config_root_setting(&cfg);
 	if (check_keys(root, top_keys, "", name, err, errlen) == -1)
-		goto out;
+		return -1;
 	if ((s = config_setting_get_member(root, "mta")) != NULL &&
 	    read_mta(c, s, name, err, errlen) == -1)
-		goto out;
+		return -1;
 	if (get_string(root, "state_dir", c->state_dir, sizeof(c->state_dir), 1, name, err, errlen) == -1)
-		goto out;
+		return -1;
 	if ((s = config_setting_get_member(root, "log")) != NULL &&
 	    read_log(c, s, name, err, errlen) == -1)
-		goto out;
+		return -1;
 	if ((s = config_setting_get_member(root, "headers")) != NULL &&
 	    read_headers(c, s, name, err, errlen) == -1)
-		goto out;
+		return -1;
 	if ((s = config_setting_get_member(root, "vhosts")) != NULL &&
 	    read_vhosts(c, s, name, err, errlen) == -1)
-		goto out;
+		return -1;
 	if ((s = config_setting_get_member(root, "limits")) != NULL &&
 	    read_limits(c, s, name, err, errlen) == -1)
-		goto out;
+		return -1;
 	if (get_count(root, "message_size_limit", &c->message_size_limit, name, err, errlen) == -1 ||
 	    get_count(root, "hold_max_messages", &c->hold_max_messages, name, err, errlen) == -1 ||
 	    get_count(root, "hold_max_bytes", &c->hold_max_bytes, name, err, errlen) == -1)
-		goto out;
-	if (read_limit_policy(c, root, name, err, errlen) == -1)
-		goto out;
-	rc = 0;
-out:
+		return -1;
+	return read_limit_policy(c, root, name, err, errlen);
+}
+
+/* Parse from fp, or from text when fp is NULL, and check. */
+static int
+parse(struct mo_config *c, FILE *fp, const char *text, const char *name, char *err, size_t errlen)
+{
+	config_t cfg;
+	int rc = -1;
+
+	config_init(&cfg);
+	if ((fp != NULL ? config_read(&cfg, fp) : config_read_string(&cfg, text)) != CONFIG_TRUE)
+		fail(err, errlen, name, config_error_line(&cfg), "%s", config_error_text(&cfg));
+	else
+		rc = check_settings(c, &cfg, name, err, errlen);
 	config_destroy(&cfg);
 	if (rc == -1)
 		mo_config_free(c);
 	return rc;
+}
+
+int
+mo_config_read(struct mo_config *c, FILE *fp, const char *name, char *err, size_t errlen)
+{
+	return parse(c, fp, NULL, name, err, errlen);
+}
+
+/* A file this small is read whole, in one read(), and parsed from memory:
+ * the stdio stream would cost a buffer and four more system calls (the
+ * wrapper reads the config for every message). */
+#define SMALL_CONFIG (256 * 1024)
+
+/* 1 when fd (a regular file of st_size bytes, at offset 0) was read and
+ * parsed, rc set; 0 when it is for the stream: larger, grown since the
+ * fstat, or holding a NUL byte (which would end the text early: the
+ * stream's parser says what it makes of it).  The offset is back at 0. */
+static int
+parse_small(struct mo_config *c, int fd, off_t size, const char *path, char *err, size_t errlen,
+    int *rc)
+{
+	char *buf;
+	ssize_t n;
+
+	if (size < 0 || size >= SMALL_CONFIG || (buf = malloc((size_t)size + 2)) == NULL)
+		return 0;
+	/* a short read of a regular file is its end: one call, no second
+	 * read() to see 0 */
+	while ((n = read(fd, buf, (size_t)size + 1)) == -1 && errno == EINTR)
+		;
+	if (n == -1) {
+		*rc = fail(err, errlen, path, 0, "%s", strerror(errno));
+		free(buf);
+		return 1;
+	}
+	if (n > size || memchr(buf, '\0', (size_t)n) != NULL) {
+		free(buf);
+		if (lseek(fd, 0, SEEK_SET) == 0)
+			return 0;
+		*rc = fail(err, errlen, path, 0, "%s", strerror(errno));
+		return 1;
+	}
+	buf[n] = '\0';
+	*rc = parse(c, NULL, buf, path, err, errlen);
+	free(buf);
+	return 1;
 }
 
 int
@@ -492,6 +542,12 @@ mo_config_load(struct mo_config *c, const char *path, uid_t owner, char *err, si
 		close(fd);
 		return fail(err, errlen, path, 0, "writable by group or others (mode %03o): refused",
 		    (unsigned)(st.st_mode & 0777));
+	}
+	if (parse_small(c, fd, st.st_size, path, err, errlen, &rc)) {
+		close(fd);
+		if (rc == -1)
+			errno = EINVAL;
+		return rc;
 	}
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		saved = errno;

@@ -1,10 +1,12 @@
 /* spool: unlinked spool files and the atomic hold spool. */
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <bsd/stdlib.h>
 #include <dirent.h>
 #include <limits.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -55,8 +57,14 @@ mo_state_open(const char *state_dir, int create)
 void
 mo_new_id(char id[MO_ID_LEN + 1])
 {
+	uint32_t r;
+
+	/* one system call; arc4random() (libbsd) maps its state and keys a
+	 * cipher first, for the 4 bytes one id needs */
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = arc4random();
 	snprintf(id, MO_ID_LEN + 1, "%08llx%08x",
-	    (unsigned long long)time(NULL) & 0xffffffffULL, arc4random());
+	    (unsigned long long)time(NULL) & 0xffffffffULL, r);
 }
 
 int

@@ -163,6 +163,79 @@ test_load_trust(void **state)
 	rmdir(dir);
 }
 
+/* mo_config_load() reads a small file whole and parses it from memory,
+ * a large one (or one with a NUL byte) through the stream: either way the
+ * verdict and the error are those of mo_config_read() on the same bytes. */
+static void
+load_same(const char *dir, const char *text, size_t len)
+{
+	char path[256], err_load[512], err_read[512];
+	struct mo_config a, b;
+	FILE *fp;
+	int ra, rb;
+
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(len, fwrite(text, 1, len, fp));
+	fclose(fp);
+	chmod(path, 0644);
+	mo_config_defaults(&a);
+	ra = mo_config_load(&a, path, getuid(), err_load, sizeof(err_load));
+	fp = fmemopen((void *)text, len, "r");
+	assert_non_null(fp);
+	mo_config_defaults(&b);
+	rb = mo_config_read(&b, fp, path, err_read, sizeof(err_read));
+	fclose(fp);
+	assert_int_equal(rb, ra);
+	if (ra == -1)
+		assert_string_equal(err_read, err_load);
+	else {
+		assert_string_equal(b.state_dir, a.state_dir);
+		assert_string_equal(b.header_prefix, a.header_prefix);
+		assert_int_equal(b.nvhosts, a.nvhosts);
+		assert_int_equal(b.limits.nrules, a.limits.nrules);
+		mo_config_free(&a);
+		mo_config_free(&b);
+	}
+	unlink(path);
+}
+
+static void
+test_load_paths(void **state)
+{
+	static const char *const texts[] = {
+		"",
+		"state_dir = \"/x\";\nheaders = { prefix = \"X-O-\"; };\n",
+		"vhosts = ( { path = \"/srv/*/\"; } );\n"
+		"limits = ( { match = \"uid\"; messages = [ \"20/1m\" ]; } );\n",
+		"\n\nstat_dir = \"/x\";",
+		"mta = { type = \"postfix\" ",
+		"state_dir = \"/x\"",
+	};
+	char dir[] = "/tmp/mo-conf-XXXXXX", *big;
+	static const char nul[] = "state_dir = \"/x\";\n\0stat_dir = \"/y\";\n";
+	size_t i, n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		load_same(dir, texts[i], strlen(texts[i]));
+	load_same(dir, nul, sizeof(nul) - 1);
+	/* past the size read whole: 300 KiB of comments, then a bad key */
+	big = malloc(320 * 1024);
+	assert_non_null(big);
+	for (n = 0; n < 300 * 1024; n += 64)
+		memcpy(big + n, "# a comment line of sixty-four bytes, to make a big file .....\n", 64);
+	n += (size_t)sprintf(big + n, "stat_dir = \"/x\";\n");
+	load_same(dir, big, n);
+	n -= strlen("stat_dir = \"/x\";\n");
+	n += (size_t)sprintf(big + n, "state_dir = \"/big\";\n");
+	load_same(dir, big, n);
+	free(big);
+	rmdir(dir);
+}
+
 static void
 test_vhosts(void **state)
 {
@@ -210,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_load_trust),
+		cmocka_unit_test(test_load_paths),
 		cmocka_unit_test(test_vhosts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
