@@ -10,7 +10,7 @@ pkgs=(
   libphp-phpmailer bsd-mailx curl lsof hyperfine procps util-linux
   sasl2-bin libsasl2-modules swaks libmilter-dev php-symfony-mailer pflogsumm
   mmdebstrap zlib1g-dev git make ca-certificates time python3 perl nodejs jq
-  debhelper lintian
+  debhelper lintian strace
 )
 missing=()
 for p in "${pkgs[@]}"; do

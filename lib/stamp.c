@@ -1,4 +1,5 @@
 /* stamp: the streaming header filter between the caller and the spool. */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,7 +12,7 @@ void
 mo_stamp_init(struct mo_stamp *st, const char *prefix, int count_header_rcpts,
     mo_sink_fn sink, void *sink_ctx)
 {
-	memset(st, 0, sizeof(*st));
+	memset(st, 0, offsetof(struct mo_stamp, pend));
 	st->prefix = prefix;
 	st->prefix_len = strlen(prefix);
 	st->count_header_rcpts = count_header_rcpts;

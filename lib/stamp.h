@@ -67,7 +67,6 @@ struct mo_stamp {
 	size_t		 name_len;
 	int		 name_ws;       /* white space seen after the name */
 	int		 long_kind;     /* kind of a name past the buffer */
-	struct mo_rcpt	 rcpt;
 
 	/* the input rules (mo_stamp_input_init()) */
 	int		 rules;         /* MO_IN_* */
@@ -78,10 +77,14 @@ struct mo_stamp {
 	int		 first_line;    /* the header filter is at the message's first line */
 	int		 line_start;    /* the next input byte starts a line */
 	int		 skipping;      /* still where the MTA drops "From " lines */
-	char		 pend[MO_LINE_LIMIT];   /* a line start held until it is judged */
 	size_t		 pend_len;
 	unsigned	 mbox_lines;    /* "From " lines left ahead of our headers */
 	int		 ended;         /* a "." line ended the message: read no more */
+
+	/* buffers read only up to their lengths: mo_stamp_init() does not
+	 * clear them (18 KiB, fresh pages in the wrapper) */
+	char		 pend[MO_LINE_LIMIT];   /* a line start held until it is judged */
+	struct mo_rcpt	 rcpt;
 };
 
 void mo_stamp_init(struct mo_stamp *st, const char *prefix,
