@@ -207,8 +207,8 @@ test_load_paths(void **state)
 	static const char *const texts[] = {
 		"",
 		"state_dir = \"/x\";\nheaders = { prefix = \"X-O-\"; };\n",
-		"vhosts = ( { path = \"/srv/*/\"; } );\n"
-		"limits = ( { match = \"uid\"; messages = [ \"20/1m\" ]; } );\n",
+		("vhosts = ( { path = \"/srv/*/\"; } );\n"
+		 "limits = ( { match = \"uid\"; messages = [ \"20/1m\" ]; } );\n"),
 		"\n\nstat_dir = \"/x\";",
 		"mta = { type = \"postfix\" ",
 		"state_dir = \"/x\"",
