@@ -25,7 +25,7 @@ proc_read_stat(int dirfd, pid_t pid, struct mo_proc *p)
 
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	if (mo_proc_file(dirfd, "stat", buf, sizeof(buf)) <= 0 ||
+	if (mo_proc_record(dirfd, "stat", buf, sizeof(buf)) <= 0 ||
 	    mo_proc_parse_stat(buf, &st) == -1)
 		return -1;
 	p->ppid = st.ppid;
