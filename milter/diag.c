@@ -74,10 +74,13 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 		struct inet_diag_req_v2		r;
 		struct rtattr			a;
 		struct inet_diag_bc_op		op;
-		struct inet_diag_hostcond	hc;
-		uint32_t			addr[4];
+		/* a struct inet_diag_hostcond, then its address (its flexible
+		 * array member): bytes, as a struct with one inside may not have
+		 * members after it */
+		unsigned char			hc[sizeof(struct inet_diag_hostcond) + 16];
 	} req;
-	size_t bclen = sizeof(req.op) + sizeof(req.hc) + c->alen;
+	struct inet_diag_hostcond hc;
+	size_t bclen = sizeof(req.op) + sizeof(hc) + c->alen;
 	static unsigned seq;
 	union { char b[DIAG_BUF]; struct nlmsghdr align; } buf;
 	struct nlmsghdr *h;
@@ -107,10 +110,12 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 		req.op.code = INET_DIAG_BC_S_COND;
 		req.op.yes = (unsigned char)bclen;
 		req.op.no = (unsigned short)(bclen + 4);
-		req.hc.family = (uint8_t)c->family;
-		req.hc.prefix_len = (uint8_t)(c->alen * 8);
-		req.hc.port = c->port;
-		memcpy(req.addr, c->addr, c->alen);
+		memset(&hc, 0, sizeof(hc));
+		hc.family = (uint8_t)c->family;
+		hc.prefix_len = (uint8_t)(c->alen * 8);
+		hc.port = c->port;
+		memcpy(req.hc, &hc, sizeof(hc));
+		memcpy(req.hc + sizeof(hc), c->addr, c->alen);
 	}
 	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&nl, sizeof(nl)) == -1)
 		return -1;
