@@ -20,6 +20,12 @@
  * its lock, lock/sendmutex (qmail-send takes it with lock_exnb(): flock
  * LOCK_EX|LOCK_NB, or lockf where flock is missing), is taken by us for
  * the whole action, and the action refused while another process has it.
+ *
+ * A virtual domain's local recipients are in local/ as qmail-send
+ * rewrote them, "PREFIX-user@domain" (control/virtualdomains, beside the
+ * queue: QUEUE/../control); the hold's envelope takes the prefix off, as
+ * qmail-send's own bounces do, so that a release hands qmail-queue the
+ * address that was given and qmail-send does not prefix it twice.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -158,7 +164,84 @@ struct env_ctx {
 	long		 uid;           /* the u record, -1 */
 	unsigned long	 pending;       /* T records of this file */
 	FILE		*out;           /* hold: the envelope being written, or NULL */
+	int		 local;         /* reading local/: T may carry a vdom prefix */
 };
+
+#define VDOM_MAX (1 << 20)
+static char vdoms[VDOM_MAX + 1];        /* control/virtualdomains, NUL-ended */
+static int vdoms_read;
+
+/* control/virtualdomains beside the queue, once; none is an empty table. */
+static void
+vdoms_load(const struct q_opts *o)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	if (vdoms_read)
+		return;
+	vdoms_read = 1;
+	if (snprintf(path, sizeof(path), "%s/../control/virtualdomains", o->queue_dir) >=
+	    (int)sizeof(path) || (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	while (len < VDOM_MAX && (n = read(fd, vdoms + len, VDOM_MAX - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	vdoms[len] = '\0';
+}
+
+/* The prefix virtualdomains gives key (case-insensitive, as qmail-send's
+ * constmap), its length in *plen; NULL when key has no line. */
+static const char *
+vdom_prefix(const char *key, size_t klen, size_t *plen)
+{
+	const char *l, *e, *colon;
+
+	for (l = vdoms; *l != '\0'; l = *e != '\0' ? e + 1 : e) {
+		e = l + strcspn(l, "\n");
+		if ((colon = memchr(l, ':', (size_t)(e - l))) == NULL ||
+		    (size_t)(colon - l) != klen || strncasecmp(l, key, klen) != 0)
+			continue;
+		*plen = (size_t)(e - colon - 1);
+		while (*plen > 0 && (colon[*plen] == ' ' || colon[*plen] == '\t' ||
+		    colon[*plen] == '\r'))
+			(*plen)--;
+		return colon + 1;
+	}
+	return NULL;
+}
+
+/* How many bytes of recipient d are qmail-send's "PREFIX-" for its virtual
+ * domain (the domain, then each of its ".suffix" keys, then the empty
+ * catch-all key, first line found decides): 0 when none. */
+static size_t
+vdom_strip(const char *d, size_t n)
+{
+	const char *at = NULL, *dom, *p;
+	size_t i, dlen, plen;
+
+	for (i = n; i > 0; i--)
+		if (d[i - 1] == '@') {
+			at = d + i - 1;
+			break;
+		}
+	if (at == NULL)
+		return 0;
+	dom = at + 1;
+	dlen = n - (size_t)(dom - d);
+	for (i = 0; i <= dlen; i++) {
+		if (i != 0 && i != dlen && dom[i] != '.')
+			continue;
+		if ((p = vdom_prefix(dom + i, dlen - i, &plen)) == NULL)
+			continue;
+		if (plen > 0 && plen + 1 < n && memcmp(d, p, plen) == 0 && d[plen] == '-')
+			return plen + 1;
+		return 0;
+	}
+	return 0;
+}
 
 static int
 on_record(void *arg, int type, const char *d, size_t n, int cut)
@@ -182,8 +265,10 @@ on_record(void *arg, int type, const char *d, size_t n, int cut)
 		break;
 	}
 	if (x->out != NULL && (type == 'F' || type == 'T')) {
+		size_t skip = type == 'T' && x->local ? vdom_strip(d, n) : 0;
+
 		fputc(type, x->out);
-		fwrite(d, 1, n, x->out);
+		fwrite(d + skip, 1, n - skip, x->out);
 		fputc('\0', x->out);
 	}
 	return 0;
@@ -225,7 +310,10 @@ read_envelope(int qfd, long n, const char *id, struct env_ctx *x)
 	if ((rc = read_records(qfd, path, "F", x)) != 0)
 		return rc;
 	snprintf(path, sizeof(path), "local/%ld/%s", n, id);
-	if (read_records(qfd, path, "TD", x) == -2)
+	x->local = 1;
+	rc = read_records(qfd, path, "TD", x);
+	x->local = 0;
+	if (rc == -2)
 		return -2;
 	loc = x->pending;
 	snprintf(path, sizeof(path), "remote/%ld/%s", n, id);
@@ -287,7 +375,7 @@ int
 qq_read(struct ctl *c, struct q_opts *o, struct q_item *it, struct q_stats *st,
     int want_body, int (*body_fn)(void *, int, const char *, size_t), void *body_arg)
 {
-	struct env_ctx ex = { it, -1, 0, NULL };
+	struct env_ctx ex = { it, -1, 0, NULL, 0 };
 	struct mess_ctx mx = { it, body_fn, body_arg, 0 };
 	struct stat a, b;
 	char id[65], mpath[96];
@@ -646,7 +734,7 @@ static int
 write_envelope(struct ctl *c, struct q_opts *o, int qfd, int tfd, long n, const char *id)
 {
 	struct q_item *it = calloc(1, sizeof(*it));
-	struct env_ctx ex = { it, -1, 0, NULL };
+	struct env_ctx ex = { it, -1, 0, NULL, 0 };
 	struct q_stats st;
 	char who[32];
 	int fd, rc = -1;
@@ -667,6 +755,7 @@ write_envelope(struct ctl *c, struct q_opts *o, int qfd, int tfd, long n, const 
 	    0600)) == -1 || (f = fdopen(fd, "w")) == NULL)
 		goto out;
 	ex.out = f;
+	vdoms_load(o);
 	qm_init(&it->m, c->cfg.header_prefix);
 	if (read_envelope(qfd, n, id, &ex) != 0 || (it->m.sender.len == 0 && !it->m.bounce)) {
 		fclose(f);

@@ -266,4 +266,18 @@ id=$(head -1 "$TR/ids.b_ham_both"); echo "$id" >"$T/one"
 out=$(q delete --force --id-file "$T/one" --yes 2>&1)
 n=$((id % SPLIT))
 t_ok "$([ ! -e "$Q/mess/$n/$id" ] && [ ! -e "$Q/info/$n/$id" ] && [ ! -e "$Q/local/$n/$id" ] && [ ! -e "$Q/remote/$n/$id" ]; echo $?)" "delete --force: all of a queue message's files"
+# ---- a virtual domain's local recipients: released as given, not with qmail-send's prefix ----
+# (control/virtualdomains beside the queue; local/ holds "PREFIX-user@domain")
+mkdir -p "$T/qmail/control"
+printf 'other.example:mo-o\nvdom.example:mo-v\n.sub.example:mo-w\n' >"$T/qmail/control/virtualdomains"
+GROUP=vdom; many 1 pre "$B" b@site-b.example "alice@vdom.example bob@x.sub.example mo-rcpt@local.example" "" "vdom" "virtual"
+id=$(cat "$TR/ids.vdom"); n=$((id % SPLIT))
+printf 'Tmo-v-alice@vdom.example\0Tmo-w-bob@x.sub.example\0Tmo-rcpt@local.example\0' >"$Q/local/$n/$id"
+echo "$id" >"$T/one"
+q hold --id-file "$T/one" --yes >/dev/null 2>&1
+t_ok "$(cmp -s "$MO_STATE/qmail-hold/$id/envelope" "$TR/$id.env"; echo $?)" \
+	"hold: a virtual domain's local recipients in the envelope without qmail-send's prefix, others as they are"
+q release --id-file "$T/one" --yes >/dev/null 2>&1
+r=$(grep -l "^Message-ID: <$id@test>" "$REC"/r.*/fd0 | head -1)
+t_ok "$([ -n "$r" ] && cmp -s "${r%/fd0}/fd1" "$TR/$id.env"; echo $?)" "release: qmail-queue's fd 1 has them so"
 t_done
