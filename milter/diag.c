@@ -149,6 +149,14 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 			if (found || m->idiag_family != c->family || m->id.idiag_sport != htons(c->port) ||
 			    memcmp(m->id.idiag_src, c->addr, c->alen) != 0)
 				continue;
+			/* no inode: a closed socket (time-wait, or orphaned after
+			 * its close), which the kernel reports as uid 0; nobody
+			 * holds it, so it names nobody (as /proc's reader skips it) */
+			if (m->idiag_inode == 0) {
+				if (s != NULL)
+					return 1;
+				continue;
+			}
 			*uid = (uid_t)m->idiag_uid;
 			*inode = m->idiag_inode;
 			found = 1;
