@@ -124,12 +124,8 @@ fault(struct qq *q, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	mo_fault_vadd(q->faults, sizeof(q->faults), msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	syslog(LOG_ERR, "fault: %s", msg);
-	if (q->faults[0])
-		strlcat(q->faults, "; ", sizeof(q->faults));
-	strlcat(q->faults, msg, sizeof(q->faults));
 }
 
 static void __attribute__((noreturn))
