@@ -444,6 +444,35 @@ check_settings(struct mo_config *c, config_t *cfg, const char *name, char *err, 
 	return read_limit_policy(c, root, name, err, errlen);
 }
 
+/* libconfig's @include opens the file it names by path, with none of the
+ * checks mo_config_load() makes on the main file: a caller-writable file
+ * included by root's config would decide the setgid wrapper's MTA, limits
+ * and exemptions.  So no file is included.  libconfig 1.5 (Debian 12) has
+ * no include hook; it opens include_dir "/" path, and with include_dir a
+ * character device every such path fails (ENOTDIR), absolute or not.
+ * 1.7 prefixes relative paths only, and has a hook that refuses them all. */
+#define NO_INCLUDE_DIR "/dev/null"
+#define NO_INCLUDE_ERR "cannot open include file"
+
+#if LIBCONFIG_VER_MAJOR > 1 || (LIBCONFIG_VER_MAJOR == 1 && LIBCONFIG_VER_MINOR >= 7)
+static const char **
+refuse_include(config_t *cfg, const char *dir, const char *path, const char **error)
+{
+	(void)cfg; (void)dir; (void)path;
+	*error = NO_INCLUDE_ERR;
+	return NULL;
+}
+#endif
+
+static void
+no_includes(config_t *cfg)
+{
+	config_set_include_dir(cfg, NO_INCLUDE_DIR);
+#if LIBCONFIG_VER_MAJOR > 1 || (LIBCONFIG_VER_MAJOR == 1 && LIBCONFIG_VER_MINOR >= 7)
+	config_set_include_func(cfg, refuse_include);
+#endif
+}
+
 /* Parse from fp, or from text when fp is NULL, and check. */
 static int
 parse(struct mo_config *c, FILE *fp, const char *text, const char *name, char *err, size_t errlen)
@@ -452,9 +481,15 @@ parse(struct mo_config *c, FILE *fp, const char *text, const char *name, char *e
 	int rc = -1;
 
 	config_init(&cfg);
-	if ((fp != NULL ? config_read(&cfg, fp) : config_read_string(&cfg, text)) != CONFIG_TRUE)
-		fail(err, errlen, name, config_error_line(&cfg), "%s", config_error_text(&cfg));
-	else
+	no_includes(&cfg);
+	if ((fp != NULL ? config_read(&cfg, fp) : config_read_string(&cfg, text)) != CONFIG_TRUE) {
+		if (config_error_text(&cfg) != NULL &&
+		    strcmp(config_error_text(&cfg), NO_INCLUDE_ERR) == 0)
+			fail(err, errlen, name, config_error_line(&cfg), "@include is refused: an "
+			    "included file would escape the owner and mode check of this one");
+		else
+			fail(err, errlen, name, config_error_line(&cfg), "%s", config_error_text(&cfg));
+	} else
 		rc = check_settings(c, &cfg, name, err, errlen);
 	config_destroy(&cfg);
 	if (rc == -1)

@@ -167,6 +167,26 @@ t_like "$(head -n 1 "$REC2/stdin" 2>/dev/null)" '^X-Alt-Id: ' "plain copy as roo
 t_unlike "$(rec_env "$REC2" 2>/dev/null | cut -d= -f1 | tr '\n' ' ')" "LD_" "plain copy as root: no LD_* reaches the MTA"
 t_unlike "$(cat "$T/preload.mark")" "record-mta|sendmail\$" "plain copy as root: the preload library not in the MTA"
 
+# ---- @include in root's config of a file the caller writes ------------------------
+# The main file passes the owner and mode check; the included one, the
+# caller's, would name the MTA the setgid wrapper runs.  The config is
+# refused whole (defaults: /usr/sbin/sendmail, here the stand-in), and
+# the caller's MTA never runs.
+{ mo_conf_text postfix "$RECMTA" "$MO_STATE" X-Mailorigin- "$MO_LOG" | grep -v '^mta = '
+  printf '@include "%s"\n' "$T/user-inc.conf"; } >"$MO_ETC/mailorigin.conf"
+printf 'mta = { type = "postfix"; path = "%s"; };\n' "$RECMTA2" >"$T/user-inc.conf"
+chown mo-site-a: "$T/user-inc.conf"; chmod 666 "$T/user-inc.conf"
+# (a script that runs the stand-in: it records beside its own path)
+printf '#!/bin/sh\nexec %s "$@"\n' "$RECMTA" >"$T/bin/default-mta"; chmod 755 "$T/bin/default-mta"
+mo_bind "$T/bin/default-mta" /usr/sbin/sendmail
+send "$SITE" "$M/plain.eml" -t -i
+passed "config @including a caller's file" "$M/plain.eml"
+[ ! -e "$REC2/ran" ]; t_ok $? "config @including a caller's file: the included file's MTA did not run"
+t_like "$ERR" "warning: config /etc/mailorigin/mailorigin.conf:[0-9]+: @include is refused" \
+	"config @including a caller's file: the warning names the file, its line and why"
+umount /usr/sbin/sendmail
+mo_conf postfix "$RECMTA"
+
 # ---- -X, -C and friends refused for a non-root caller -------------------------------------
 for opt in "-X $T/x.log" "-C $T/pf" "-oQ$T/q" "-oA$T/aliases" "-X$T/x.log"; do
 	# shellcheck disable=SC2086

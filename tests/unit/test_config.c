@@ -163,6 +163,66 @@ test_load_trust(void **state)
 	rmdir(dir);
 }
 
+/* An @include names a file that no owner or mode check saw (a caller's,
+ * writable by anyone): the config holding one is refused, whichever way
+ * the include is written and whether the file is read whole (small) or
+ * through the stream (large). */
+static void
+test_load_include(void **state)
+{
+	static const char *const forms[] = {
+		"@include \"%s\"\n", "  @include \"%s\"\n", "\t@include\t\"%s\"\n",
+		"@include \"inc.conf\"\n", "@include \"../%s\"\n",
+	};
+	char dir[] = "/tmp/mo-conf-XXXXXX", path[256], inc[256], line[600], err[512];
+	struct mo_config c;
+	size_t i, big;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mailorigin.conf", dir);
+	snprintf(inc, sizeof(inc), "%s/inc.conf", dir);
+	fp = fopen(inc, "w");
+	fputs("state_dir = \"/from-the-include\";\n", fp);
+	fclose(fp);
+	chmod(inc, 0666);
+	assert_int_equal(0, chdir(dir));
+	for (big = 0; big < 2; big++)
+		for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+			fp = fopen(path, "w");
+			fputs("max_recipients = 5;\n", fp);
+			snprintf(line, sizeof(line), forms[i], inc);
+			fputs(line, fp);
+			/* past the small-file read: the stream parses it */
+			if (big)
+				for (size_t k = 0; k < 300 * 1024 / 32; k++)
+					fputs("# padding padding padding pad\n", fp);
+			fclose(fp);
+			chmod(path, 0644);
+			mo_config_defaults(&c);
+			err[0] = '\0';
+			assert_int_equal(-1, mo_config_load(&c, path, getuid(), err, sizeof(err)));
+			assert_non_null(strstr(err, "@include is refused"));
+			assert_non_null(strstr(err, ":2: "));
+			assert_string_not_equal("/from-the-include", c.state_dir);
+			mo_config_free(&c);
+		}
+	/* in a comment it is no include: the file loads */
+	fp = fopen(path, "w");
+	snprintf(line, sizeof(line), "/*\n@include \"%s\"\n*/ state_dir = \"/x\";\n", inc);
+	fputs(line, fp);
+	fclose(fp);
+	mo_config_defaults(&c);
+	assert_int_equal(0, mo_config_load(&c, path, getuid(), err, sizeof(err)));
+	assert_string_equal("/x", c.state_dir);
+	mo_config_free(&c);
+	assert_int_equal(0, chdir("/"));
+	unlink(inc);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* mo_config_load() reads a small file whole and parses it from memory,
  * a large one (or one with a NUL byte) through the stream: either way the
  * verdict and the error are those of mo_config_read() on the same bytes. */
@@ -283,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_load_trust),
+		cmocka_unit_test(test_load_include),
 		cmocka_unit_test(test_load_paths),
 		cmocka_unit_test(test_vhosts),
 	};
