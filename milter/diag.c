@@ -62,8 +62,8 @@ end_of(const struct sockaddr *sa, struct end *e, int mapped)
  * known (the server's), the kernel looks the 4-tuple up in its hash
  * (inet_diag_find_one): one message.  Without it, a dump with a one-op
  * filter (INET_DIAG_BC_S_COND, address and port): the kernel walks its
- * table but sends that socket alone.  0 found, 1 not there, -1 (errno)
- * netlink failed.
+ * table but sends that socket alone.  0 found, 1 not there, 2 several
+ * sockets have that end (dump only), -1 (errno) netlink failed.
  */
 static int
 ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long *inode)
@@ -85,7 +85,7 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 	union { char b[DIAG_BUF]; struct nlmsghdr align; } buf;
 	struct nlmsghdr *h;
 	ssize_t n;
-	int found = 0;
+	int found = 0, ambiguous = 0;
 
 	memset(&req, 0, sizeof(req));
 	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -135,7 +135,7 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 			if (h->nlmsg_seq != req.h.nlmsg_seq)
 				continue;
 			if (h->nlmsg_type == NLMSG_DONE)
-				return found ? 0 : 1;
+				return ambiguous ? 2 : found ? 0 : 1;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 				errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ?
@@ -146,7 +146,16 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 				continue;
 			m = NLMSG_DATA(h);
-			if (found || m->idiag_family != c->family || m->id.idiag_sport != htons(c->port) ||
+			/* the exact lookup's one answer may be a listener on
+			 * the client's port (the kernel looks the pair up as it
+			 * would an arriving packet, listeners last): that is
+			 * nobody's client end, and no other answer comes */
+			if (s != NULL && (m->idiag_family != c->family || m->idiag_state == TCP_LISTEN ||
+			    m->id.idiag_sport != htons(c->port) || m->id.idiag_dport != htons(s->port) ||
+			    memcmp(m->id.idiag_src, c->addr, c->alen) != 0 ||
+			    memcmp(m->id.idiag_dst, s->addr, s->alen) != 0))
+				return 1;
+			if (m->idiag_family != c->family || m->id.idiag_sport != htons(c->port) ||
 			    memcmp(m->id.idiag_src, c->addr, c->alen) != 0)
 				continue;
 			/* no inode: a closed socket (time-wait, or orphaned after
@@ -155,6 +164,13 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 			if (m->idiag_inode == 0) {
 				if (s != NULL)
 					return 1;
+				continue;
+			}
+			/* the dump: the client's end alone may name several
+			 * sockets (connect() shares a local port among
+			 * different destinations): which one is then unknown */
+			if (found) {
+				ambiguous = 1;
 				continue;
 			}
 			*uid = (uid_t)m->idiag_uid;
@@ -173,7 +189,7 @@ mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
 	struct timespec now;
 	struct timeval tv = { 0, 0 };
 	struct end c, s;
-	int fd, rc = -1, mapped;
+	int fd, rc = -1, mapped, exact;
 
 	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) == -1)
 		return -1;
@@ -188,16 +204,30 @@ mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
 	if (tv.tv_sec == 0 && tv.tv_usec == 0)
 		tv.tv_usec = 1000;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* an IPv4 client may sit on a v4-mapped IPv6 socket: asked second */
-	for (mapped = 0; mapped < 2 && (mapped == 0 || rc == 1); mapped++) {
+	/* an IPv4 client may sit on a v4-mapped IPv6 socket: asked second;
+	 * the dump asks both, since its end may be on either (ambiguous) */
+	exact = server != NULL && server->sa_family == sa->sa_family;
+	for (mapped = 0; mapped < 2 && (mapped == 0 || rc == 1 || (!exact && rc == 0)); mapped++) {
+		uid_t u2;
+		unsigned long i2;
+		int r;
+
 		if (end_of(sa, &c, mapped) == -1) {
-			rc = mapped ? 1 : -1;
+			if (mapped == 0)
+				rc = -1;
 			break;
 		}
-		if (server != NULL && server->sa_family == sa->sa_family && end_of(server, &s, mapped) == 0)
-			rc = ask(fd, &c, &s, uid, inode);
+		if (exact && end_of(server, &s, mapped) == 0)
+			r = ask(fd, &c, &s, &u2, &i2);
 		else
-			rc = ask(fd, &c, NULL, uid, inode);
+			r = ask(fd, &c, NULL, &u2, &i2);
+		if (mapped == 1 && rc == 0 && r != 1)
+			rc = r == -1 ? -1 : 2;          /* on both families: which? */
+		else if (mapped == 0 || rc == 1) {
+			rc = r;
+			*uid = u2;
+			*inode = i2;
+		}
 	}
 	close(fd);
 	return rc;
@@ -205,7 +235,7 @@ mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
 
 int
 mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct sockaddr *server,
-    const struct timespec *deadline, struct mo_peer *p)
+    const struct timespec *deadline, int walk, struct mo_peer *p)
 {
 	uid_t uid;
 	unsigned long inode;
@@ -214,15 +244,49 @@ mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct soc
 	/* the kernel's sockets are the real /proc's: a test's fake tree
 	 * (another procroot) is read as files */
 	if (strcmp(procroot, "/proc") != 0 || (rc = mo_peer_diag(sa, server, deadline, &uid, &inode)) == -1)
-		return mo_peer_find(procroot, sa, deadline, p);
-	if (rc == 1)
-		return -1;
+		return mo_peer_find(procroot, sa, deadline, walk, p);
+	if (rc == 1 || rc == 2)
+		return rc == 1 ? -1 : -2;
 	memset(p, 0, sizeof(*p));
 	p->uid = uid;
 	p->inode = inode;
 	p->netlink = server != NULL && server->sa_family == sa->sa_family ? 2 : 1;
-	mo_peer_find_process(procroot, deadline, p);
+	if (walk)
+		mo_peer_find_process(procroot, deadline, p);
 	return 0;
+}
+
+enum mo_peer_where
+mo_peer_locate(const char *procroot, const struct sockaddr *sa, const struct sockaddr *server,
+    const struct timespec *deadline, int walk, struct mo_peer *p)
+{
+	uid_t uid;
+	unsigned long inode;
+	int rc, local;
+
+	memset(p, 0, sizeof(*p));
+	/* the kernel's word first: is the client's end of this very
+	 * connection a socket here?  For a remote client one exact query
+	 * says no, and the address is then looked at */
+	if (server != NULL && server->sa_family == sa->sa_family && strcmp(procroot, "/proc") == 0 &&
+	    (rc = mo_peer_diag(sa, server, deadline, &uid, &inode)) != -1) {
+		if (rc == 0) {
+			p->uid = uid;
+			p->inode = inode;
+			p->netlink = 2;
+			if (walk)
+				mo_peer_find_process(procroot, deadline, p);
+			return MO_PEER_FOUND;
+		}
+		/* gone (closed before we asked), or never here */
+		return mo_peer_is_local(sa) == 0 ? MO_PEER_REMOTE : MO_PEER_GONE;
+	}
+	/* without the server's end (or netlink): the address says whether
+	 * to look, the client's end alone which socket */
+	if ((local = mo_peer_is_local(sa)) == 0)
+		return MO_PEER_REMOTE;
+	rc = mo_peer_lookup(procroot, sa, server, deadline, walk, p);
+	return rc == 0 ? MO_PEER_FOUND : rc == -2 ? MO_PEER_AMBIGUOUS : MO_PEER_GONE;
 }
 
 const char *

@@ -133,16 +133,29 @@ deadline_in(struct timespec *t, int ms)
 	}
 }
 
+/* At connect, while the client still waits for the greeting: is it on
+ * this machine (the kernel's exact lookup of its end), and whose? */
 static void
-lookup_loopback(struct conn *c, const struct sockaddr *sa, const struct sockaddr *server)
+lookup_client(struct conn *c, const struct sockaddr *sa, const struct sockaddr *server)
 {
 	struct timespec deadline;
 	struct mo_peer p;
 
 	deadline_in(&deadline, M.lookup_ms);
-	if (mo_peer_lookup(M.procroot, sa, server, &deadline, &p) == -1) {
-		add_fault(c, "client %s: no such socket", c->client);
+	switch (mo_peer_locate(M.procroot, sa, server, &deadline, 1, &p)) {
+	case MO_PEER_REMOTE:
+		c->remote = 1;
 		return;
+	case MO_PEER_GONE:
+		add_fault(c, "client %s: an address of this machine, no such socket%s", c->client,
+		    server == NULL ? "" : " (closed before the connect event?)");
+		return;
+	case MO_PEER_AMBIGUOUS:
+		add_fault(c, "client %s: several sockets have that end (no {daemon_port} to tell)",
+		    c->client);
+		return;
+	case MO_PEER_FOUND:
+		break;
 	}
 	c->have_uid = 1;
 	c->lookup = mo_peer_via(&p);
@@ -218,10 +231,7 @@ on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		strlcpy(c->client, "local", sizeof(c->client));
 		return SMFIS_CONTINUE;
 	}
-	if (!mo_peer_is_loopback(sa))
-		c->remote = 1;
-	else
-		lookup_loopback(c, sa, server_end(ctx, &srv) == 0 ? (struct sockaddr *)&srv : NULL);
+	lookup_client(c, sa, server_end(ctx, &srv) == 0 ? (struct sockaddr *)&srv : NULL);
 	return SMFIS_CONTINUE;
 }
 
@@ -390,10 +400,12 @@ stamp(SMFICTX *ctx, struct conn *c)
 
 	if (c->have_uid)
 		snprintf(uid, sizeof(uid), "%lu (%s)", (unsigned long)g->uid, g->user);
-	else
+	else if (c->sasl[0] != '\0')
 		snprintf(uid, sizeof(uid), "none (sasl %s)", c->sasl);
+	else
+		strlcpy(uid, "none (not found)", sizeof(uid));
 	snprintf(script, sizeof(script), "%s; source=%s%s", g->script,
-	    g->script_src ? g->script_src : "sasl", g->script_claimed ? "; claimed" : "");
+	    g->script_src ? g->script_src : c->sasl[0] ? "sasl" : "none", g->script_claimed ? "; claimed" : "");
 	vals[0] = g->vhost;
 	vals[1] = script;
 	vals[2] = g->cwd;
@@ -424,18 +436,23 @@ on_eom(SMFICTX *ctx)
 	if (c->nonsmtp)
 		lookup_pickup(ctx, c);
 	/* inbound mail from elsewhere is not ours to count */
-	if (!c->have_uid && c->sasl[0] == '\0') {
-		if (c->nonsmtp || !c->remote) {
-			add_fault(c, "no sender found");
-			message_line(c, &l, "pass");
-			log_line(LOG_WARNING, &l);
-		}
+	if (!c->have_uid && c->sasl[0] == '\0' && c->remote)
 		return SMFIS_CONTINUE;
-	}
 	if (!c->have_uid)
 		strlcpy(c->origin.vhost, c->sasl, sizeof(c->origin.vhost));
 	stamp(ctx, c);
 	check_limits(c, &d);
+	/* from this machine, and nobody found: a fault, not inbound mail
+	 * (a client that closed its end before we asked must not pass
+	 * unlimited); fail = closed holds it */
+	if (!c->have_uid && c->sasl[0] == '\0') {
+		add_fault(c, "no sender found%s", M.cfg.limits.fail_closed && !d.over ? ": holding" : "");
+		if (M.cfg.limits.fail_closed && !d.over) {
+			d.over = d.first = 1;
+			strlcpy(d.rule, "fault", sizeof(d.rule));
+			d.window[0] = '\0';
+		}
+	}
 	if (!d.over) {
 		message_line(c, &l, "pass");
 		log_line(LOG_INFO, &l);
@@ -501,15 +518,20 @@ lookup_one(const char *q, size_t len, struct mo_lookup *r)
 		strlcpy(r->reason, "no question", sizeof(r->reason));
 		return;
 	}
-	if (!mo_peer_is_loopback((struct sockaddr *)&ss)) {
-		strlcpy(r->reason, "not a loopback address", sizeof(r->reason));
-		return;
-	}
 	deadline_in(&deadline, M.lookup_ms);
-	if (mo_peer_lookup(M.procroot, (struct sockaddr *)&ss, have_srv ? (struct sockaddr *)&srv :
-	    NULL, &deadline, &p) == -1) {
+	switch (mo_peer_locate(M.procroot, (struct sockaddr *)&ss, have_srv ? (struct sockaddr *)&srv :
+	    NULL, &deadline, 1, &p)) {
+	case MO_PEER_REMOTE:
+		strlcpy(r->reason, "not on this machine", sizeof(r->reason));
+		return;
+	case MO_PEER_GONE:
 		strlcpy(r->reason, "no such socket", sizeof(r->reason));
 		return;
+	case MO_PEER_AMBIGUOUS:
+		strlcpy(r->reason, "several sockets have that end", sizeof(r->reason));
+		return;
+	case MO_PEER_FOUND:
+		break;
 	}
 	r->status = MO_LOOKUP_UID;
 	r->o.uid = p.uid;

@@ -1,6 +1,7 @@
 /* peer: the local process behind a loopback SMTP client. */
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <ifaddrs.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -13,6 +14,51 @@
 #include <unistd.h>
 
 #include "peer.h"
+
+/* sa's address as bytes (an IPv4 one, v4-mapped too, as 4): its length */
+static size_t
+addr_bytes(const struct sockaddr *sa, unsigned char out[16], int *family)
+{
+	if (sa->sa_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		*family = AF_INET;
+		return 4;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			memcpy(out, a->s6_addr + 12, 4);
+			*family = AF_INET;
+			return 4;
+		}
+		memcpy(out, a->s6_addr, 16);
+		*family = AF_INET6;
+		return 16;
+	}
+	return 0;
+}
+
+int
+mo_peer_is_local(const struct sockaddr *sa)
+{
+	struct ifaddrs *all, *i;
+	unsigned char want[16], got[16];
+	size_t n;
+	int fam, f2, rc = 0;
+
+	if (sa == NULL || (n = addr_bytes(sa, want, &fam)) == 0)
+		return 0;
+	if (mo_peer_is_loopback(sa))
+		return 1;
+	if (getifaddrs(&all) == -1)
+		return -1;
+	for (i = all; i != NULL && rc == 0; i = i->ifa_next)
+		if (i->ifa_addr != NULL && addr_bytes(i->ifa_addr, got, &f2) == n && f2 == fam &&
+		    memcmp(got, want, n) == 0)
+			rc = 1;
+	freeifaddrs(all);
+	return rc;
+}
 
 int
 mo_peer_is_loopback(const struct sockaddr *sa)
@@ -118,11 +164,22 @@ scan_table(const char *path, const void *addr, size_t addrlen, uint16_t port, st
 		fclose(f);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (mo_peer_tcp_line(line, addr, addrlen, port, &p->uid, &p->inode) == 0) {
-			rc = 0;
+	/* every line: the client's end alone may name several sockets
+	 * (connect() shares a local port among destinations) */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		uid_t u;
+		unsigned long ino;
+
+		if (mo_peer_tcp_line(line, addr, addrlen, port, &u, &ino) != 0)
+			continue;
+		if (rc == 0 || p->inode != 0) {
+			rc = -2;
 			break;
 		}
+		p->uid = u;
+		p->inode = ino;
+		rc = 0;
+	}
 	fclose(f);
 	return rc;
 }
@@ -215,7 +272,7 @@ mo_peer_find_process(const char *procroot, const struct timespec *deadline, stru
 
 int
 mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
-    struct mo_peer *p)
+    int walk, struct mo_peer *p)
 {
 	char path[PATH_MAX];
 	unsigned char mapped[16] = { 0 };
@@ -228,11 +285,14 @@ mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct times
 		port = ntohs(in->sin_port);
 		snprintf(path, sizeof(path), "%s/net/tcp", procroot);
 		rc = scan_table(path, &in->sin_addr, 4, port, p);
-		if (rc == -1) {         /* a v4-mapped IPv6 socket */
+		if (rc != -2) {         /* or a v4-mapped IPv6 socket (both: ambiguous) */
+			int r;
+
 			mapped[10] = mapped[11] = 0xff;
 			memcpy(mapped + 12, &in->sin_addr, 4);
 			snprintf(path, sizeof(path), "%s/net/tcp6", procroot);
-			rc = scan_table(path, mapped, 16, port, p);
+			r = scan_table(path, mapped, 16, port, p);
+			rc = r == -2 ? -2 : rc == 0 || r == 0 ? 0 : -1;
 		}
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
@@ -240,7 +300,7 @@ mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct times
 		snprintf(path, sizeof(path), "%s/net/tcp6", procroot);
 		rc = scan_table(path, &in6->sin6_addr, 16, port, p);
 	}
-	if (rc == 0)
+	if (rc == 0 && walk)
 		mo_peer_find_process(procroot, deadline, p);
 	return rc;
 }

@@ -30,10 +30,12 @@ struct mo_peer {
 int mo_peer_is_loopback(const struct sockaddr *sa);
 /* Find the socket whose local end is sa (address and port) in
  * procroot/net/tcp{,6}, then its process.  Returns 0 (p filled; p->pid 0
- * when the process was not found), -1 when no such socket is listed.
+ * when the process was not found), -1 when no such socket is listed,
+ * -2 when several are (the client's end alone is then no answer).
+ * walk 0: the socket alone, no process looked for.
  * deadline is on CLOCK_MONOTONIC. */
 int mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
-    struct mo_peer *p);
+    int walk, struct mo_peer *p);
 /* The process holding p->inode (a walk of procroot/PID/fd, the
  * processes of p->uid first), into p->pid; 0 when none is found. */
 void mo_peer_find_process(const char *procroot, const struct timespec *deadline,
@@ -44,13 +46,39 @@ void mo_peer_find_process(const char *procroot, const struct timespec *deadline,
  * server's address and port; may be NULL) the exact 4-tuple: one hash
  * lookup in the kernel.  Without it, a dump the kernel filters by the
  * client's address and port (it still walks its table, but sends one
- * socket).  0 found, 1 no such socket, -1 netlink unavailable (errno). */
+ * socket).  0 found, 1 no such socket, 2 several sockets have that end
+ * (the dump), -1 netlink unavailable (errno). */
 int mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
     const struct timespec *deadline, uid_t *uid, unsigned long *inode);
 /* mo_peer_find() with the socket looked up through netlink first, and
  * /proc/net/tcp{,6} only when netlink is unavailable.  Same returns. */
 int mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct sockaddr *server,
-    const struct timespec *deadline, struct mo_peer *p);
+    const struct timespec *deadline, int walk, struct mo_peer *p);
+
+/* Where a TCP client is, by the kernel's word where it can be had. */
+enum mo_peer_where {
+	MO_PEER_FOUND,          /* its socket is here: p filled (p->pid 0 when
+				 * no process was found) */
+	MO_PEER_REMOTE,         /* another machine's: no socket here, and the
+				 * address is none of this machine's */
+	MO_PEER_GONE,           /* an address of this machine, but no socket
+				 * with that end (closed before the lookup), or
+				 * the addresses could not be read */
+	MO_PEER_AMBIGUOUS,      /* the client's end alone names several sockets */
+};
+/* The one question every front end asks: with server (the server's end
+ * of the same connection, may be NULL) the kernel's exact 4-tuple lookup
+ * decides, whatever the address: a local user who connects to one of
+ * the machine's own non-loopback addresses is found as on loopback.
+ * Without it (or without netlink), only an address of this machine
+ * (mo_peer_is_local) is looked up, by its end alone. */
+enum mo_peer_where mo_peer_locate(const char *procroot, const struct sockaddr *sa,
+    const struct sockaddr *server, const struct timespec *deadline, int walk, struct mo_peer *p);
+
+/* Is sa an address of this machine: loopback (127/8, ::1, v4-mapped
+ * too) or one an interface has (getifaddrs)?  1 yes, 0 no, -1 cannot
+ * tell. */
+int mo_peer_is_local(const struct sockaddr *sa);
 
 /* How p was found: "netlink-exact", "netlink" or "proc" (the log's lookup=). */
 const char *mo_peer_via(const struct mo_peer *p);

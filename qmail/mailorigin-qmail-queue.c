@@ -209,36 +209,34 @@ sasl_user(struct qq *q)
 		}
 }
 
-/* Without the daemon: the socket's owner from /proc/net/tcp, which anyone
- * may read (its process is not: other users' /proc/PID/fd need root). */
+/* Without the daemon: the socket's owner, which anyone may ask the
+ * kernel (its process is not: other users' /proc/PID/fd need root). */
 static void
-socket_owner(struct qq *q, const struct sockaddr *sa, const struct sockaddr *server)
+socket_owner(struct qq *q, const struct sockaddr *sa, const struct mo_peer *found)
 {
 	struct timespec deadline;
-	struct mo_peer p;
+	struct mo_peer p = *found;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 1;
-	if (mo_peer_lookup("/proc", sa, server, &deadline, &p) == -1) {
-		fault(q, "client %s: no such socket", q->client);
-		return;
-	}
 	mo_origin_of_uid(&q->origin, p.uid, "socket");
 	q->have_uid = 1;
+	(void)sa;
+	mo_peer_find_process("/proc", &deadline, &p);
 	if (p.pid != 0)         /* the caller's own process (root, or the same uid) */
 		mo_origin_collect_peer(&q->origin, "/proc", p.pid, p.uid, &q->cfg);
 }
 
 static void
-lookup_loopback(struct qq *q, const char *ip, unsigned port, const struct sockaddr *sa,
-    const char *lip, unsigned lport, const struct sockaddr *server)
+lookup_local(struct qq *q, const char *ip, unsigned port, const struct sockaddr *sa,
+    const char *lip, unsigned lport, const struct sockaddr *server, const struct mo_peer *found)
 {
 	char e[512];
 
 	if (mo_lookup_ask(q->cfg.lookup_socket, ip, port, server ? lip : NULL, lport, LOOKUP_MS,
 	    &q->lookup, e, sizeof(e)) == -1) {
 		fault(q, "lookup %s", e);
-		socket_owner(q, sa, server);
+		socket_owner(q, sa, found);
 		return;
 	}
 	switch (q->lookup.status) {
@@ -264,6 +262,8 @@ static void
 who_smtp(struct qq *q, const char *ip)
 {
 	struct sockaddr_storage ss, srv;
+	struct timespec deadline;
+	struct mo_peer p;
 	const char *ps = getenv("TCPREMOTEPORT"), *lip = getenv("TCPLOCALIP");
 	const char *lps = getenv("TCPLOCALPORT");
 	char question[256];
@@ -287,11 +287,27 @@ who_smtp(struct qq *q, const char *ip)
 		q->remote = 1;
 		return;
 	}
-	if (!mo_peer_is_loopback((struct sockaddr *)&ss))
+	/* local or not: the kernel's word (the client's end of this very
+	 * connection is a socket here), not the address's range */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 1;
+	switch (mo_peer_locate("/proc", (struct sockaddr *)&ss, have_srv ? (struct sockaddr *)&srv :
+	    NULL, &deadline, 0, &p)) {
+	case MO_PEER_REMOTE:
 		q->remote = 1;
-	else
-		lookup_loopback(q, ip, port, (struct sockaddr *)&ss, lip, lport,
-		    have_srv ? (struct sockaddr *)&srv : NULL);
+		return;
+	case MO_PEER_GONE:
+		fault(q, "client %s: an address of this machine, no such socket", q->client);
+		return;
+	case MO_PEER_AMBIGUOUS:
+		fault(q, "client %s: several sockets have that end (no TCPLOCALIP/TCPLOCALPORT)",
+		    q->client);
+		return;
+	case MO_PEER_FOUND:
+		break;
+	}
+	lookup_local(q, ip, port, (struct sockaddr *)&ss, lip, lport,
+	    have_srv ? (struct sockaddr *)&srv : NULL, &p);
 }
 
 /* A local caller: the process above qmail-inject (which execs us). */
@@ -400,12 +416,15 @@ stamp_block(const struct qq *q, char *block, size_t cap, const char *eol)
 		return;
 	if (q->have_uid)
 		snprintf(uid, sizeof(uid), "%lu (%s)", (unsigned long)g->uid, g->user);
-	else
+	else if (q->sasl[0] != '\0')
 		snprintf(uid, sizeof(uid), "none (sasl %s)", q->sasl);
+	else
+		strlcpy(uid, "none (not found)", sizeof(uid));
 	mo_escape_also(esc, sizeof(esc), MO_HEADER_VALUE_MAX - 32, g->script, strlen(g->script),
 	    ";");
 	snprintf(script, sizeof(script), "%s; source=%s%s", esc,
-	    g->script_src != NULL ? g->script_src : "sasl", g->script_claimed ? "; claimed" : "");
+	    g->script_src != NULL ? g->script_src : q->sasl[0] ? "sasl" : "none",
+	    g->script_claimed ? "; claimed" : "");
 	header(block, cap, p, "Id", q->id, 0, eol);
 	header(block, cap, p, "Uid", uid, 0, eol);
 	header(block, cap, p, "Cwd", g->cwd[0] ? g->cwd : "?", 0, eol);
@@ -740,6 +759,16 @@ main(int argc, char *argv[])
 	if (!ours(&q))
 		hand_over(&q, argv);
 	check_limits(&q, &d);
+	/* from this machine, and nobody found (a client that closed its end
+	 * before the lookup): a fault, not inbound mail; fail = closed holds */
+	if (!q.have_uid && q.sasl[0] == '\0') {
+		fault(&q, "no sender found%s", q.cfg.limits.fail_closed && !d.over ? ": holding" : "");
+		if (q.cfg.limits.fail_closed && !d.over) {
+			d.over = d.first = 1;
+			strlcpy(d.rule, "fault", sizeof(d.rule));
+			d.window[0] = '\0';
+		}
+	}
 	if (d.over)
 		enforce(&q, &d);
 	hand_over(&q, argv);

@@ -108,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 1;
 	memset(&p, 0, sizeof(p));
-	if (mo_peer_find(root, (struct sockaddr *)&sin, &deadline, &p) == 0 &&
+	if (mo_peer_find(root, (struct sockaddr *)&sin, &deadline, 1, &p) == 0 &&
 	    p.inode == 0)
 		abort();
 	memset(&sin6, 0, sizeof(sin6));
@@ -116,7 +116,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sin6.sin6_port = htons(0x1f90);
 	sin6.sin6_addr = in6addr_loopback;
 	memset(&p, 0, sizeof(p));
-	if (mo_peer_find(root, (struct sockaddr *)&sin6, &deadline, &p) == 0 &&
+	if (mo_peer_find(root, (struct sockaddr *)&sin6, &deadline, 1, &p) == 0 &&
 	    p.inode == 0)
 		abort();
 	return 0;

@@ -70,7 +70,12 @@ mo_begin() {
 	[ "$(id -u)" -eq 0 ] || mo_skip_all "needs root (namespaces, daemons, test users)"
 	if [ -z "${MO_IN_NS:-}" ]; then
 		command -v unshare >/dev/null || mo_skip_all "unshare (util-linux) missing"
-		MO_IN_NS=1 exec unshare -m --propagation private bash "$0" "$@"
+		# MO_NETNS=1: a network namespace of its own too (its own
+		# interfaces and addresses; lo brought up below)
+		MO_IN_NS=1 exec unshare -m ${MO_NETNS:+-n} --propagation private bash "$0" "$@"
+	fi
+	if [ -n "${MO_NETNS:-}" ]; then
+		ip link set lo up || mo_bail "ip link set lo up failed (iproute2)"
 	fi
 	# Belt and braces: nothing mounted here may leak back to the host.
 	mount --make-rprivate / || mo_bail "mount --make-rprivate / failed"

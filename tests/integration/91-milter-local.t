@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Issue 13, review F2/F1/F6: "local" is the kernel's word, not 127/8.
+# In a network namespace of its own: 10.213.0.1 on lo (an address of this
+# machine outside 127/8), and a veth pair to a second namespace: 10.214.0.1
+# here (like eth0's address), 10.214.0.2 there (another machine).  A real
+# Postfix smtpd listens on every address, with mailorigin-milter; relay is
+# allowed for 10.213.0.0/24 (mynetworks) as it often is for the host's own
+# addresses.
+#  - swaks and PHPMailer (CLI) run by test uids, connecting to the
+#    machine's own 10.213.0.1: stamped with their uid, logged, limited
+#    (uid:A 2/1d: the 3rd held) - before the fix: no stamp, no log line,
+#    no limit (taken for inbound mail);
+#  - a client from the other namespace (10.214.0.2) is inbound: no stamp,
+#    no log line, never held;
+#  - a client that waits for the greeting, then pipelines the whole
+#    transaction and QUIT and closes at once: attributed (the lookup is at
+#    connect);
+#  - clients that pipeline everything without waiting and close at once:
+#    no message of theirs is delivered without our stamps (nobody found is
+#    a fault under fail, not inbound mail).
+MO_NETNS=1
+. "$(dirname "$0")/../lib/harness.sh"
+. "$MO_ROOT/tests/lib/postfix.sh"
+. "$MO_ROOT/tests/lib/php.sh"
+mo_begin "$@"
+MILTER_BIN=$MO_ROOT/build/mailorigin-milter
+[ -x "$MILTER_BIN" ] || mo_skip_all "$MILTER_BIN not built (run make)"
+[ -f /usr/share/php/libphp-phpmailer/autoload.php ] || mo_skip_all "libphp-phpmailer not installed"
+command -v swaks >/dev/null || mo_skip_all "swaks not installed"
+command -v ip >/dev/null || mo_skip_all "ip (iproute2) not installed"
+command -v nsenter >/dev/null || mo_skip_all "nsenter (util-linux) not installed"
+mo_need_wrapper
+
+# ---- the network: 10.213.0.1 ours, 10.214.0.2 another machine's ------------------
+# (10.213.0.1 on lo: no dummy driver here; for the kernel an address of
+# this machine like any other)
+LOCAL=10.213.0.1 HERE=10.214.0.1 FAR=10.214.0.2
+ip addr add "$LOCAL/32" dev lo || mo_bail "cannot add $LOCAL to lo"
+unshare -n sleep 100000 & FAR_PID=$!
+mo_atexit "kill $FAR_PID"
+for i in $(seq 50); do [ "$(readlink /proc/$FAR_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.05; done
+ip link add mo-v0 type veth peer name mo-v1 && ip link set mo-v1 netns "$FAR_PID" &&
+	ip addr add "$HERE/24" dev mo-v0 && ip link set mo-v0 up &&
+	nsenter -t "$FAR_PID" -n sh -c "ip link set lo up && ip addr add $FAR/24 dev mo-v1 && ip link set mo-v1 up" ||
+	mo_bail "cannot make the veth pair to the other namespace"
+far() { nsenter -t "$FAR_PID" -n "$@"; }
+
+pf_start
+mo_install_wrapper
+php_sites
+install -o mo-site-b -g mo-site-b -m 644 "$MO_ROOT/tests/integration/smtp.php" "$MO_WWW/site-b/smtp.php"
+touch -d '1 hour ago' "$MO_WWW/site-b/smtp.php"
+uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
+PORT=10525
+MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"
+SOCK=$MS/milter.sock
+postconf -e "master_service_disable =" \
+	"smtpd_milters = unix:$SOCK" "non_smtpd_milters = unix:$SOCK" \
+	"milter_default_action = tempfail" "milter_protocol = 6" \
+	"milter_connect_macros = j {daemon_name} {daemon_addr} {daemon_port} v _" \
+	"smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination" \
+	"mynetworks = 127.0.0.0/8 10.213.0.0/24" || mo_bail "postconf -e failed"
+postconf -M# smtp/inet
+for a in 127.0.0.1 "$LOCAL" "$HERE"; do
+	postconf -Me "$a:$PORT/inet=$a:$PORT inet n - n - - smtpd" || mo_bail "postconf -Me $a failed"
+done
+mo_conf postfix /usr/sbin/sendmail
+printf '%s\n' "limits = ( { match = \"uid:$uid_a\"; messages = [ \"2/1d\" ]; } );" >>"$MO_ETC/mailorigin.conf"
+"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$SOCK" -u postfix -p "$MS/pid" --foreground >>"$MS/out" 2>&1 &
+MILTER_PID=$!
+milter_stop() { kill -TERM "$MILTER_PID" 2>/dev/null; wait "$MILTER_PID" 2>/dev/null; }
+mo_atexit milter_stop
+for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+[ -S "$SOCK" ] || mo_bail "the milter did not start" "$(cat "$MS/out")"
+postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
+for i in $(seq 100); do
+	[ "$(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp | grep -cix "$(printf '%04X' "$PORT")")" -ge 3 ] && break
+	sleep 0.1
+done
+
+delivered() { grep -l -a -E "^Delivered-To: mo-rcpt\+$1@" "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null | wc -l; }
+held_for() { grep -l -a -E "mo-rcpt\+$1@" $(find "$PF/spool/hold" -type f 2>/dev/null) /dev/null 2>/dev/null | wc -l; }
+log_for() { grep -a -F "$1" "$MO_LOG" 2>/dev/null; }
+
+# ---- a local uid to the machine's own non-loopback address -------------------------
+for i in 1 2 3; do
+	mo_as mo-site-a swaks --server "$LOCAL:$PORT" --from a@test.invalid --to "$(pf_addr own$i)" \
+		--header "Subject: own$i" --body "own$i" >"$T/swaks-own$i.out" 2>&1
+done
+pf_settle
+if f=$(pf_wait own1 10); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "own address: swaks to $LOCAL stamped with its uid"
+	ID=$(hdr "$f" X-Mailorigin-Id)
+	L=$(mo_log_line "$ID")
+	t_like "$(lf "$L" client)" "^${LOCAL//./\\.}:[0-9]+\$" "own address: log line, client=$LOCAL:PORT"
+	t_is "$(lf "$L" uid)/$(lf "$L" lookup)/$(lf "$L" action)" "$uid_a/netlink-exact/pass" \
+		"own address: log uid, found by the kernel's exact 4-tuple lookup, passed"
+else
+	t_ok 1 "own address: swaks to $LOCAL stamped with its uid"; t_diag "$(pf_why own1)" "$(cat "$T/swaks-own1.out" | tail -5)"
+fi
+t_is "$(delivered 'own[123]')/$(held_for 'own[123]')" "2/1" "own address: limited (uid:A 2/1d): 2 delivered, the 3rd held"
+t_is "$(grep -a -c "action=hold .*uid=$uid_a .*rule=uid:$uid_a" "$MO_LOG")" 1 "own address: the hold logged with rule uid:A"
+
+mo_as mo-site-b swaks --server "$HERE:$PORT" --from b@test.invalid --to "$(pf_addr own-eth)" \
+	--body "own-eth" >"$T/swaks-own-eth.out" 2>&1
+if f=$(pf_wait own-eth 10); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "own address: swaks to the veth's $HERE (as to eth0's) stamped with its uid"
+else
+	t_ok 1 "own address: swaks to $HERE delivered"; t_diag "$(pf_why own-eth)"
+fi
+
+out=$(php_cli mo-site-b "$MO_WWW/site-b" "$W -t -i" smtp.php --host="$LOCAL" --port="$PORT" --to="$(pf_addr own-php)" 2>&1)
+t_is "$out" "sent=1" "own address: PHPMailer (CLI) to $LOCAL sends"
+if f=$(pf_wait own-php 10); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "own address: PHPMailer stamped with the CLI's uid"
+	t_is "$(hdr "$f" X-Mailorigin-Script)" "$MO_WWW/site-b/smtp.php; source=php-cli-argv; claimed" \
+		"own address: and its script"
+else
+	t_ok 1 "own address: PHPMailer delivered"; t_diag "$(pf_why own-php)"
+fi
+
+# ---- another machine (the other namespace): inbound ----------------------------------
+for i in 1 2 3; do
+	far swaks --server "$HERE:$PORT" --from far@elsewhere.invalid --to "$(pf_addr far$i)" \
+		--header "Subject: far$i" --body "far$i" >"$T/swaks-far$i.out" 2>&1
+done
+pf_settle
+t_is "$(delivered 'far[123]')/$(held_for 'far[123]')" "3/0" "remote client: 3 delivered, none held"
+if f=$(pf_wait far1 10); then
+	t_is "$(hdr_names "$f" | grep -ci '^x-mailorigin-')" 0 "remote client: not stamped (inbound)"
+	t_is "$(grep -a -c "client=[^ ]*\\[$FAR\\]" "$PF/maillog")" 3 "remote client: Postfix saw $FAR"
+fi
+t_is "$(grep -a -c "client=$FAR:" "$MO_LOG")" 0 "remote client: no log line of ours"
+
+# ---- F1: the transaction pipelined after the greeting, QUIT, close at once ----------------
+cat >"$T/bin/smtp-close" <<'EOF'
+#!/bin/bash
+# smtp-close HOST PORT RCPT WAIT: the whole transaction in one write, then
+# close; WAIT 1: after reading the greeting, 0: without reading anything
+exec 3<>"/dev/tcp/$1/$2" || exit 1
+if [ "$4" = 1 ]; then IFS= read -r -t 30 l <&3 || exit 2; fi
+printf 'EHLO close\r\nMAIL FROM:<c@test.invalid>\r\nRCPT TO:<%s>\r\nDATA\r\nSubject: close\r\n\r\nclosed at once\r\n.\r\nQUIT\r\n' "$3" >&3
+exec 3>&- 3<&-
+EOF
+chmod 755 "$T/bin/smtp-close"
+mo_as mo-site-b "$T/bin/smtp-close" "$LOCAL" "$PORT" "$(pf_addr close-wait)" 1
+t_ok $? "closing client: sent its pipelined transaction"
+pf_settle
+if f=$(pf_wait close-wait 10); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "closing client (waited for the greeting): attributed to its uid"
+else
+	t_ok 1 "closing client (waited for the greeting): delivered"; t_diag "$(pf_why close-wait)"
+fi
+for i in $(seq 10); do
+	mo_as mo-site-b "$T/bin/smtp-close" "$LOCAL" "$PORT" "$(pf_addr close-now$i)" 0
+	mo_as mo-site-b "$T/bin/smtp-close" 127.0.0.1 "$PORT" "$(pf_addr close-lo$i)" 0
+done
+pf_settle
+n=0; bad=0
+for f in $(grep -l -a -E '^Delivered-To: mo-rcpt\+close-(now|lo)[0-9]+@' "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null); do
+	n=$((n + 1))
+	id=$(hdr "$f" X-Mailorigin-Id)
+	[ -n "$(hdr "$f" X-Mailorigin-Uid)" ] && [ -n "$id" ] && [ -n "$(mo_log_line "$id")" ] || bad=$((bad + 1))
+done
+t_diag "closing at once without waiting: $n of 20 delivered, $(held_for 'close-(now|lo)[0-9]+') held," \
+	"$(grep -a -c 'fault=[^ ]*no such socket' "$MO_LOG") of ours with the socket gone at connect"
+t_is "$bad" 0 "closing client (no wait): each of its $n delivered messages is stamped and logged"
+
+t_done
