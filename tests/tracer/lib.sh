@@ -19,6 +19,16 @@ if [ -z "${TR_IN_NS:-}" ]; then
 		--mount-proc bash "$0" "$@"
 fi
 TR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The test and the daemons it starts run in /, as an init system starts
+# them.  The idle workers the tests expect sit in their master's folder:
+# after each request PHP chdirs back, by path, to the folder it was in,
+# which the worker's user (nobody) must be allowed to search.  From a
+# folder nobody may not enter (the fresh root's tests/run runs in
+# /root/mailorigin, under a 0700 /root) that chdir fails and every worker
+# that served a request stays in its script's folder: busy by the cwd
+# signal, as the tracer sees it, and taken for the busy one by
+# busy_fpm_worker and busy_httpd_worker.
+cd / || exit 1
 TRACER=$TR_ROOT/build/mailorigin-tracer
 FCGI_GET=$TR_ROOT/build/tests/tracer-fcgi-get
 _tr_n=0
