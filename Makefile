@@ -13,7 +13,7 @@ DESTDIR     ?=
 
 BUILD       ?= build
 CC          ?= cc
-PKGS         = libconfig libbsd
+PKGS         = libconfig libbsd libmd
 # Nothing evaluated while this file is parsed may depend on a package that
 # `make deps` installs: `make deps demo` parses before deps runs.  These
 # are recursively expanded and run pkg-config the first time a recipe needs
@@ -133,6 +133,11 @@ install-state:
 	  $(DESTDIR)$(STATEDIR)/tmp $(DESTDIR)$(STATEDIR)/hold
 	test -e $(DESTDIR)$(STATEDIR)/limits.db || \
 	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/limits.db
+	# the wrapper's pass records for the milter (lib/passrec.h): 1 MiB, written whole
+	test -e $(DESTDIR)$(STATEDIR)/passed || { \
+	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/passed.new && \
+	  head -c 1048576 /dev/zero >>$(DESTDIR)$(STATEDIR)/passed.new && \
+	  mv $(DESTDIR)$(STATEDIR)/passed.new $(DESTDIR)$(STATEDIR)/passed; }
 
 # The Debian package, mailorigin_VERSION_ARCH.deb here (dpkg-buildpackage
 # writes into ..; the .deb, .buildinfo and .changes are moved here).

@@ -4,7 +4,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
-  build-essential pkg-config libconfig-dev libbsd-dev libcmocka-dev
+  build-essential pkg-config libconfig-dev libbsd-dev libmd-dev libcmocka-dev
   clang libclang-rt-14-dev valgrind
   postfix php-cli php-fpm php-cgi apache2 libapache2-mod-php libfcgi-bin
   libphp-phpmailer bsd-mailx curl lsof hyperfine procps util-linux

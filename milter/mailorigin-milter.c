@@ -59,6 +59,7 @@
 #include "limitdb.h"
 #include "lookup.h"
 #include "origin.h"
+#include "passrec.h"
 #include "peer.h"
 #include "spool.h"
 
@@ -103,6 +104,13 @@ struct conn {
 	struct forged	 forged[FORGED_MAX];
 	unsigned	 nforged, forged_lost;
 	char		 msgid[256];
+	/* our headers as the wrapper would have written them: each of the
+	 * five once, nothing else with our prefix (for local mail only) */
+	char		 ours[MO_PASSREC_NSTAMPS][MO_HEADER_VALUE_MAX + 1];
+	unsigned char	 nours[MO_PASSREC_NSTAMPS];
+	int		 ours_odd;      /* another name, a repeat, a value too long */
+	const char	*wrapper;       /* the wrapper's record: its verdict, or NULL */
+	char		 wrapper_id[MO_ID_LEN * 2 + 1];
 };
 
 static void
@@ -242,6 +250,10 @@ message_reset(struct conn *c)
 	c->rcpts = 0;
 	c->size = 0;
 	c->nforged = c->forged_lost = 0;
+	memset(c->nours, 0, sizeof(c->nours));
+	c->ours_odd = 0;
+	c->wrapper = NULL;
+	c->wrapper_id[0] = '\0';
 	if (c->nonsmtp)
 		c->have_uid = 0;
 }
@@ -279,6 +291,21 @@ on_envrcpt(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
+/* Local mail: keep what may be the wrapper's stamps, for the record's
+ * check at the end (pickup's message went through the wrapper first). */
+static void
+note_ours(struct conn *c, const char *rest, const char *value)
+{
+	int i;
+
+	for (i = 0; i < MO_PASSREC_NSTAMPS; i++)
+		if (strcasecmp(rest, mo_passrec_names[i]) == 0)
+			break;
+	if (i == MO_PASSREC_NSTAMPS || c->nours[i]++ > 0 ||
+	    strlcpy(c->ours[i], value, sizeof(c->ours[i])) >= sizeof(c->ours[i]))
+		c->ours_odd = 1;
+}
+
 static sfsistat
 on_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -291,6 +318,8 @@ on_header(SMFICTX *ctx, char *name, char *value)
 		return SMFIS_CONTINUE;
 	c->size += strlen(name) + strlen(value) + 3;
 	if (strncasecmp(name, pre, strlen(pre)) == 0) {
+		if (c->nonsmtp)
+			note_ours(c, name + strlen(pre), value);
 		for (i = 0; i < c->nforged; i++)
 			if (strcasecmp(c->forged[i].name, name) == 0)
 				index++;
@@ -370,6 +399,11 @@ message_line(const struct conn *c, struct mo_line *l, const char *action)
 	mo_line_kvu(l, "rcpts", c->rcpts);
 	mo_line_kvu(l, "size", c->size);
 	mo_line_kvu(l, "forged", c->nforged + c->forged_lost);
+	if (c->wrapper != NULL) {
+		mo_line_kv(l, "wrapper", c->wrapper);
+		if (strcmp(c->wrapper, "verified") != 0)
+			mo_line_kv(l, "wrapper_id", c->wrapper_id);
+	}
 	mo_line_kv(l, "msgid", c->msgid);
 	if (c->fault[0])
 		mo_line_kv(l, "fault", c->fault);
@@ -420,6 +454,54 @@ stamp(SMFICTX *ctx, struct conn *c)
 	}
 }
 
+/* Local mail that went through the wrapper: its stamps and its count are
+ * the wrapper's when the wrapper's record says so (passrec.h): the id
+ * live in the table for pickup's uid, no more recipients than it charged,
+ * the five stamps as it wrote them.  Then the record is used up (a
+ * replay is charged) and 1 is returned: nothing to strip, stamp or count.
+ * Otherwise the stamps are a forgery like any other. */
+static int
+wrapper_counted(struct conn *c)
+{
+	unsigned char dig[MO_PASSREC_DIGEST];
+	const char *vals[MO_PASSREC_NSTAMPS], *p;
+	enum mo_passrec_verdict v;
+	char id[MO_ID_LEN * 2 + 1];
+	size_t n;
+	int i;
+
+	if (!c->nonsmtp || c->nours[0] == 0)
+		return 0;
+	p = c->ours[0] + strspn(c->ours[0], " \t");
+	n = strcspn(p, " \t\r\n");
+	strlcpy(id, p, n + 1 < sizeof(id) ? n + 1 : sizeof(id));
+	mo_escape(c->wrapper_id, sizeof(c->wrapper_id), sizeof(c->wrapper_id) - 1, id, strlen(id));
+	if (!c->have_uid) {
+		c->wrapper = "no-uid";
+		return 0;
+	}
+	for (i = 0; i < MO_PASSREC_NSTAMPS; i++)
+		if (c->nours[i] != 1)
+			c->ours_odd = 1;
+	if (c->ours_odd || p[n + strspn(p + n, " \t\r\n")] != '\0') {
+		c->wrapper = mo_passrec_verdict_name(MO_PASSREC_STAMPS);
+		return 0;
+	}
+	for (i = 0; i < MO_PASSREC_NSTAMPS; i++)
+		vals[i] = c->ours[i];
+	mo_passrec_digest(vals, dig);
+	v = mo_passrec_take(M.statefd, id, c->origin.uid, c->rcpts, dig, time(NULL));
+	c->wrapper = mo_passrec_verdict_name(v);
+	if (v == MO_PASSREC_FAULT)
+		add_fault(c, "pass record %s/%s: %s", M.cfg.state_dir, MO_PASSREC_NAME,
+		    strerror(errno));
+	if (v != MO_PASSREC_OK)
+		return 0;
+	strlcpy(c->id, id, sizeof(c->id));
+	c->nforged = c->forged_lost = 0;        /* they are ours: none is removed */
+	return 1;
+}
+
 static sfsistat
 on_eom(SMFICTX *ctx)
 {
@@ -432,9 +514,15 @@ on_eom(SMFICTX *ctx)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	delete_forged(ctx, c);
 	if (c->nonsmtp)
 		lookup_pickup(ctx, c);
+	/* the wrapper's message, counted by the wrapper: logged, kept as is */
+	if (wrapper_counted(c)) {
+		message_line(c, &l, "pass");
+		log_line(LOG_INFO, &l);
+		return SMFIS_CONTINUE;
+	}
+	delete_forged(ctx, c);
 	/* inbound mail from elsewhere is not ours to count */
 	if (!c->have_uid && c->sasl[0] == '\0' && c->remote)
 		return SMFIS_CONTINUE;
@@ -645,6 +733,10 @@ load(const char *conf)
 		errx(EX_CONFIG, "%s", e);
 	if ((M.statefd = mo_state_open(M.cfg.state_dir, 1)) == -1)
 		err(EX_CANTCREAT, "state dir %s", M.cfg.state_dir);
+	/* the wrapper's records of what it counted (older installs lack it) */
+	if (mo_passrec_create(M.statefd) == -1)
+		syslog(LOG_ERR, "fault: pass record %s/%s: %m; mail through the wrapper is "
+		    "counted again", M.cfg.state_dir, MO_PASSREC_NAME);
 	if (M.cfg.log_file[0] != '\0' &&
 	    (M.logfd = open(M.cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY |
 	    O_CLOEXEC, 0660)) == -1)

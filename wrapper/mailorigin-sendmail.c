@@ -48,6 +48,7 @@
 #include "mta.h"
 #include "options.h"
 #include "origin.h"
+#include "passrec.h"
 #include "smtpd.h"
 #include "spool.h"
 #include "stamp.h"
@@ -86,6 +87,8 @@ struct wrapper {
 	char			 faults[512];   /* "what: why; ..." for the log line */
 	struct mo_stamp		 st;            /* what the header filter saw */
 	unsigned long long	 size;          /* bytes in the spool */
+	unsigned char		 stamp_digest[MO_PASSREC_DIGEST];       /* of our 5 stamps */
+	int			 charged;       /* the limits decided (and counted it) */
 };
 
 /* The spool writer.  A message that fits the buffer never touches the
@@ -494,22 +497,25 @@ stamp_headers(struct wrapper *w, char *block, size_t cap, const char *eol)
 {
 	const struct mo_origin *g = &w->origin;
 	const char *p = w->cfg.header_prefix;
-	char v[MO_HEADER_VALUE_MAX + 8], uid[96], script[MO_HEADER_VALUE_MAX + 64];
+	char v[4][MO_HEADER_VALUE_MAX + 8], uid[96], script[MO_HEADER_VALUE_MAX + 64];
+	/* in the order of mo_passrec_names, for the milter's check */
+	const char *vals[MO_PASSREC_NSTAMPS] = { v[0], v[1], v[2], script, v[3] };
 
 	block[0] = '\0';
-	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, w->id, strlen(w->id));
-	header(block, cap, p, "Id", v, eol);
+	mo_escape(v[0], sizeof(v[0]), MO_HEADER_VALUE_MAX, w->id, strlen(w->id));
+	header(block, cap, p, "Id", v[0], eol);
 	snprintf(uid, sizeof(uid), "%lu (%s)", (unsigned long)g->uid, g->user);
-	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, uid, strlen(uid));
-	header(block, cap, p, "Uid", v, eol);
-	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, g->cwd, strlen(g->cwd));
-	header(block, cap, p, "Cwd", v, eol);
-	mo_escape_also(v, sizeof(v), MO_HEADER_VALUE_MAX - 32, g->script, strlen(g->script), ";");
-	snprintf(script, sizeof(script), "%s; source=%s%s", v, g->script_src,
+	mo_escape(v[1], sizeof(v[1]), MO_HEADER_VALUE_MAX, uid, strlen(uid));
+	header(block, cap, p, "Uid", v[1], eol);
+	mo_escape(v[2], sizeof(v[2]), MO_HEADER_VALUE_MAX, g->cwd, strlen(g->cwd));
+	header(block, cap, p, "Cwd", v[2], eol);
+	mo_escape_also(v[3], sizeof(v[3]), MO_HEADER_VALUE_MAX - 32, g->script, strlen(g->script), ";");
+	snprintf(script, sizeof(script), "%s; source=%s%s", v[3], g->script_src,
 	    g->script_claimed ? "; claimed" : "");
 	header(block, cap, p, "Script", script, eol);
-	mo_escape(v, sizeof(v), MO_HEADER_VALUE_MAX, g->vhost, strlen(g->vhost));
-	header(block, cap, p, "Vhost", v, eol);
+	mo_escape(v[3], sizeof(v[3]), MO_HEADER_VALUE_MAX, g->vhost, strlen(g->vhost));
+	header(block, cap, p, "Vhost", v[3], eol);
+	mo_passrec_digest(vals, w->stamp_digest);
 }
 
 /* The MTA's input rules for this command line. */
@@ -722,6 +728,7 @@ check_limits(struct wrapper *w, struct mo_decision *d)
 
 	if (mo_decide(lim, w->statefd, geteuid() == 0, &s, w->args.argv_rcpts + w->st.header_rcpts,
 	    d, err, sizeof(err)) == 0) {
+		w->charged = 1;
 		if (d->rebuilt)
 			fault(w, "limit store %s was half-made (a full disk or a kill while "
 			    "it was built): built again, counters start afresh", MO_LIMITDB_NAME);
@@ -771,6 +778,22 @@ enforce(struct wrapper *w, const struct mo_decision *d, int msgfd, int argc, cha
 	errx(EX_NOPERM, "limit %s %s reached: message refused", d->rule, d->window);
 }
 
+/* With non_smtpd_milters the message meets mailorigin-milter again, from
+ * Postfix's pickup: tell it that this one is counted (passrec.h), so that
+ * it keeps our stamps and does not charge the uid again.  Only what the
+ * limits counted is recorded.  A failure costs a second charge, never the
+ * message. */
+static void
+record_pass(struct wrapper *w)
+{
+	if (!w->charged || w->statefd == -1 || w->cfg.mta_type != MO_MTA_POSTFIX)
+		return;
+	if (mo_passrec_put(w->statefd, w->id, getuid(), w->args.argv_rcpts + w->st.header_rcpts,
+	    w->stamp_digest, time(NULL)) == -1 && errno != ENOENT)
+		fault(w, "pass record %s/%s: %s; a milter counts this message again",
+		    w->cfg.state_dir, MO_PASSREC_NAME, strerror(errno));
+}
+
 static void __attribute__((noreturn))
 hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 {
@@ -789,6 +812,7 @@ hand_over(struct wrapper *w, int msgfd, int argc, char *argv[])
 	if (mo_exec_build(&x, &w->cfg, &w->args, argc, argv, environ, getuid()) == -1)
 		errx(EX_TEMPFAIL, "out of memory");
 
+	record_pass(w);
 	message_line(w, &l, "pass", "exec");
 	log_line(w, LOG_INFO, &l);
 	drop_group(w, 1);

@@ -193,6 +193,8 @@ mo_install_wrapper() {
 	# the layout `make install` makes: no caller may own an entry of it
 	install -d -o root -g mailorigin -m 2770 "$MO_STATE" "$MO_STATE/tmp" "$MO_STATE/hold"
 	install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/limits.db"
+	install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/passed"
+	head -c 1048576 /dev/zero >>"$MO_STATE/passed"
 	MO_LOGDIR=$T/log
 	mkdir -p "$MO_LOGDIR"; chown root:mailorigin "$MO_LOGDIR"; chmod 2770 "$MO_LOGDIR"
 	MO_LOG=$MO_LOGDIR/mailorigin.log

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Issue 13: the wrapper and mailorigin-milter together (non_smtpd_milters),
+# in one real Postfix.
+#  - the wrapper's message meets the milter again through pickup: counted
+#    once (the limit store says how many), the wrapper's stamps kept, one
+#    log line per hop (the wrapper's, then the milter's with
+#    wrapper=verified) under the same id;
+#  - the real sendmail run directly with a replayed real X-Mailorigin-Id,
+#    or a made-up one: stripped, stamped afresh, charged;
+#  - a message the wrapper stamped but did not hand to Postfix (its
+#    mta.path a capture: what a user who reads their own real sendmail's
+#    input holds), sent with the real sendmail: with a stamp changed,
+#    from another uid, or with more recipients it is charged; untouched,
+#    by its uid, it is the wrapper's and is not charged; a second time it
+#    is a replay;
+#  - no record table: counted again, nothing lost;
+#  - mailoriginctl hold list: a message put on hold by hand (postsuper -h)
+#    with stamps of its own is listed "unverified"; the milter's own hold
+#    is the milter's.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$MO_ROOT/tests/lib/postfix.sh"
+. "$MO_ROOT/tests/lib/php.sh"
+mo_begin "$@"
+MILTER_BIN=$MO_ROOT/build/mailorigin-milter
+CTL=$MO_ROOT/build/mailoriginctl
+[ -x "$MILTER_BIN" ] || mo_skip_all "$MILTER_BIN not built (run make)"
+mo_need_wrapper
+pf_start
+mo_install_wrapper
+php_sites
+uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
+SITE=$MO_WWW/site-a
+
+MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"
+SOCK=$MS/milter.sock
+postconf -e "non_smtpd_milters = unix:$SOCK" "milter_default_action = tempfail" \
+	"milter_protocol = 6" || mo_bail "postconf -e failed"
+LIM="limits = ( { match = \"uid:$uid_a\"; messages = [ \"20/1d\" ]; } );"
+conf_mta() {  # conf_mta PATH: the wrapper's MTA (the milter reads the config at its start)
+	mo_conf postfix "$1"
+	printf '%s\n' "$LIM" >>"$MO_ETC/mailorigin.conf"
+}
+milter_start() {
+	"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$SOCK" -u postfix -p "$MS/pid" --foreground \
+		>>"$MS/out" 2>&1 &
+	MILTER_PID=$!
+	local i
+	for i in $(seq 100); do [ -S "$SOCK" ] && [ -s "$MS/pid" ] && return 0; sleep 0.05; done
+	mo_bail "the milter did not start" "$(cat "$MS/out")"
+}
+milter_stop() {
+	[ -n "${MILTER_PID:-}" ] || return 0
+	kill -TERM "$MILTER_PID" 2>/dev/null
+	local i
+	for i in $(seq 50); do kill -0 "$MILTER_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$MILTER_PID" 2>/dev/null
+	wait "$MILTER_PID" 2>/dev/null
+	MILTER_PID=; rm -f "$SOCK" "$MS/pid"
+}
+mo_atexit milter_stop
+conf_mta /usr/sbin/sendmail
+milter_start
+postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
+
+# used UID: messages counted against uid:UID's 20/1d (exact while the test
+# runs well under a twentieth of a day)
+used() {
+	"$CTL" limits show --json | php -n -r '$n = 0; while (($l = fgets(STDIN)) !== false) {
+		$o = json_decode($l, true); if ($o["key"] === $argv[1] && $o["unit"] === "messages") $n = $o["used"]; }
+		echo $n, "\n";' "uid:$1"
+}
+wsend() {  # wsend CASE: mail() as the wrapper sees it, -t, run by mo-site-a
+	printf 'To: %s\nSubject: %s\n\n%s\n' "$(pf_addr "$1")" "$1" "$1" |
+		(cd "$SITE" && mo_as mo-site-a "$W" -t -i) >"$T/wsend.out" 2>&1
+}
+rsend() {  # rsend USER FILE [ARG...]: the real sendmail -t -i, run by USER
+	local u=$1 f=$2; shift 2
+	(cd "$SITE" && mo_as "$u" /usr/sbin/sendmail -t -i "$@") <"$f"
+}
+ours() { hdr_names "$1" | grep -ci '^x-mailorigin-'; }
+lines_of() { grep -a -c -E "(^| )id=$1( |\$)" "$MO_LOG"; }
+# the milter's line for ID (path=smtp)
+milter_line() { grep -a -E "(^| )id=$1( |\$)" "$MO_LOG" | grep -a ' path=smtp ' | tail -1; }
+
+t_is "$(stat -c '%U:%G %a %s' "$MO_STATE/passed")" "root:mailorigin 660 1048576" \
+	"the milter made the record table at its start: root:mailorigin 0660, 1 MiB written"
+
+# ---- the wrapper's mail, through pickup: counted once ---------------------------
+wsend wrap1; t_is "$?" 0 "wrapper: exit 0" || t_diag "$(cat "$T/wsend.out")"
+wsend wrap2
+pf_settle
+t_is "$(used "$uid_a")" 2 "wrapper + non_smtpd_milters: 2 messages, counted 2 (not 4)"
+if f1=$(pf_wait wrap1); then
+	id1=$(hdr "$f1" X-Mailorigin-Id)
+	WL=$(grep -a -E "(^| )id=$id1 " "$MO_LOG" | grep -a ' mta=' | head -1)
+	t_is "$(lf "$WL" action)" "pass" "wrapper: the delivered X-Mailorigin-Id is the wrapper's (its log line)"
+	t_is "$(ours "$f1")" 5 "wrapper: our 5 headers, once"
+	t_is "$(hdr "$f1" X-Mailorigin-Script)" "$(lf "$WL" script); source=$(lf "$WL" script_src); claimed" \
+		"wrapper: the wrapper's Script stamp is kept (not pickup's)"
+	t_is "$(hdr "$f1" X-Mailorigin-Cwd)" "$SITE" "wrapper: the wrapper's Cwd is kept"
+	t_is "$(lines_of "$id1")" 2 "wrapper: two log lines for the id, one per hop"
+	ML=$(milter_line "$id1")
+	t_is "$(lf "$ML" action)/$(lf "$ML" wrapper)/$(lf "$ML" client)/$(lf "$ML" uid)/$(lf "$ML" forged)" \
+		"pass/verified/local/$uid_a/0" "wrapper: the milter's line: pass, wrapper=verified, client=local, pickup's uid, none removed"
+else
+	t_ok 1 "wrapper: wrap1 delivered"; t_diag "$(pf_why wrap1)" "$(tail -5 "$MO_LOG")" "$(cat "$MS/out")"
+fi
+f2=$(pf_wait wrap2); t_ok $? "wrapper: wrap2 delivered, not held (old: the milter's second charge took it over)"
+t_is "$(find "$PF/spool/hold" -type f | wc -l)" 0 "wrapper: nothing in Postfix's hold queue"
+
+# ---- the real sendmail with a real id: a replay --------------------------------
+{ grep -a -i '^x-mailorigin-' "$f1"; printf 'To: %s\nSubject: replay\n\nreplay\n' "$(pf_addr replay)"; } >"$T/replay.eml"
+rsend mo-site-a "$T/replay.eml"
+pf_settle
+t_is "$(used "$uid_a")" 3 "replay of a real id with the real sendmail: charged (3)"
+if f=$(pf_wait replay); then
+	t_unlike "$(hdr "$f" X-Mailorigin-Id)" "^$id1\$" "replay: the replayed Id is replaced"
+	t_is "$(hdr "$f" X-Mailorigin-Script)" "; source=pickup" "replay: stamped afresh (pickup)"
+	t_is "$(ours "$f")" 5 "replay: our 5 headers, once"
+	L=$(milter_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" wrapper)/$(lf "$L" wrapper_id)/$(lf "$L" forged)" "replayed/$id1/5" \
+		"replay: logged wrapper=replayed with the id, 5 removed"
+fi
+
+# ---- the real sendmail with a made-up id ------------------------------------------
+printf 'X-Mailorigin-Id: 0123456789abcdef\nX-Mailorigin-Uid: 0 (root)\nX-Mailorigin-Script: /forged.php; source=cwd\nTo: %s\nSubject: madeup\n\nmadeup\n' \
+	"$(pf_addr madeup)" >"$T/madeup.eml"
+rsend mo-site-a "$T/madeup.eml"
+pf_settle
+t_is "$(used "$uid_a")" 4 "a made-up X-Mailorigin-Id: charged (4)"
+if f=$(pf_wait madeup); then
+	t_unlike "$(cat "$f")" 'forged\.php|0123456789abcdef|0 \(root\)' "made-up id: the forged stamps are gone"
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "made-up id: pickup's uid stamped"
+	L=$(milter_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" wrapper)/$(lf "$L" wrapper_id)" "stamps-changed/0123456789abcdef" \
+		"made-up id: logged (not the wrapper's five stamps)"
+fi
+# the five names, a made-up id: no record
+{ grep -a -i '^x-mailorigin-' "$f1" | sed "s/^\(X-Mailorigin-Id: \).*/\1fedcba9876543210/I"
+  printf 'To: %s\nSubject: norec\n\nnorec\n' "$(pf_addr norec)"; } >"$T/norec.eml"
+rsend mo-site-a "$T/norec.eml"
+pf_settle
+t_is "$(used "$uid_a")" 5 "five stamps, an id the wrapper never made: charged (5)"
+f=$(pf_wait norec) && t_is "$(lf "$(milter_line "$(hdr "$f" X-Mailorigin-Id)")" wrapper)" "no-record" \
+	"no such id: logged wrapper=no-record"
+
+# ---- a message the wrapper stamped, counted and did not hand over ------------------
+mkdir -p "$T/cap"; chmod 777 "$T/cap"
+cat >"$T/bin/capture" <<EOF
+#!/bin/sh
+cat >"$T/cap/msg"
+EOF
+chmod 755 "$T/bin/capture"
+conf_mta "$T/bin/capture"
+wsend captured; t_is "$?" 0 "capture: the wrapper hands the message to a capture and exits 0"
+conf_mta /usr/sbin/sendmail
+capid=$(hdr "$T/cap/msg" X-Mailorigin-Id)
+t_like "$capid" '^[0-9a-f]{16}$' "capture: the captured message carries the wrapper's id"
+t_is "$(used "$uid_a")" 6 "capture: the wrapper counted it (6)"
+# a stamp changed
+sed 's|^\(X-Mailorigin-Script: \).*|\1/srv/other/site.php; source=cwd|' "$T/cap/msg" >"$T/changed.eml"
+rsend mo-site-a "$T/changed.eml"
+pf_settle
+t_is "$(used "$uid_a")" 7 "a real live id with a changed stamp: charged (7)"
+# another uid
+rsend mo-site-b "$T/cap/msg"
+pf_settle
+t_is "$(used "$uid_a")" 7 "a real live id sent by another uid: not counted to the id's uid"
+# more recipients than the wrapper counted
+rsend mo-site-a "$T/cap/msg" "$(pf_addr extra)"
+pf_settle
+t_is "$(used "$uid_a")" 8 "a real live id with one more recipient: charged (8)"
+L=$(grep -a " path=smtp " "$MO_LOG" | grep -a "wrapper_id=$capid" | sed -n 's/.* wrapper=\([a-z-]*\) .*/\1/p' | tr '\n' ' ')
+t_is "$L" "stamps-changed other-uid more-rcpts " "the three logged: stamps-changed, other-uid, more-rcpts (the record left live)"
+# untouched, by its uid: the wrapper's message
+rsend mo-site-a "$T/cap/msg"
+pf_settle
+t_is "$(used "$uid_a")" 8 "the captured message untouched, by its uid: the wrapper's count stands (8)"
+t_is "$(lf "$(milter_line "$capid")" wrapper)" "verified" "untouched: wrapper=verified under the wrapper's id"
+n=$(grep -l -a -F "X-Mailorigin-Id: $capid" "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null | wc -l)
+t_is "$n" 1 "untouched: delivered once with the wrapper's id kept"
+# and once more: a replay
+rsend mo-site-a "$T/cap/msg"
+pf_settle
+t_is "$(used "$uid_a")" 9 "the same message again: a replay, charged (9)"
+t_is "$(grep -a " path=smtp " "$MO_LOG" | grep -a -c "wrapper=replayed wrapper_id=$capid")" 1 "again: logged wrapper=replayed"
+
+# ---- no record table: counted again, nothing lost -----------------------------------
+mv "$MO_STATE/passed" "$T/passed.away"
+n0=$(wc -l <"$MO_LOG")
+wsend notable; t_is "$?" 0 "no record table: the wrapper exits 0"
+pf_settle
+f=$(pf_wait notable); t_ok $? "no record table: delivered"
+t_is "$(used "$uid_a")" 11 "no record table: counted by the wrapper and by the milter (11: the safe side)"
+t_is "$(mo_log_since "$n0" | grep -a -c 'fault=')" 0 "no record table: no fault logged (nothing to say)"
+mv "$T/passed.away" "$MO_STATE/passed"
+
+t_done
