@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,9 +76,21 @@ ctl_held_open(struct ctl *c, const char *id)
 	return openat(c->statefd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+/* May the owner of a meta file hold for another uid?  root, and
+ * mta.smtpd_user (mailorigin-qmail-queue under qmail-smtpd holds for the
+ * client's uid). */
+static int
+speaks_for(const struct ctl *c, uid_t uid)
+{
+	struct passwd *pw;
+
+	return uid == 0 || (c->cfg.qmail_smtpd_user[0] != '\0' &&
+	    (pw = getpwnam(c->cfg.qmail_smtpd_user)) != NULL && pw->pw_uid == uid);
+}
+
 /* Read and parse the meta of the hold in dirfd. */
 void
-ctl_held_load(int dirfd, const char *id, struct held *h)
+ctl_held_load(struct ctl *c, int dirfd, const char *id, struct held *h)
 {
 	char *text;
 	size_t len;
@@ -98,6 +111,13 @@ ctl_held_load(int dirfd, const char *id, struct held *h)
 		snprintf(h->err, sizeof(h->err), "meta: id is %s, not the folder's name",
 		    q != NULL ? q : "?");
 		free(q);
+		mo_holdmeta_free(&h->meta);
+	} else if (mo_holdmeta_owned(&h->meta, h->st.st_uid, speaks_for(c, h->st.st_uid), h->err,
+	    sizeof(h->err)) == -1) {
+		char why[sizeof(h->err)];
+		strlcpy(why, h->err, sizeof(why));
+		strlcpy(h->err, "meta: ", sizeof(h->err));
+		strlcat(h->err, why, sizeof(h->err));
 		mo_holdmeta_free(&h->meta);
 	} else
 		h->ok = 1;

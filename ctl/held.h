@@ -21,8 +21,9 @@ struct held {
 
 /* The hold folder of id under the state dir, or -1 (errno). */
 int ctl_held_open(struct ctl *c, const char *id);
-/* Read and parse the meta of the hold in dirfd (h->ok, else h->err). */
-void ctl_held_load(int dirfd, const char *id, struct held *h);
+/* Read and parse the meta of the hold in dirfd (h->ok, else h->err); its
+ * owner is the meta file's (mo_holdmeta_owned()). */
+void ctl_held_load(struct ctl *c, int dirfd, const char *id, struct held *h);
 /* Open and lock (flock, not waiting) hold/ID; -1 with the failure reported. */
 int ctl_held_lock(struct ctl *c, const char *id);
 /* Remove every entry of the folder name in parent (unlinked, never

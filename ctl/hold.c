@@ -107,7 +107,7 @@ scan(struct ctl *c, struct heldlist *l)
 			}
 			l->v = v;
 		}
-		ctl_held_load(dirfd, e->d_name, &l->v[l->n++]);
+		ctl_held_load(c, dirfd, e->d_name, &l->v[l->n++]);
 		close(dirfd);
 	}
 	closedir(d);
@@ -510,7 +510,7 @@ hold_show(struct ctl *c, const struct select *s)
 		    errno == ENOENT ? "no such held message" : strerror(errno));
 		return c->rc;
 	}
-	ctl_held_load(dirfd, s->ids[0], &h);
+	ctl_held_load(c, dirfd, s->ids[0], &h);
 	hdr = headers_of(dirfd, &len, &size, err, sizeof(err));
 	close(dirfd);
 	if (!h.ok)
@@ -568,7 +568,7 @@ delete_one(struct ctl *c, const char *id)
 
 	if ((fd = ctl_held_lock(c, id)) == -1)
 		return;
-	ctl_held_load(fd, id, &h);
+	ctl_held_load(c, fd, id, &h);
 	if (ctl_held_remove(c, id) == -1)
 		ctl_fail(c, EX_IOERR, "hold %s: cannot remove: %s", id, strerror(errno));
 	else {

@@ -414,7 +414,7 @@ ctl_release_one(struct ctl *c, const char *id)
 
 	if ((fd = ctl_held_lock(c, id)) == -1)
 		return;
-	ctl_held_load(fd, id, &h);
+	ctl_held_load(c, fd, id, &h);
 	if (!h.ok) {
 		ctl_fail(c, EX_DATAERR, "hold %s: %s; not released", id, h.err);
 		goto out;

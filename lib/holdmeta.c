@@ -134,6 +134,25 @@ mo_holdmeta_parse(struct mo_holdmeta *m, const char *text, size_t len, char *err
 	return check(m, err, errlen);
 }
 
+int
+mo_holdmeta_owned(struct mo_holdmeta *m, uid_t file_uid, int speaks_for, char *err, size_t errlen)
+{
+	int has_owner = mo_holdmeta_get(m, "owner")[0] != '\0';
+	int has_uid = mo_holdmeta_get(m, "uid")[0] != '\0';
+
+	if (has_owner && m->owner != file_uid)
+		return fail(err, errlen, "owner=%lu but the meta is owned by uid %lu",
+		    (unsigned long)m->owner, (unsigned long)file_uid);
+	if (!has_owner && m->uid != file_uid)
+		return fail(err, errlen, "uid=%lu but the meta is owned by uid %lu",
+		    (unsigned long)m->uid, (unsigned long)file_uid);
+	if (has_uid && m->uid != file_uid && !speaks_for)
+		return fail(err, errlen, "uid=%lu but the meta is owned by uid %lu, which "
+		    "speaks for no other uid", (unsigned long)m->uid, (unsigned long)file_uid);
+	m->owner = file_uid;
+	return 0;
+}
+
 const char *
 mo_holdmeta_get(const struct mo_holdmeta *m, const char *key)
 {

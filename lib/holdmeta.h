@@ -10,7 +10,8 @@
  * The log line of mailorigin-qmail-queue also says owner=UID: the uid it
  * ran as (qmaild under qmail-smtpd), which owns the hold and runs the
  * release; its uid= is the sender's, and may be empty (an SMTP AUTH user).
- * Without owner=, the owner is uid.
+ * Without owner=, the owner is uid.  Neither is believed over the meta
+ * file's owner (mo_holdmeta_owned()).
  *
  * Parsed whole or refused: a meta that is cut short (no final newline),
  * malformed, or missing version, time, id, uid, gid or argv is an error,
@@ -45,6 +46,14 @@ char *mo_holdmeta_format(long long time, const char *reason, gid_t gid, const ch
     int argc, char *const argv[], size_t *len);
 /* Parse text[0..len); -1 with err ("line N: why") on any fault. */
 int mo_holdmeta_parse(struct mo_holdmeta *m, const char *text, size_t len, char *err, size_t errlen);
+/* The meta's facts against its file's owner, who wrote it (the wrapper
+ * and mailorigin-qmail-queue write it as the uid they run as): the owner
+ * is file_uid, whatever owner= says, and an owner= that says otherwise is
+ * refused; uid= may name another uid (the sender behind qmail-smtpd) only
+ * when speaks_for is set (file_uid is root or mta.smtpd_user: the caller
+ * decides).  0, or -1 with err. */
+int mo_holdmeta_owned(struct mo_holdmeta *m, uid_t file_uid, int speaks_for, char *err,
+    size_t errlen);
 /* The value of key ("" when absent or when it holds a NUL). */
 const char *mo_holdmeta_get(const struct mo_holdmeta *m, const char *key);
 void mo_holdmeta_free(struct mo_holdmeta *m);

@@ -8,7 +8,8 @@
 #  - an MTA that hangs or is stopped (SIGSTOP by its uid) is killed after
 #    --timeout, and the message stays held;
 #  - a meta with the mailorigin gid, or a hold folder of another uid, is
-#    refused;
+#    refused; so is a meta whose owner= or uid= is not its file's owner
+#    (uid= another's only from root or mta.smtpd_user);
 #  - an error that quotes a meta value quotes it escaped;
 #  - limits show / reset give up (EX_TEMPFAIL) on a store whose lock is
 #    held by a stopped wrapper, instead of waiting for ever.
@@ -126,6 +127,26 @@ chown mo-site-a "$HOLD/$ID4"
 "$CTL" -c "$T/rec.conf" hold release "$ID4" >/dev/null 2>"$T/err"; rc=$?
 t_is "$rc" 0 "the same hold as the wrapper writes it: released" || t_diag "$(cat "$T/err")"
 t_is "$(awk '/^Uid:/ { print $2 }' "$REC/status")" "$uid_a" "... as its uid"
+# a meta that names another uid than its file's owner, who speaks for
+# nobody (F8): owner= makes uid= no one's word but the file's owner's
+ID6=6666666666666666
+mkhold "$ID6" "$uid_b" "$gid_a" "$uid_a"
+sed -i "s/ rule=/ owner=$uid_a rule=/" "$HOLD/$ID6/meta"
+t_is "$("$CTL" hold list --uid "$uid_b" 2>/dev/null | tail -n +2 | grep -c "$ID6")" 0 \
+	"a meta of mo-site-a's saying uid=$uid_b owner=$uid_a: not listed as uid b's"
+"$CTL" hold list >/dev/null 2>"$T/err"
+t_like "$(cat "$T/err")" "$ID6.*uid=$uid_b but the meta is owned by uid $uid_a" "hold list: says why it is broken"
+rec_reset "$REC"
+"$CTL" -c "$T/rec.conf" hold release "$ID6" >/dev/null 2>"$T/err"; rc=$?
+t_is "$rc" 65 "... and release refuses it: EX_DATAERR" || t_diag "$(cat "$T/err")"
+t_ok "$([ ! -e "$REC/ran" ]; echo $?)" "... and the MTA never ran"
+# owner= not the file's owner
+ID7=7777777777777777
+mkhold "$ID7" "$uid_a" "$gid_a"
+sed -i "s/ rule=/ owner=0 rule=/" "$HOLD/$ID7/meta"
+"$CTL" hold show "$ID7" >/dev/null 2>"$T/err"
+t_like "$(cat "$T/err")" "owner=0 but the meta is owned by uid $uid_a" "a meta saying owner=0 in a file of mo-site-a's: refused"
+"$CTL" hold delete "$ID6" "$ID7" >/dev/null 2>&1
 
 # ---- meta values in errors are escaped --------------------------------------
 ID5=5555555555555555

@@ -240,6 +240,56 @@ test_errors_escaped(void **state)
 	}
 }
 
+/* The meta file's owner wrote it: owner= and uid= are believed no further
+ * than that (issue 13, F8). */
+static void
+test_owned(void **state)
+{
+	static const struct {
+		const char *line;       /* the log line's owner= and uid= */
+		unsigned file_uid;
+		int speaks_for;
+		int ok;
+		unsigned owner, uid;    /* when ok */
+	} cases[] = {
+		/* the wrapper: no owner=, uid= its caller, who owns the file */
+		{ "uid=1001", 1001, 0, 1, 1001, 1001 },
+		{ "uid=0", 1001, 0, 0, 0, 0 },
+		{ "uid=1001", 0, 1, 0, 0, 0 },
+		/* mailorigin-qmail-queue run by a user: owner= and uid= its own */
+		{ "uid=1001 owner=1001", 1001, 0, 1, 1001, 1001 },
+		/* owner= that is not the file's */
+		{ "uid=1001 owner=0", 1001, 0, 0, 0, 0 },
+		{ "uid=0 owner=0", 1001, 0, 0, 0, 0 },
+		/* uid= another's, from a file owner who speaks for nobody */
+		{ "uid=0 owner=1001", 1001, 0, 0, 0, 0 },
+		/* under qmail-smtpd (qmaild, 64011): the client's uid, or none (SASL) */
+		{ "uid=1001 owner=64011", 64011, 1, 1, 64011, 1001 },
+		{ "uid= owner=64011", 64011, 1, 1, 64011, 64011 },
+		{ "uid= owner=64011", 1001, 0, 0, 0, 0 },
+	};
+	char buf[1024], err[256];
+	struct mo_holdmeta m;
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(buf, sizeof(buf), "version=1\ntime=1763800000\nreason=limit\ngid=1001\n"
+		    "argc=2\nid=0123456789abcdef action=hold %s\narg=/usr/sbin/sendmail\narg=-t\n",
+		    cases[i].line);
+		assert_int_equal(0, mo_holdmeta_parse(&m, buf, (size_t)n, err, sizeof(err)));
+		assert_int_equal(cases[i].ok ? 0 : -1, mo_holdmeta_owned(&m, cases[i].file_uid,
+		    cases[i].speaks_for, err, sizeof(err)));
+		if (cases[i].ok) {
+			assert_int_equal(cases[i].owner, m.owner);
+			assert_int_equal(cases[i].uid, m.uid);
+		} else
+			assert_non_null(strstr(err, "owned by uid"));
+		mo_holdmeta_free(&m);
+	}
+}
+
 int
 main(void)
 {
@@ -248,6 +298,7 @@ main(void)
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_owned),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_errors_escaped),
 	};
