@@ -121,8 +121,9 @@ get_string(const config_setting_t *g, const char *key, char *out, size_t outlen,
 static int
 read_mta(struct mo_config *c, const config_setting_t *g, const char *name, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "type", "path", "queue", "smtpd_user", "lookup", NULL };
-	const config_setting_t *t;
+	static const char *const keys[] = { "type", "path", "queue", "smtpd_user", "lookup",
+	    "remoteinfo_is_auth", NULL };
+	const config_setting_t *t, *b;
 	char type[16] = "";
 
 	if (!config_setting_is_group(g))
@@ -136,6 +137,13 @@ read_mta(struct mo_config *c, const config_setting_t *g, const char *name, char 
 	    get_string(g, "lookup", c->lookup_socket, sizeof(c->lookup_socket), 1, name, err,
 	    errlen) == -1)
 		return -1;
+	/* tcpserver's TCPREMOTEINFO is an ident answer (the client's word)
+	 * unless it runs with -R and an AUTH patch sets it: opt-in */
+	if ((b = config_setting_get_member(g, "remoteinfo_is_auth")) != NULL) {
+		if (config_setting_type(b) != CONFIG_TYPE_BOOL)
+			return fail(err, errlen, name, line_of(b), "mta.remoteinfo_is_auth must be true or false");
+		c->qmail_remoteinfo_auth = config_setting_get_bool(b);
+	}
 	t = config_setting_get_member(g, "type");
 	if (t == NULL || strcmp(type, "postfix") == 0)
 		c->mta_type = MO_MTA_POSTFIX;

@@ -31,6 +31,7 @@ struct mo_config {
 	char			 qmail_queue[PATH_MAX];         /* the real qmail-queue */
 	char			 qmail_smtpd_user[64];          /* whose TCP* environment is believed */
 	char			 lookup_socket[PATH_MAX];       /* the milter daemon's lookup */
+	int			 qmail_remoteinfo_auth;         /* TCPREMOTEINFO is the AUTH user */
 	char			 state_dir[PATH_MAX];
 	char			 log_file[PATH_MAX];    /* "" when none */
 	int			 log_syslog;

@@ -18,10 +18,11 @@
  * Who sent it, best first:
  *  - run by qmail-smtpd (the real uid is mta.smtpd_user's, or root) under
  *    tcpserver: TCPREMOTEIP and TCPREMOTEPORT name the client; an SMTP
- *    AUTH patch's user in SMTPAUTHUSER, SMTP_AUTH_USER, AUTHINFO or
- *    TCPREMOTEINFO (the one Krzysztof Dabrowski's and Erwin Hoffmann's
- *    patches set; tcpserver itself puts an ident answer there unless run
- *    with -R).  A loopback client is looked up by the milter daemon over
+ *    AUTH patch's user in SMTPAUTHUSER, SMTP_AUTH_USER, AUTHINFO, or
+ *    TCPREMOTEINFO only with mta.remoteinfo_is_auth (the one Krzysztof
+ *    Dabrowski's and Erwin Hoffmann's patches set; tcpserver itself puts
+ *    an ident answer there unless run with -R, and the client writes
+ *    that).  A client on this machine is looked up by the milter daemon over
  *    its lookup socket (it reads other users' /proc as root); without it,
  *    /proc/net/tcp still gives the socket's uid.  A remote client that did
  *    not authenticate is inbound mail: only cleaned of forged stamps.
@@ -202,8 +203,11 @@ sasl_user(struct qq *q)
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		/* getenv, not secure_getenv: the variables are the SMTP
-		 * server's, believed only from its uid (caller_is_smtpd) */
-		if ((v = getenv(vars[i])) != NULL && v[0] != '\0') {
+		 * server's, believed only from its uid (caller_is_smtpd);
+		 * TCPREMOTEINFO only when the config says an AUTH patch sets
+		 * it (without tcpserver -R it is the client's ident answer) */
+		if ((strcmp(vars[i], "TCPREMOTEINFO") != 0 || q->cfg.qmail_remoteinfo_auth) &&
+		    (v = getenv(vars[i])) != NULL && v[0] != '\0') {
 			strlcpy(q->sasl, v, sizeof(q->sasl));
 			return;
 		}

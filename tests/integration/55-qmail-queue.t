@@ -33,7 +33,7 @@ LOOKUP=$MS/lookup.sock
 # qq_conf [EXTRA]: qmail, the stand-ins, mo-rcpt as the SMTP user, EXTRA appended
 qq_conf() {
 	mo_conf qmail "$QI"
-	sed -i "s|^mta = .*|mta = { type = \"qmail\"; path = \"$QI\"; queue = \"$Q/qmail-queue\"; smtpd_user = \"mo-rcpt\"; lookup = \"$LOOKUP\"; };|" \
+	sed -i "s|^mta = .*|mta = { type = \"qmail\"; path = \"$QI\"; queue = \"$Q/qmail-queue\"; smtpd_user = \"mo-rcpt\"; lookup = \"$LOOKUP\";${QQ_MTA_EXTRA:-} };|" \
 		"$MO_ETC/mailorigin.conf"
 	printf '%s\n' "${1:-}" >>"$MO_ETC/mailorigin.conf"
 }
@@ -106,7 +106,15 @@ cmp -s "$T/want" "$Q/stdin"; t_ok $? "inbound: not stamped, forged headers remov
 cmp -s "$M/env" "$Q/fd1"; t_ok $? "inbound: envelope byte for byte"
 t_is "$(mo_log_count)" "$n1" "inbound: not logged (not ours to count)"
 
+# ---- TCPREMOTEINFO: tcpserver's ident answer unless -R; believed only on opt-in -----
+n1=$(mo_log_count)
+qq "remoteinfo off" mo-rcpt "$M/forged.eml" "$M/env" TCPREMOTEIP=192.0.2.7 TCPREMOTEPORT=40001 TCPREMOTEINFO=alice
+t_is "$RC" 0 "TCPREMOTEINFO by default: exit 0"
+cmp -s "$T/want" "$Q/stdin"; t_ok $? "TCPREMOTEINFO by default: not the AUTH user (an ident answer): inbound, not stamped"
+t_is "$(mo_log_count)" "$n1" "TCPREMOTEINFO by default: not logged, nobody's limit counted"
+
 # ---- SMTP AUTH: the patch's user, limited per SASL user -----------------------
+QQ_MTA_EXTRA=" remoteinfo_is_auth = true;"
 qq_conf 'limits = ( { match = "sasl:alice"; messages = [ "2/1d" ]; } );'
 for i in 1 2 3; do
 	qq "auth $i" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=198.51.100.4 TCPREMOTEPORT=5000$i TCPREMOTEINFO=alice

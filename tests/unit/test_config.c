@@ -76,9 +76,11 @@ test_good(void **state)
 	assert_string_equal("/var/qmail/bin/qmail-queue", c.qmail_queue);
 	assert_string_equal("qmaild", c.qmail_smtpd_user);
 	assert_string_equal("/run/mailorigin/lookup.sock", c.lookup_socket);
+	assert_int_equal(0, c.qmail_remoteinfo_auth);   /* TCPREMOTEINFO: opt-in */
 	mo_config_free(&c);
 	assert_int_equal(0, parse("mta = { type = \"qmail\"; queue = \"/q/qq\"; smtpd_user = \"smtp\"; "
-	    "lookup = \"/run/l.sock\"; };", &c, err, sizeof(err)));
+	    "lookup = \"/run/l.sock\"; remoteinfo_is_auth = true; };", &c, err, sizeof(err)));
+	assert_int_equal(1, c.qmail_remoteinfo_auth);
 	assert_string_equal("/q/qq", c.qmail_queue);
 	assert_string_equal("smtp", c.qmail_smtpd_user);
 	assert_string_equal("/run/l.sock", c.lookup_socket);
@@ -93,6 +95,7 @@ test_bad(void **state)
 		{ "mta = { path = \"sendmail\"; };", "t.conf:1: path must be an absolute path" },
 		{ "mta = { path = 3; };", "t.conf:1: path must be a string" },
 		{ "mta = { queue = \"qmail-queue\"; };", "t.conf:1: queue must be an absolute path" },
+		{ "mta = { remoteinfo_is_auth = \"yes\"; };", "t.conf:1: mta.remoteinfo_is_auth must be true or false" },
 		{ "mta = { lookup = \"l.sock\"; };", "t.conf:1: lookup must be an absolute path" },
 		{ "mta = \"postfix\";", "t.conf:1: mta must be a group" },
 		{ "\n\nstat_dir = \"/x\";", "t.conf:3: unknown key \"stat_dir\"" },
