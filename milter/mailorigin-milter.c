@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -69,6 +70,7 @@
 static const char usage[] =
     "usage: mailorigin-milter [-d] [--foreground] [-c config] [-s socket] [-u socket-owner]\n"
     "                         [-p pidfile] [-t lookup-ms] [-l lookup-socket -L lookup-owner]\n"
+    "                         [-P smtp-port,...]\n"
     "The SMTP path of mailorigin, for Postfix's smtpd_milters and non_smtpd_milters.\n"
     "See mailorigin-milter(8).\n";
 
@@ -78,7 +80,10 @@ static struct {
 	int			 statefd, logfd;
 	int			 lookup_ms;
 	const char		*procroot;
-} M = { .statefd = -1, .logfd = -1, .lookup_ms = 2000, .procroot = "/proc" };
+	unsigned		 ports[16];     /* the lookup answers about these SMTP ports */
+	size_t			 nports;
+} M = { .statefd = -1, .logfd = -1, .lookup_ms = 2000, .procroot = "/proc",
+	.ports = { 25, 465, 587 }, .nports = 3 };
 
 /* A header that forges ours: deleted by name and index, last first. */
 struct forged {
@@ -592,6 +597,38 @@ on_close(SMFICTX *ctx)
 
 /* --- the lookup for programs that cannot read /proc (mailorigin-qmail-queue) --- */
 
+static int
+smtp_port(unsigned port)
+{
+	size_t i;
+
+	for (i = 0; i < M.nports; i++)
+		if (M.ports[i] == port)
+			return 1;
+	return 0;
+}
+
+/* -P 25,465,587 */
+static void
+parse_ports(const char *arg)
+{
+	char buf[256], *p, *last;
+	const char *errstr;
+
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
+		errx(EX_USAGE, "-P %s: too long", arg);
+	M.nports = 0;
+	for (p = strtok_r(buf, ",", &last); p != NULL; p = strtok_r(NULL, ",", &last)) {
+		if (M.nports == sizeof(M.ports) / sizeof(M.ports[0]))
+			errx(EX_USAGE, "-P %s: at most %zu ports", arg, sizeof(M.ports) / sizeof(M.ports[0]));
+		M.ports[M.nports++] = (unsigned)strtonum(p, 1, 65535, &errstr);
+		if (errstr != NULL)
+			errx(EX_USAGE, "-P %s: port %s is %s", arg, p, errstr);
+	}
+	if (M.nports == 0)
+		errx(EX_USAGE, "-P %s: no port", arg);
+}
+
 static void
 lookup_one(const char *q, size_t len, struct mo_lookup *r)
 {
@@ -604,6 +641,17 @@ lookup_one(const char *q, size_t len, struct mo_lookup *r)
 	memset(r, 0, sizeof(*r));
 	if (mo_lookup_parse_question(q, len, &ss, &salen, &srv, &have_srv) == -1) {
 		strlcpy(r->reason, "no question", sizeof(r->reason));
+		return;
+	}
+	/* only about connections to an SMTP port we serve: the server's end
+	 * is part of the question, and its port one of -P's */
+	if (!have_srv) {
+		strlcpy(r->reason, "no server end (TCPLOCALIP, TCPLOCALPORT)", sizeof(r->reason));
+		return;
+	}
+	if (!smtp_port(ntohs(srv.ss_family == AF_INET ? ((struct sockaddr_in *)&srv)->sin_port :
+	    ((struct sockaddr_in6 *)&srv)->sin6_port))) {
+		strlcpy(r->reason, "not a connection to an SMTP port of ours (-P)", sizeof(r->reason));
 		return;
 	}
 	deadline_in(&deadline, M.lookup_ms);
@@ -632,42 +680,125 @@ lookup_one(const char *q, size_t len, struct mo_lookup *r)
 	r->status = MO_LOOKUP_OK;
 }
 
-/* One asker at a time, each bounded: 2 s to ask, the lookup bound, 2 s
- * to take the answer. */
+/* An asker of the lookup socket: its question so far, and its deadline. */
+struct asker {
+	int		fd;             /* -1: a free slot */
+	size_t		got;
+	char		q[256];
+	struct timespec	end;
+};
+
+static long
+ms_until(const struct timespec *t)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms;
+}
+
+/* The question is in (or never will be): answer it, free the slot.  The
+ * answer is one short line into an empty socket buffer: sent without
+ * waiting, or dropped. */
+static void
+lookup_answer(struct asker *a, struct mo_lookup *r)
+{
+	const char *nl = memchr(a->q, '\n', a->got);
+	struct mo_line l;
+
+	lookup_one(a->q, nl != NULL ? a->got : 0, r);
+	mo_lookup_answer(&l, r);
+	if (l.len < sizeof(l.buf))
+		l.buf[l.len++] = '\n';
+	if (send(a->fd, l.buf, l.len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)l.len)
+		syslog(LOG_NOTICE, "lookup: the asker went away before the answer");
+	close(a->fd);
+	a->fd = -1;
+}
+
+/* Up to LOOKUP_ASKERS askers at once, none waited for: each has
+ * LOOKUP_ASK_MS to send its question, then gets its answer (the lookup
+ * bound); one that sends nothing holds one slot, not the socket. */
+#define LOOKUP_ASKERS 16
+#define LOOKUP_ASK_MS 2000
+
 static void *
 lookup_serve(void *arg)
 {
-	struct timeval tv = { .tv_sec = 2 };
-	int lfd = (int)(intptr_t)arg, fd;
+	static struct asker a[LOOKUP_ASKERS];
+	struct pollfd pf[LOOKUP_ASKERS + 1];
+	int lfd = (int)(intptr_t)arg, who[LOOKUP_ASKERS + 1];
 	struct mo_lookup *r;
-	struct mo_line l;
-	char q[256];
-	size_t got;
-	ssize_t n;
+	int i, n, busy, fd, timeout;
+	ssize_t got;
 
 	if ((r = malloc(sizeof(*r))) == NULL) {
 		syslog(LOG_ERR, "fault: lookup: out of memory");
 		return NULL;
 	}
+	for (i = 0; i < LOOKUP_ASKERS; i++)
+		a[i].fd = -1;
+	fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
 	for (;;) {
-		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
-			if (errno != EINTR && errno != ECONNABORTED)
+		n = busy = 0;
+		timeout = -1;
+		for (i = 0; i < LOOKUP_ASKERS; i++) {
+			if (a[i].fd == -1)
+				continue;
+			busy++;
+			pf[n] = (struct pollfd){ .fd = a[i].fd, .events = POLLIN };
+			who[n++] = i;
+			if (timeout == -1 || ms_until(&a[i].end) < timeout)
+				timeout = (int)ms_until(&a[i].end);
+		}
+		if (busy < LOOKUP_ASKERS) {     /* full: the backlog waits */
+			pf[n] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+			who[n++] = -1;
+		}
+		if (poll(pf, (nfds_t)n, timeout) == -1) {
+			if (errno != EINTR)
 				sleep(1);
 			continue;
 		}
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		got = 0;
-		while (got < sizeof(q) && memchr(q, '\n', got) == NULL &&
-		    (n = read(fd, q + got, sizeof(q) - got)) > 0)
-			got += (size_t)n;
-		lookup_one(q, memchr(q, '\n', got) != NULL ? got : 0, r);
-		mo_lookup_answer(&l, r);
-		if (l.len < sizeof(l.buf))
-			l.buf[l.len++] = '\n';
-		if (send(fd, l.buf, l.len, MSG_NOSIGNAL) != (ssize_t)l.len)
-			syslog(LOG_NOTICE, "lookup: the asker went away before the answer");
-		close(fd);
+		for (i = 0; i < n; i++) {
+			struct asker *k;
+
+			if (who[i] == -1) {
+				int j;
+
+				if (!(pf[i].revents & POLLIN))
+					continue;
+				for (j = 0; j < LOOKUP_ASKERS && a[j].fd != -1; j++)
+					;
+				if (j == LOOKUP_ASKERS ||
+				    (fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1)
+					continue;
+				a[j].fd = fd;
+				a[j].got = 0;
+				clock_gettime(CLOCK_MONOTONIC, &a[j].end);
+				a[j].end.tv_sec += LOOKUP_ASK_MS / 1000;
+				continue;
+			}
+			k = &a[who[i]];
+			if (pf[i].revents != 0) {
+				got = read(k->fd, k->q + k->got, sizeof(k->q) - k->got);
+				if (got > 0)
+					k->got += (size_t)got;
+				if (got == 0 || (got == -1 && errno != EAGAIN && errno != EINTR) ||
+				    k->got == sizeof(k->q) || memchr(k->q, '\n', k->got) != NULL) {
+					lookup_answer(k, r);
+					continue;
+				}
+			}
+			if (ms_until(&k->end) == 0) {
+				syslog(LOG_NOTICE, "lookup: an asker sent no question in %d ms",
+				    LOOKUP_ASK_MS);
+				close(k->fd);
+				k->fd = -1;
+			}
+		}
 	}
 	return NULL;
 }
@@ -802,7 +933,7 @@ main(int argc, char *argv[])
 	mo_std_fds();
 	signal(SIGPIPE, SIG_IGN);
 	openlog("mailorigin", LOG_PID, LOG_MAIL);
-	while ((ch = getopt_long(argc, argv, "c:dfhl:L:p:s:t:u:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dfhl:L:p:P:s:t:u:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'd': detach = 1; break;
@@ -810,6 +941,7 @@ main(int argc, char *argv[])
 		case 'L': lowner = optarg; break;
 		case 'f': detach = 0; break;
 		case 'p': pidfile = optarg; break;
+		case 'P': parse_ports(optarg); break;
 		case 's': sock = optarg; break;
 		case 'u': owner = optarg; break;
 		case 't':

@@ -257,8 +257,9 @@ lookup_local(struct qq *q, const char *ip, unsigned port, const struct sockaddr 
 		fault(q, "client %s: socket of uid %lu, %s", q->client,
 		    (unsigned long)q->lookup.o.uid, q->lookup.reason);
 		break;
-	default:
-		fault(q, "client %s: %s", q->client, q->lookup.reason);
+	default:                /* refused, or gone since: the kernel's uid at least */
+		fault(q, "client %s: lookup: %s", q->client, q->lookup.reason);
+		socket_owner(q, sa, found);
 	}
 }
 

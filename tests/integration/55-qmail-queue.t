@@ -229,13 +229,23 @@ t_is "$(hdr "$Q/stdin" X-Mailorigin-Script)" "; source=socket" "no daemon: no sc
 mo_check_log "$(stamp_id)" "no daemon" path=smtp client="127.0.0.1:$CPORT" uid="$uid_b" "fault~lookup .*$LOOKUP"
 
 # with it: the process and the script
-"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$MS/milter.sock" -u postfix -l "$LOOKUP" -L mo-rcpt \
+"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$MS/milter.sock" -u postfix -l "$LOOKUP" -L mo-rcpt -P "25,$LPORT" \
 	-p "$MS/pid" --foreground >>"$MS/out" 2>&1 &
 MILTER_PID=$!
 mo_atexit 'kill $MILTER_PID 2>/dev/null; wait $MILTER_PID 2>/dev/null'
 for i in $(seq 100); do [ -S "$LOOKUP" ] && [ -s "$MS/pid" ] && break; sleep 0.05; done
 t_is "$(stat -c '%U %a' "$LOOKUP" 2>/dev/null)" "mo-rcpt 600" "lookup socket: the SMTP user's alone, 0600"
-qq "lookup" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT="$CPORT"
+# four askers that connect and send nothing: they hold a slot each, not
+# the socket (before: one at a time, 2 s each, past the front end's 3 s)
+for i in 1 2 3 4; do
+	mo_as mo-rcpt php -n -r '$s = stream_socket_client("unix://" . $argv[1]); file_put_contents($argv[2], "in");
+		while (!file_exists($argv[3])) usleep(20000);' "$LOOKUP" "$W8/slow$i" "$W8/done" &
+	SLOW_PIDS="${SLOW_PIDS:-} $!"
+	for j in $(seq 100); do [ -f "$W8/slow$i" ] && break; sleep 0.05; done
+done
+mo_atexit 'kill $SLOW_PIDS 2>/dev/null'
+qq "lookup" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT="$CPORT" \
+	TCPLOCALIP=127.0.0.1 TCPLOCALPORT="$LPORT"
 t_is "$RC" 0 "lookup: exit 0" || t_diag "$(cat "$MS/out")"
 mo_check_stamp "$Q/stdin" "lookup" "" "$uid_b" mo-site-b "$MO_WWW/site-b" \
 	"$MO_WWW/site-b/client.php; source=php-cli-argv; claimed" site-b
@@ -243,6 +253,19 @@ mo_check_log "$MO_ID" "lookup" path=smtp client="127.0.0.1:$CPORT" uid="$uid_b" 
 	script="$MO_WWW/site-b/client.php" owner="$uid_r"
 t_is "$(lf "$MO_LINE" fault)" "" "lookup: no fault"
 cmp -s "$M/env" "$Q/fd1"; t_ok $? "lookup: envelope byte for byte"
+t_is "$(ls "$W8" | grep -c '^slow')" 4 "lookup: answered while 4 silent askers hold their connections"
+# what the lookup answers about: connections to an SMTP port of ours (-P)
+ask() { mo_as mo-rcpt php -n -r '$s = stream_socket_client("unix://" . $argv[1]); fwrite($s, $argv[2] . "\n");
+	echo fgets($s);' "$LOOKUP" "$1"; }
+t_like "$(ask "127.0.0.1 $CPORT 127.0.0.1 $LPORT")" "^status=ok uid=$uid_b " "lookup socket: a connection to an SMTP port of ours: answered"
+t_like "$(ask "127.0.0.1 $CPORT")" '^status=none reason="?no server end' "lookup socket: the client's end alone: refused"
+ANY=$(mo_free_port 10825)
+php -n "$T/listen.php" "$ANY" "$W8/up2" "$W8/done" & mo_atexit "kill $! 2>/dev/null"
+for i in $(seq 100); do [ -f "$W8/up2" ] && break; sleep 0.05; done
+(cd "$MO_WWW/site-b" && mo_as mo-site-b php -n client.php "$ANY" "$W8/port2" "$W8/done") & mo_atexit "kill $! 2>/dev/null"
+for i in $(seq 200); do [ -s "$W8/port2" ] && break; sleep 0.05; done
+t_like "$(ask "127.0.0.1 $(cat "$W8/port2") 127.0.0.1 $ANY")" '^status=none reason="?not a connection to an SMTP port' \
+	"lookup socket: a loopback connection to another port: refused"
 # another uid may not ask
 mo_as mo-site-a php -n -r '$s = @stream_socket_client("unix://" . $argv[1]); echo $s ? "connected" : "refused";' "$LOOKUP" >"$T/other" 2>&1
 t_is "$(cat "$T/other")" "refused" "lookup socket: another uid cannot connect"
