@@ -133,6 +133,8 @@ install-state:
 	  $(DESTDIR)$(STATEDIR)/tmp $(DESTDIR)$(STATEDIR)/hold
 	test -e $(DESTDIR)$(STATEDIR)/limits.db || \
 	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/limits.db
+	# the milter's records of its holds in Postfix's hold queue: root's alone
+	install -d -m 0700 -o root -g root $(DESTDIR)$(STATEDIR)/quarantine
 	# the wrapper's pass records for the milter (lib/passrec.h): 1 MiB, written whole
 	test -e $(DESTDIR)$(STATEDIR)/passed || { \
 	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/passed.new && \

@@ -291,6 +291,7 @@ pf_json(const struct pfhold *h)
 	mo_json_str(&j, "sasl", h->sasl);
 	mo_json_str(&j, "vhost", h->vhost);
 	mo_json_str(&j, "reason", h->reason);
+	mo_json_bool(&j, "verified", h->verified);
 	mo_json_str(&j, "rule", h->rule);
 	mo_json_str(&j, "window", h->window);
 	mo_json_str(&j, "from", h->from);

@@ -4,12 +4,14 @@
 
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -19,10 +21,10 @@
 #include "pfhold.h"
 #include "pfqueue.h"
 #include "queue.h"
+#include "spool.h"
 
 #define POSTSUPER "/usr/sbin/postsuper"
 #define POSTQUEUE "/usr/sbin/postqueue"
-#define LOG_LINE_MAX 16384
 
 static void
 copy_val(char *dst, size_t len, const struct qm_val *v)
@@ -85,41 +87,97 @@ find(struct pfholds *l, const char *id)
 	return NULL;
 }
 
-/* Our log's hold lines name the rule of each (the milter wrote them). */
-static void
-rules_from_log(struct ctl *c, struct pfholds *l)
-{
-	struct mo_kvline kv;
-	struct pfhold *h;
-	const char *p, *v;
-	char *line;
-	size_t pos;
-	FILE *f;
+#define RECORD_MAX 16384
+#define STALE_AFTER (24 * 3600)         /* a record without its hold, then removed */
 
-	if (l->n == 0 || c->cfg.log_file[0] == '\0' ||
-	    (f = fopen(c->cfg.log_file, "re")) == NULL)
+/* The milter's record of hold h (STATE/quarantine/ID): a regular file of
+ * root's that no one else may write, whose line is the hold of that id.
+ * Then h is the milter's, with the record's rule and window. */
+static void
+verify(struct ctl *c, struct pfhold *h, char *buf)
+{
+	char path[sizeof(MO_QUARANTINE_DIR) + MO_ID_LEN + 2];
+	struct mo_kvline kv;
+	const char *v, *act;
+	struct stat st;
+	size_t pos;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", MO_QUARANTINE_DIR, h->id);
+	if ((fd = openat(c->statefd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
 		return;
-	if ((line = malloc(LOG_LINE_MAX)) == NULL) {
-		fclose(f);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) ||
+	    (n = read(fd, buf, RECORD_MAX - 1)) <= 0) {
+		close(fd);
 		return;
 	}
-	while (fgets(line, LOG_LINE_MAX, f) != NULL) {
-		if (strstr(line, " action=hold ") == NULL || (p = strstr(line, ": id=")) == NULL)
-			continue;
-		p += 2;
-		memset(&kv, 0, sizeof(kv));
-		if (mo_kv_parse(&kv, p, strcspn(p, "\n"), &pos) == 0 &&
-		    (v = mo_kv_str(&kv, "id")) != NULL && (h = find(l, v)) != NULL) {
-			strlcpy(h->reason, "limit", sizeof(h->reason));
-			if ((v = mo_kv_str(&kv, "rule")) != NULL)
-				strlcpy(h->rule, v, sizeof(h->rule));
-			if ((v = mo_kv_str(&kv, "window")) != NULL)
-				strlcpy(h->window, v, sizeof(h->window));
+	close(fd);
+	buf[n] = '\0';
+	memset(&kv, 0, sizeof(kv));
+	if (mo_kv_parse(&kv, buf, strcspn(buf, "\n"), &pos) == 0 &&
+	    (v = mo_kv_str(&kv, "id")) != NULL && strcmp(v, h->id) == 0 &&
+	    (act = mo_kv_str(&kv, "action")) != NULL && strcmp(act, "hold") == 0) {
+		h->verified = 1;
+		strlcpy(h->reason, "limit", sizeof(h->reason));
+		if ((v = mo_kv_str(&kv, "rule")) != NULL)
+			strlcpy(h->rule, v, sizeof(h->rule));
+		if ((v = mo_kv_str(&kv, "window")) != NULL)
+			strlcpy(h->window, v, sizeof(h->window));
+	}
+	mo_kv_free(&kv);
+}
+
+/* Records whose message left the hold queue some other way (postsuper -d
+ * or -H, mailoriginctl queue) a day ago: removed. */
+static void
+prune(struct ctl *c, struct pfholds *l)
+{
+	struct dirent *e;
+	struct stat st;
+	int fd;
+	DIR *d;
+
+	if ((fd = openat(c->statefd, MO_QUARANTINE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (mo_is_hold_id(e->d_name) && find(l, e->d_name) == NULL &&
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_mtime + STALE_AFTER < time(NULL))
+			unlinkat(fd, e->d_name, 0);
+	closedir(d);
+}
+
+/* Which of the stamped holds are the milter's. */
+static void
+records_of(struct ctl *c, struct pfholds *l)
+{
+	struct pfhold *h;
+	size_t i;
+	char *buf;
+
+	if (c->statefd == -1 || mo_quarantine_dir(c->statefd, 0) == -1 ||
+	    (buf = malloc(RECORD_MAX)) == NULL)
+		buf = NULL;
+	for (i = 0; i < l->n; i++) {
+		h = &l->v[i];
+		if (buf != NULL)
+			verify(c, h, buf);
+		if (!h->verified) {     /* its stamps are anyone's: not believed */
+			strlcpy(h->reason, "unverified", sizeof(h->reason));
+			h->uid = -1;
+			h->user[0] = h->vhost[0] = '\0';
 		}
-		mo_kv_free(&kv);
 	}
-	free(line);
-	fclose(f);
+	if (buf != NULL && l->readable)
+		prune(c, l);
+	free(buf);
 }
 
 int
@@ -134,7 +192,7 @@ pfhold_scan(struct ctl *c, struct pfholds *l)
 	l->readable = 1;
 	if (l->n > 1)
 		qsort(l->v, l->n, sizeof(*l->v), by_arrival);
-	rules_from_log(c, l);
+	records_of(c, l);
 	return 0;
 }
 
@@ -226,6 +284,11 @@ pfhold_release(struct ctl *c, const struct pfholds *l, const struct pfhold *h)
 		return -1;
 	}
 	log_release(c, h, st);
+	if (h->verified) {
+		char rec[sizeof(MO_QUARANTINE_DIR) + MO_ID_LEN + 2];
+		snprintf(rec, sizeof(rec), "%s/%s", MO_QUARANTINE_DIR, h->id);
+		unlinkat(c->statefd, rec, 0);
+	}
 	(void)run(POSTQUEUE, "-i", h->qid);     /* now, not at the next deferred scan */
 	printf("released %s (Postfix queue id %s)\n", h->id, h->qid);
 	return 0;

@@ -1,8 +1,11 @@
 /*
  * pfhold: the other kind of held mail: messages mailorigin-milter put in
  * Postfix's hold queue (its quarantine).  They are recognised by our
- * X-Mailorigin-Id stamp in a hold queue file, and named by that id; the
- * milter's log line for the id (action=hold) gives the rule and window.
+ * X-Mailorigin-Id stamp in a hold queue file, and named by that id.  Only
+ * those the milter recorded in STATE/quarantine/ID (root's, holding its
+ * log line: the rule and window) are the milter's, their stamps believed;
+ * any other stamped message in the hold queue (held by hand, stamps of
+ * its sender's making) is listed as unverified, without uid or vhost.
  * Release is Postfix's: postsuper -H QUEUE_ID, then postqueue -i to send
  * it now, after checking that the file is still the one listed.
  */
@@ -27,7 +30,8 @@ struct pfhold {
 	char		vhost[QM_VAL_MAX + 1], from[QM_VAL_MAX + 1], sasl[QM_VAL_MAX + 1];
 	unsigned long	rcpts;
 	long		size;
-	char		reason[32], rule[128], window[64];      /* from our log line */
+	char		reason[32], rule[128], window[64];      /* from our record */
+	int		verified;               /* the milter's record says it is its hold */
 };
 
 struct pfholds {

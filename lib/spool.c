@@ -54,6 +54,22 @@ mo_state_open(const char *state_dir, int create)
 	return fd;
 }
 
+int
+mo_quarantine_dir(int statefd, int create)
+{
+	struct stat st;
+
+	if (create && mkdirat(statefd, MO_QUARANTINE_DIR, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if (fstatat(statefd, MO_QUARANTINE_DIR, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 void
 mo_new_id(char id[MO_ID_LEN + 1])
 {

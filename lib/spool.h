@@ -22,6 +22,14 @@
  * missing tmp/ shows when a large message needs it).  Returns a directory
  * fd or -1 (errno). */
 int mo_state_open(const char *state_dir, int create);
+/* STATE/quarantine: mailorigin-milter's record of each message it put in
+ * Postfix's hold queue (a file named by our id, holding the hold's log
+ * line), so that mailoriginctl can tell the milter's holds from any other
+ * message that carries our stamps.  It is root's alone: checks that it is
+ * a folder of root's that no one else may write (made, mode 0700, when
+ * create is set); 0, or -1 (errno: EPERM when it is not root's alone). */
+#define MO_QUARANTINE_DIR "quarantine"
+int mo_quarantine_dir(int statefd, int create);
 /* A new unlinked spool file in STATE/tmp, or -1 (errno). */
 int mo_spool_create(int statefd);
 /* A new anonymous spool file in memory, or -1 (errno). */

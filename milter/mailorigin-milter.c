@@ -56,6 +56,7 @@
 #include "config.h"
 #include "decide.h"
 #include "escape.h"
+#include "fsutil.h"
 #include "hygiene.h"
 #include "limitdb.h"
 #include "lookup.h"
@@ -507,6 +508,29 @@ wrapper_counted(struct conn *c)
 	return 1;
 }
 
+/* Our word that this hold is ours (mailoriginctl hold list believes the
+ * stamps of a message in Postfix's hold queue only with it): the hold's
+ * line in STATE/quarantine/ID, root's alone.  A failure is in the line. */
+static void
+record_quarantine(struct conn *c, struct mo_line *l)
+{
+	char path[sizeof(MO_QUARANTINE_DIR) + MO_ID_LEN + 2];
+	int fd, saved;
+
+	snprintf(path, sizeof(path), "%s/%s", MO_QUARANTINE_DIR, c->id);
+	fd = openat(M.statefd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+	    0600);
+	if (fd != -1 && mo_write_all(fd, l->buf, l->len) == 0 && mo_write_all(fd, "\n", 1) == 0 &&
+	    close(fd) == 0)
+		return;
+	saved = errno;
+	if (fd != -1) {
+		close(fd);
+		unlinkat(M.statefd, path, 0);
+	}
+	mo_line_kv(l, "hold_record", strerror(saved));
+}
+
 static sfsistat
 on_eom(SMFICTX *ctx)
 {
@@ -558,6 +582,7 @@ on_eom(SMFICTX *ctx)
 	snprintf(reason, sizeof(reason), "mailorigin %s: limit %s %s", c->id, d.rule, d.window);
 	if (how == MO_ON_LIMIT_HOLD) {
 		if (smfi_quarantine(ctx, reason) == MI_SUCCESS) {
+			record_quarantine(c, &l);
 			log_line(d.first ? LOG_WARNING : LOG_INFO, &l);
 			return SMFIS_CONTINUE;
 		}
@@ -864,6 +889,10 @@ load(const char *conf)
 		errx(EX_CONFIG, "%s", e);
 	if ((M.statefd = mo_state_open(M.cfg.state_dir, 1)) == -1)
 		err(EX_CANTCREAT, "state dir %s", M.cfg.state_dir);
+	/* the records of our holds in Postfix's hold queue: root's alone */
+	if (mo_quarantine_dir(M.statefd, 1) == -1)
+		syslog(LOG_ERR, "fault: %s/%s: %m; mailoriginctl hold list will call the "
+		    "milter's holds unverified", M.cfg.state_dir, MO_QUARANTINE_DIR);
 	/* the wrapper's records of what it counted (older installs lack it) */
 	if (mo_passrec_create(M.statefd) == -1)
 		syslog(LOG_ERR, "fault: pass record %s/%s: %m; mail through the wrapper is "

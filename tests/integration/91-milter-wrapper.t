@@ -15,8 +15,9 @@
 #    is a replay;
 #  - no record table: counted again, nothing lost;
 #  - mailoriginctl hold list: a message put on hold by hand (postsuper -h)
-#    with stamps of its own is listed "unverified"; the milter's own hold
-#    is the milter's.
+#    with stamps of its own is listed "unverified", its stamped uid not
+#    believed, and can be released; the milter's own hold (its record in
+#    STATE/quarantine) is the milter's, with its rule.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/postfix.sh"
 . "$MO_ROOT/tests/lib/php.sh"
@@ -194,5 +195,53 @@ f=$(pf_wait notable); t_ok $? "no record table: delivered"
 t_is "$(used "$uid_a")" 11 "no record table: counted by the wrapper and by the milter (11: the safe side)"
 t_is "$(mo_log_since "$n0" | grep -a -c 'fault=')" 0 "no record table: no fault logged (nothing to say)"
 mv "$T/passed.away" "$MO_STATE/passed"
+
+# ---- mailoriginctl hold list: the milter's holds and the others ---------------------
+milter_stop
+LIM="limits = ( { match = \"uid:$uid_b\"; messages = [ \"1/1d\" ]; } );"
+conf_mta /usr/sbin/sendmail
+milter_start
+for i in 1 2; do
+	printf 'To: %s\nSubject: mh%s\n\nmh\n' "$(pf_addr "mh$i")" "$i" >"$T/mh.eml"
+	rsend mo-site-b "$T/mh.eml"
+done
+pf_settle
+t_is "$(find "$PF/spool/hold" -type f | wc -l)" 1 "uid b over 1/1d: the milter put its 2nd message in Postfix's hold queue"
+MH=$(grep -a ' action=hold ' "$MO_LOG" | grep -a " uid=$uid_b " | tail -1 | sed -n 's/.*: id=\([0-9a-f]*\) .*/\1/p')
+t_is "$(stat -c '%U %a' "$MO_STATE/quarantine/$MH" 2>/dev/null)" "root 600" "the milter recorded its hold (quarantine/ID, root's 0600)"
+# a message held by hand, with stamps of its sender's making: the milter
+# out of the way (as before it was installed), a remote recipient kept
+# deferred, then postsuper -h
+postconf -e "non_smtpd_milters =" "defer_transports = error" || mo_bail "postconf -e failed"
+postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
+for i in $(seq 100); do   # until pickup's cleanup runs without the milter
+	printf 'Subject: probe\n\nprobe\n' | /usr/sbin/sendmail -i "$(pf_addr "probe$i")"
+	f=$(pf_wait "probe$i") && [ -z "$(hdr "$f" X-Mailorigin-Id)" ] && break
+done
+printf 'X-Mailorigin-Id: 00c0ffee00c0ffee\nX-Mailorigin-Uid: %s (mo-site-a)\nX-Mailorigin-Vhost: site-a\nSubject: byhand\n\nbyhand\n' \
+	"$uid_a" >"$T/byhand.eml"
+/usr/sbin/sendmail -i -f byhand@test.invalid someone@remote.invalid <"$T/byhand.eml"
+for i in $(seq 300); do
+	qid=$(grep -a -l -r 'X-Mailorigin-Id: 00c0ffee00c0ffee' "$PF/spool/deferred" 2>/dev/null | head -1)
+	[ -n "$qid" ] && break; sleep 0.1
+done
+t_ok "$([ -n "$qid" ]; echo $?)" "by hand: the stamped message is in the deferred queue"
+postsuper -h "$(basename "$qid")" >/dev/null 2>&1; t_is "$?" 0 "by hand: postsuper -h"
+out=$("$CTL" hold list 2>"$T/ctl.err"); t_is "$?" 0 "hold list: exit 0" || t_diag "$(cat "$T/ctl.err")"
+t_like "$(printf '%s\n' "$out" | grep "^$MH ")" " limit \\(postfix [0-9A-Z]+\\) +uid:$uid_b 1/1d messages" \
+	"hold list: the milter's hold is the milter's (limit, its rule from the record)"
+t_like "$(printf '%s\n' "$out" | grep '^00c0ffee00c0ffee ')" '^00c0ffee00c0ffee +[0-9TZ:-]+ +- +- +- +unverified \(postfix ' \
+	"hold list: the one held by hand is listed, unverified, its stamped uid, user and vhost not believed"
+t_is "$("$CTL" hold list --uid "$uid_a" | grep -c 00c0ffee00c0ffee)" 0 "hold list --uid: its stamped uid is not believed"
+t_is "$("$CTL" hold list --json | php -n -r 'while (($l = fgets(STDIN)) !== false) { $o = json_decode($l, true);
+	if (($o["kind"] ?? "") === "postfix") echo $o["id"], "=", var_export($o["verified"], true), isset($o["uid"]) ? ",uid" : "", " "; }')" \
+	"$MH=true,uid 00c0ffee00c0ffee=false " "hold list --json: verified true / false, no uid for the unverified"
+"$CTL" hold release 00c0ffee00c0ffee >"$T/rel.out" 2>&1
+t_is "$?" 0 "hold release: the unverified one can still be released by the admin" || t_diag "$(cat "$T/rel.out")"
+t_is "$(grep -a -r -l 'X-Mailorigin-Id: 00c0ffee00c0ffee' "$PF/spool/hold" 2>/dev/null | wc -l)" 0 "... and it left the hold queue"
+"$CTL" hold release "$MH" >"$T/rel.out" 2>&1
+t_is "$?" 0 "hold release: the milter's" || t_diag "$(cat "$T/rel.out")"
+f=$(pf_wait mh2); t_ok $? "... delivered"
+t_ok "$([ ! -e "$MO_STATE/quarantine/$MH" ]; echo $?)" "... and its record is gone"
 
 t_done

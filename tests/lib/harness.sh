@@ -193,6 +193,7 @@ mo_install_wrapper() {
 	# the layout `make install` makes: no caller may own an entry of it
 	install -d -o root -g mailorigin -m 2770 "$MO_STATE" "$MO_STATE/tmp" "$MO_STATE/hold"
 	install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/limits.db"
+	install -d -o root -g root -m 0700 "$MO_STATE/quarantine"
 	install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/passed"
 	head -c 1048576 /dev/zero >>"$MO_STATE/passed"
 	MO_LOGDIR=$T/log
