@@ -8,6 +8,9 @@
 # and an AUTH patch's variables, and a local user (qmail-inject).  A
 # loopback client is a real PHP process holding a real TCP connection; the
 # milter daemon's lookup socket names it.
+# its own network namespace: 10.213.0.1 on lo, an address of this machine
+# outside 127/8 (as eth0's would be)
+MO_NETNS=1
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/php.sh"
 mo_begin "$@"
@@ -196,7 +199,7 @@ qq_conf
 LPORT=$(mo_free_port 10725)
 cat >"$T/listen.php" <<'PHP'
 <?php
-$s = stream_socket_server("tcp://127.0.0.1:" . $argv[1], $e, $es);
+$s = stream_socket_server("tcp://" . ($argv[4] ?? "127.0.0.1") . ":" . $argv[1], $e, $es);
 file_put_contents($argv[2], "up");
 $c = stream_socket_accept($s, 60);
 while (!file_exists($argv[3])) usleep(20000);
@@ -204,7 +207,7 @@ PHP
 install -o mo-site-b -g mo-site-b -m 644 /dev/null "$MO_WWW/site-b/client.php"
 cat >"$MO_WWW/site-b/client.php" <<'PHP'
 <?php
-$c = stream_socket_client("tcp://127.0.0.1:" . $argv[1], $e, $es, 10);
+$c = stream_socket_client("tcp://" . ($argv[4] ?? "127.0.0.1") . ":" . $argv[1], $e, $es, 10);
 $n = stream_socket_get_name($c, false);
 file_put_contents($argv[2], substr($n, strrpos($n, ':') + 1));
 while (!file_exists($argv[3])) usleep(20000);
@@ -273,5 +276,37 @@ t_is "$(cat "$T/other")" "refused" "lookup socket: another uid cannot connect"
 qq "gone" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT=1
 t_is "$RC" 0 "no such socket: exit 0 (passed, fault logged)"
 t_like "$(tail -1 "$MO_LOG")" "fault=\"client 127.0.0.1:1: an address of this machine, no such socket" "no such socket: the fault is logged"
+# the same under fail = "closed": held, not passed (nobody found is a
+# fault, not inbound mail)
+qq_conf 'fail = "closed";'
+n2=$(ls "$MO_STATE/hold" | wc -l)
+qq "gone, fail closed" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT=1
+t_is "$RC:$(ran && echo ran):$(ls "$MO_STATE/hold" | wc -l)" "0::$((n2 + 1))" "no such socket, fail = closed: held, qmail-queue not run"
+t_like "$(tail -1 "$MO_LOG")" 'action=hold .*rule=fault' "no such socket, fail = closed: logged rule=fault"
+qq_conf
+
+# ---- a local client to the machine's own non-loopback address (review F2) ---------
+ip addr add 10.213.0.1/32 dev lo || mo_bail "cannot add 10.213.0.1 to lo"
+OPORT=$(mo_free_port 10925)
+php -n "$T/listen.php" "$OPORT" "$W8/up3" "$W8/done" 10.213.0.1 & mo_atexit "kill $! 2>/dev/null"
+for i in $(seq 100); do [ -f "$W8/up3" ] && break; sleep 0.05; done
+(cd "$MO_WWW/site-b" && mo_as mo-site-b php -n client.php "$OPORT" "$W8/port3" "$W8/done" 10.213.0.1) & mo_atexit "kill $! 2>/dev/null"
+for i in $(seq 200); do [ -s "$W8/port3" ] && break; sleep 0.05; done
+OC=$(cat "$W8/port3" 2>/dev/null)
+t_like "$OC" '^[0-9]+$' "own address: the PHP client is connected to 10.213.0.1:$OPORT"
+kill "$MILTER_PID" 2>/dev/null; wait "$MILTER_PID" 2>/dev/null
+"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$MS/milter.sock" -u postfix -l "$LOOKUP" -L mo-rcpt -P "$OPORT" \
+	-p "$MS/pid" --foreground >>"$MS/out" 2>&1 &
+MILTER_PID=$!
+for i in $(seq 100); do [ -S "$LOOKUP" ] && [ "$(cat "$MS/pid" 2>/dev/null)" = "$MILTER_PID" ] && break; sleep 0.05; done
+qq "own address" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=10.213.0.1 TCPREMOTEPORT="$OC" \
+	TCPLOCALIP=10.213.0.1 TCPLOCALPORT="$OPORT"
+t_is "$RC:$(ran && echo ran)" "0:ran" "own address: queued"
+mo_check_stamp "$Q/stdin" "own address" "" "$uid_b" mo-site-b "$MO_WWW/site-b" \
+	"$MO_WWW/site-b/client.php; source=php-cli-argv; claimed" site-b
+mo_check_log "$MO_ID" "own address" path=smtp client="10.213.0.1:$OC" uid="$uid_b" sapi=cli
+# without tcpserver's server end: an address of this machine, looked up by the client's end
+qq "own address, no TCPLOCAL*" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=10.213.0.1 TCPREMOTEPORT="$OC"
+t_is "$(hdr "$Q/stdin" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "own address, no TCPLOCALIP: the socket's uid (the daemon wants the server's end)"
 touch "$W8/done"
 t_done
