@@ -582,3 +582,62 @@ mo_is_cron(const char *name)
 	return strcmp(name, "cron") == 0 || strcmp(name, "crond") == 0 ||
 	    strcmp(name, "CRON") == 0;
 }
+
+int
+mo_proc_parse_status_uid(const char *buf, uid_t *uid)
+{
+	const char *p = strstr(buf, "\nUid:");
+	char *end;
+	unsigned long v;
+
+	if (p == NULL)
+		return -1;
+	p += 5;
+	v = strtoul(p, &end, 10);
+	if (end == p)
+		return -1;
+	*uid = (uid_t)v;
+	return 0;
+}
+
+int
+mo_proc_parse_maps_line(char *line, struct mo_map_entry *me)
+{
+	char *p = line, *end;
+	int i;
+
+	me->start = strtoull(p, &end, 16);
+	if (end == p || *end != '-')
+		return -1;
+	p = end + 1;
+	me->end = strtoull(p, &end, 16);
+	if (end == p || *end != ' ')
+		return -1;
+	p = end + 1;
+	for (i = 0; i < 4 && p[i] != '\0' && p[i] != ' '; i++)
+		me->perms[i] = p[i];
+	me->perms[i] = '\0';
+	if (i != 4 || p[4] != ' ')
+		return -1;
+	p += 5;
+	me->offset = strtoull(p, &end, 16);
+	if (end == p || *end != ' ')
+		return -1;
+	p = end + 1;
+	/* dev major:minor */
+	p = strchr(p, ' ');
+	if (p == NULL)
+		return -1;
+	p++;
+	me->inode = strtoul(p, &end, 10);
+	if (end == p)
+		return -1;
+	p = end;
+	while (*p == ' ')
+		p++;
+	end = p + strlen(p);
+	if (end > p && end[-1] == '\n')
+		end[-1] = '\0';
+	me->path = p;
+	return 0;
+}

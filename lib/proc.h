@@ -15,6 +15,7 @@
 #define MO_PROC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define MO_PROC_COMM_MAX 64
@@ -96,5 +97,19 @@ int mo_is_launcher(const char *name);
 int mo_is_cron(const char *name);
 /* The last path component. */
 const char *mo_base_name(const char *path);
+
+/* Real uid from the text of /proc/PID/status; 0 or -1. */
+int mo_proc_parse_status_uid(const char *buf, uid_t *uid);
+/*
+ * A line of /proc/PID/maps.  mo_proc_parse_maps_line() fills it from LINE
+ * (path empty for anonymous mappings); 0 on success.
+ */
+struct mo_map_entry {
+	uint64_t start, end, offset;
+	char perms[5];
+	unsigned long inode;
+	const char *path;               /* points into the line */
+};
+int mo_proc_parse_maps_line(char *line, struct mo_map_entry *me);
 
 #endif

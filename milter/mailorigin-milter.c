@@ -63,6 +63,7 @@
 #include "origin.h"
 #include "passrec.h"
 #include "peer.h"
+#include "phpat.h"
 #include "spool.h"
 
 #define PROG "mailorigin-milter"
@@ -101,6 +102,7 @@ struct conn {
 	struct mo_origin origin;
 	char		 fault[256];
 	const char	*lookup;        /* how the loopback socket was found, or NULL */
+	struct mo_php_at at;            /* its PHP worker's file and line */
 	/* the message */
 	char		 id[MO_ID_LEN + 1];
 	char		 from[512];
@@ -180,6 +182,25 @@ lookup_client(struct conn *c, const struct sockaddr *sa, const struct sockaddr *
 		return;
 	}
 	mo_origin_collect_peer(&c->origin, M.procroot, p.pid, p.uid, &M.cfg);
+	mo_php_at_note(&c->at, M.procroot, c->origin.php_pid);
+}
+
+/*
+ * The worker waits for our reply to the end of its message: its memory
+ * names the script, and the file and line of the call that sends (the
+ * origin code's answer stands when it cannot be read, with the reason).
+ */
+static void
+read_php_at(struct conn *c)
+{
+	struct mo_origin *g = &c->origin;
+
+	mo_php_at_read(&c->at, M.procroot);
+	if (!c->at.ok)
+		return;
+	strlcpy(g->script, c->at.script, sizeof(g->script));
+	g->script_src = "memory";
+	g->script_claimed = 0;
 }
 
 /* Local mail: the uid of the maildrop file Postfix's pickup is reading
@@ -401,6 +422,19 @@ message_line(const struct conn *c, struct mo_line *l, const char *action)
 		mo_line_kv(l, "lookup", c->lookup);
 	mo_line_kv(l, "sasl", c->sasl);
 	mo_line_origin(l, g, c->have_uid);
+	if (c->at.pid != 0) {
+		/* file= line= function=: the call that sends; wait=: where the
+		 * worker waits; memory=: "read", or why it was not */
+		mo_line_kv(l, "file", c->at.file);
+		if (c->at.ok)
+			mo_line_kvu(l, "line", c->at.line);
+		else
+			mo_line_kv(l, "line", "");
+		mo_line_kv(l, "function", c->at.function);
+		mo_line_kv(l, "wait", c->at.wait);
+		mo_line_kv(l, "memory", c->at.ok ? "read" : c->at.why);
+		mo_line_kvu(l, "memory_us", (unsigned long long)c->at.us);
+	}
 	mo_line_kv(l, "from", c->from);
 	mo_line_kvu(l, "rcpts", c->rcpts);
 	mo_line_kvu(l, "size", c->size);
@@ -433,7 +467,7 @@ static void
 stamp(SMFICTX *ctx, struct conn *c)
 {
 	const struct mo_origin *g = &c->origin;
-	char uid[320], script[PATH_MAX + 64], name[128], v[MO_HEADER_VALUE_MAX + 8];
+	char uid[320], script[2 * PATH_MAX + 64], name[128], v[MO_HEADER_VALUE_MAX + 8];
 	const char *names[] = { "Vhost", "Script", "Cwd", "Uid", "Id" };
 	const char *vals[5];
 	int i;
@@ -444,8 +478,13 @@ stamp(SMFICTX *ctx, struct conn *c)
 		snprintf(uid, sizeof(uid), "none (sasl %s)", c->sasl);
 	else
 		strlcpy(uid, "none (not found)", sizeof(uid));
-	snprintf(script, sizeof(script), "%s; source=%s%s", g->script,
-	    g->script_src ? g->script_src : c->sasl[0] ? "sasl" : "none", g->script_claimed ? "; claimed" : "");
+	if (c->at.ok)
+		snprintf(script, sizeof(script), "%s; source=memory; at=%s:%u", g->script,
+		    c->at.file, c->at.line);
+	else
+		snprintf(script, sizeof(script), "%s; source=%s%s", g->script,
+		    g->script_src ? g->script_src : c->sasl[0] ? "sasl" : "none",
+		    g->script_claimed ? "; claimed" : "");
 	vals[0] = g->vhost;
 	vals[1] = script;
 	vals[2] = g->cwd;
@@ -557,6 +596,7 @@ on_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (!c->have_uid)
 		strlcpy(c->origin.vhost, c->sasl, sizeof(c->origin.vhost));
+	read_php_at(c);
 	stamp(ctx, c);
 	check_limits(c, &d);
 	/* from this machine, and nobody found: a fault, not inbound mail

@@ -28,23 +28,6 @@ proc_parse_stat(const char *buf, struct proc_info *pi)
 	return 0;
 }
 
-int
-proc_parse_status_uid(const char *buf, uid_t *uid)
-{
-	const char *p = strstr(buf, "\nUid:");
-	char *end;
-	unsigned long v;
-
-	if (p == NULL)
-		return -1;
-	p += 5;
-	v = strtoul(p, &end, 10);
-	if (end == p)
-		return -1;
-	*uid = (uid_t)v;
-	return 0;
-}
-
 void
 proc_join_cmdline(const char *buf, size_t len, char *out, size_t outsz,
                   char *argv0, size_t argv0sz)
@@ -70,48 +53,6 @@ proc_env_lookup(const char *buf, size_t len, const char *name)
 		i += elen + 1;
 	}
 	return NULL;
-}
-
-int
-proc_parse_maps_line(char *line, struct map_entry *me)
-{
-	char *p = line, *end;
-	int i;
-
-	me->start = strtoull(p, &end, 16);
-	if (end == p || *end != '-')
-		return -1;
-	p = end + 1;
-	me->end = strtoull(p, &end, 16);
-	if (end == p || *end != ' ')
-		return -1;
-	p = end + 1;
-	for (i = 0; i < 4 && p[i] != '\0' && p[i] != ' '; i++)
-		me->perms[i] = p[i];
-	me->perms[i] = '\0';
-	if (i != 4 || p[4] != ' ')
-		return -1;
-	p += 5;
-	me->offset = strtoull(p, &end, 16);
-	if (end == p || *end != ' ')
-		return -1;
-	p = end + 1;
-	/* dev major:minor */
-	p = strchr(p, ' ');
-	if (p == NULL)
-		return -1;
-	p++;
-	me->inode = strtoul(p, &end, 10);
-	if (end == p)
-		return -1;
-	p = end;
-	while (*p == ' ')
-		p++;
-	end = p + strlen(p);
-	if (end > p && end[-1] == '\n')
-		end[-1] = '\0';
-	me->path = p;
-	return 0;
 }
 
 int
@@ -173,7 +114,7 @@ proc_info_read(int dirfd, pid_t pid, struct proc_info *pi)
 	    proc_parse_stat(buf, pi) == -1)
 		return -1;
 	if (mo_proc_record(dirfd, "status", buf, sizeof(buf)) == -1 ||
-	    proc_parse_status_uid(buf, &pi->uid) == -1)
+	    mo_proc_parse_status_uid(buf, &pi->uid) == -1)
 		return -1;
 	n = mo_proc_file(dirfd, "cmdline", pi->argv, sizeof(pi->argv));
 	if (n > 0) {

@@ -38,8 +38,6 @@ struct proc_info {
 
 /* Parse the text of /proc/PID/stat (lib/proc.h's parser) into pi. */
 int proc_parse_stat(const char *buf, struct proc_info *pi);
-/* Real uid from the text of /proc/PID/status. */
-int proc_parse_status_uid(const char *buf, uid_t *uid);
 /* Join a NUL-separated cmdline of LEN bytes into OUT (mo_argv_join);
  * argv[0] to ARGV0. */
 void proc_join_cmdline(const char *buf, size_t len, char *out, size_t outsz,
@@ -47,17 +45,6 @@ void proc_join_cmdline(const char *buf, size_t len, char *out, size_t outsz,
 /* Value of NAME in a NUL-separated environ block, or NULL. */
 const char *proc_env_lookup(const char *buf, size_t len, const char *name);
 
-/*
- * A line of /proc/PID/maps.  proc_parse_maps_line() fills it from LINE
- * (path empty for anonymous mappings); 0 on success.
- */
-struct map_entry {
-	uint64_t start, end, offset;
-	char perms[5];
-	unsigned long inode;
-	const char *path;               /* points into the line */
-};
-int proc_parse_maps_line(char *line, struct map_entry *me);
 
 /*
  * The first look at every process of a scan, the cheapest there is: its

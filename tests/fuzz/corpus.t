@@ -21,7 +21,7 @@ flags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined,bo
        -fno-sanitize-recover=all -D_GNU_SOURCE -Ilib -Itracer -Ictl -Imilter
        $(pkg-config --cflags libbsd))
 libs=($(pkg-config --libs libbsd) -lm)
-srcs=(tracer/elfsym.c tracer/procfs.c tracer/fcgi.c tracer/fpm.c tracer/cutprintf.c tracer/trust.c
+srcs=(lib/elfsym.c tracer/procfs.c tracer/fcgi.c tracer/fpm.c lib/cutprintf.c lib/trust.c
       tracer/vhost.c lib/proc.c lib/stamp.c lib/rcpt.c lib/escape.c lib/options.c
       ctl/report_parse.c ctl/report_core.c lib/kvparse.c lib/json.c lib/hygiene.c
       lib/pfqueue.c lib/qmsg.c lib/qmailq.c lib/smtpd.c milter/peer.c
@@ -31,7 +31,7 @@ srcs=(tracer/elfsym.c tracer/procfs.c tracer/fcgi.c tracer/fpm.c tracer/cutprint
 build_obj() {   # build_obj SRC -> prints nothing, exit status
 	local src=$1 obj=$out/$(basename "${1%.c}").o h
 	if [ -f "$obj" ] && [ "$obj" -nt "$src" ]; then
-		for h in tracer/*.h lib/*.h ctl/report*.h milter/*.h tracer/phpmem.c; do
+		for h in tracer/*.h lib/*.h ctl/report*.h milter/*.h lib/phpmem.c; do
 			[ "$h" -nt "$obj" ] && break
 		done
 		[ "$h" -nt "$obj" ] || return 0

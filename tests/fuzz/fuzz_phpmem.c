@@ -16,7 +16,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#include "../../tracer/phpmem.c"
+#include "../../lib/phpmem.c"
 #undef process_vm_readv
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct proc_info pi;
 	static const char *const roots[] = { "/home/*/public_html", "/x" };
 	char *text, *raw, *line, *save = NULL, extra[PATH_MAX], out[PATH_MAX];
-	struct map_entry me;
+	struct mo_map_entry me;
 	const char *v;
 	uid_t uid;
 	size_t i;
@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&pi, 0, sizeof(pi));
 	(void)proc_parse_stat(text, &pi);
-	(void)proc_parse_status_uid(text, &uid);
+	(void)mo_proc_parse_status_uid(text, &uid);
 	proc_join_cmdline(raw, size, pi.cmdline, sizeof(pi.cmdline), pi.argv0,
 	                  sizeof(pi.argv0));
 	proc_join_cmdline(raw, size, out, 1, NULL, 0);
@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save))
-		if (proc_parse_maps_line(line, &me) == 0 &&
+		if (mo_proc_parse_maps_line(line, &me) == 0 &&
 		    (me.path < line || me.path > line + strlen(line)))
 			abort();
 	free(raw);

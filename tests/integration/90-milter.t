@@ -2,7 +2,11 @@
 # Issue 13, part 2: mailorigin-milter inside a real Postfix (smtpd on a
 # loopback port, smtpd_milters and non_smtpd_milters).
 #  - PHPMailer in SMTP mode from php-fpm and from the CLI (two uids):
-#    stamped and logged with the right uid and script;
+#    stamped and logged with the right uid and script; the FPM worker's
+#    memory (it waits for the reply to the end of DATA) names the script
+#    and the included file and line of the call into PHPMailer; the CLI's
+#    is not read (not a worker of a root master: its user may write it),
+#    the origin code's answer stands and the log says why;
 #  - swaks with SMTP AUTH (Cyrus sasldb) for two users, limited per user
 #    (match = "sasl:USER"), the other user unaffected;
 #  - the real sendmail run directly by a uid over its limit (its uid: the
@@ -17,6 +21,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/postfix.sh"
 . "$MO_ROOT/tests/lib/php.sh"
+. "$MO_ROOT/tests/lib/milter.sh"
 mo_begin "$@"
 MILTER_BIN=$MO_ROOT/build/mailorigin-milter
 [ -x "$MILTER_BIN" ] || mo_skip_all "$MILTER_BIN not built (run make)"
@@ -29,8 +34,13 @@ mo_install_wrapper
 php_sites
 for s in a b; do
 	install -o "mo-site-$s" -g "mo-site-$s" -m 644 "$MO_ROOT/tests/integration/smtp.php" "$MO_WWW/site-$s/smtp.php"
+	install -o "mo-site-$s" -g "mo-site-$s" -m 755 -d "$MO_WWW/site-$s/lib"
+	install -o "mo-site-$s" -g "mo-site-$s" -m 644 "$MO_ROOT/tests/integration/lib/smtp-send.php" "$MO_WWW/site-$s/lib/smtp-send.php"
 	touch -d '1 hour ago' "$MO_WWW/site-$s/smtp.php"
 done
+# the line of the call into PHPMailer
+send_line=$(grep -n -- '->send(); // MO-SEND' "$MO_ROOT/tests/integration/lib/smtp-send.php" | cut -d: -f1)
+PHPMAILER_SRC=/usr/share/php/libphp-phpmailer/src
 uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
 PORT=$(mo_free_port 10525)
 
@@ -58,29 +68,6 @@ postconf -e "master_service_disable =" "smtpd_sasl_auth_enable = yes" "smtpd_sas
 postconf -M# smtp/inet
 postconf -Me "127.0.0.1:$PORT/inet=127.0.0.1:$PORT inet n - n - - smtpd" || mo_bail "postconf -Me failed"
 
-MO_CONF_EXTRA=""
-milter_conf() {  # milter_conf TEXT: the base config plus TEXT (read at the milter's start)
-	mo_conf postfix /usr/sbin/sendmail
-	printf '%s\n' "$1" >>"$MO_ETC/mailorigin.conf"
-}
-milter_start() {
-	"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$SOCK" -u postfix -p "$MS/pid" --foreground \
-		>>"$MS/out" 2>&1 &
-	MILTER_PID=$!
-	local i
-	for i in $(seq 100); do [ -S "$SOCK" ] && [ -s "$MS/pid" ] && return 0; sleep 0.05; done
-	mo_bail "the milter did not start" "$(cat "$MS/out")"
-}
-milter_stop() {
-	[ -n "${MILTER_PID:-}" ] || return 0
-	kill -TERM "$MILTER_PID" 2>/dev/null
-	local i
-	for i in $(seq 50); do kill -0 "$MILTER_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$MILTER_PID" 2>/dev/null
-	wait "$MILTER_PID" 2>/dev/null
-	MILTER_PID=; rm -f "$SOCK" "$MS/pid"
-}
-mo_atexit milter_stop
 # uid b: 4 a day (its PHPMailer message below is one of them); uid a: 10 a
 # day, from its 64-way burst on
 milter_conf "limits = ( { match = \"sasl:alice@test.invalid\"; messages = [ \"2/1d\" ]; },
@@ -106,16 +93,34 @@ t_is "$out" "sent=1" "phpmailer smtp fpm: send() succeeds"
 if f=$(pf_wait smtp-fpm); then
 	t_ok 0 "phpmailer smtp fpm: delivered"
 	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "phpmailer smtp fpm: Uid is the FPM pool's user"
-	t_is "$(hdr "$f" X-Mailorigin-Script)" "$MO_WWW/site-a/; source=cwd; claimed" "phpmailer smtp fpm: Script is the request's folder"
+	t_is "$(hdr "$f" X-Mailorigin-Script)" "$MO_WWW/site-a/smtp.php; source=memory; at=$MO_WWW/site-a/lib/smtp-send.php:$send_line" \
+		"phpmailer smtp fpm: Script from the worker's memory: the request's script, the included file and line of the send()"
 	t_is "$(hdr "$f" X-Mailorigin-Vhost)" "site-a" "phpmailer smtp fpm: Vhost"
 	MO_ID=$(hdr "$f" X-Mailorigin-Id)
 	L=$(mo_log_line "$MO_ID")
 	t_is "$(lf "$L" path)/$(lf "$L" sapi)/$(lf "$L" pool)/$(lf "$L" action)" "smtp/fpm/site-a/pass" "phpmailer smtp fpm: log path=smtp sapi=fpm pool=site-a action=pass"
 	t_like "$(lf "$L" client)" '^127\.0\.0\.1:[0-9]+$' "phpmailer smtp fpm: log client="
 	t_is "$(lf "$L" lookup)" "netlink-exact" "phpmailer smtp fpm: the socket found by the kernel's exact 4-tuple lookup ({daemon_port})"
+	t_is "$(lf "$L" script)/$(lf "$L" script_src)/$(lf "$L" claimed)/$(lf "$L" memory)" "$MO_WWW/site-a/smtp.php/memory/0/read" \
+		"phpmailer smtp fpm: log script= from memory, script_src=memory, not claimed"
+	t_is "$(lf "$L" file):$(lf "$L" line):$(lf "$L" function)" "$MO_WWW/site-a/lib/smtp-send.php:$send_line:mo_smtp_send" \
+		"phpmailer smtp fpm: log file= line= function= of the send()"
+	t_like "$(lf "$L" wait)" "^$PHPMAILER_SRC/SMTP\.php:[0-9]+\$" "phpmailer smtp fpm: log wait= inside PHPMailer's SMTP.php"
+	t_like "$(lf "$L" memory_us)" '^[0-9]+$' "phpmailer smtp fpm: log memory_us="
+	us="$(lf "$L" memory_us)"
 else
 	t_ok 1 "phpmailer smtp fpm: delivered"; t_diag "$(pf_why smtp-fpm)" "$(tail -3 "$MO_LOG")" "$(cat "$MS/out")"
 fi
+# three more: the binary's symbols are known now (the cost of a read alone)
+read_ok=0
+for i in 1 2 3; do
+	fpm_get site-a smtp.php "port=$PORT&to=$(urlenc "$(pf_addr "smtp-fpm$i")")" >/dev/null
+	f=$(pf_wait "smtp-fpm$i") && L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)") &&
+		[ "$(lf "$L" memory)/$(lf "$L" line)" = "read/$send_line" ] && read_ok=$((read_ok + 1))
+	us="$us $(lf "$L" memory_us)"
+done
+t_is "$read_ok" 3 "phpmailer smtp fpm: three more messages, each read from memory with its line"
+echo "# the memory read's cost per message (first with the ELF symbols), us: $us"
 out=$(php_cli mo-site-b "$MO_WWW/site-b" "$W -t -i" smtp.php --port="$PORT" --to="$(pf_addr smtp-cli)" 2>&1)
 t_is "$out" "sent=1" "phpmailer smtp cli: send() succeeds"
 if f=$(pf_wait smtp-cli); then
@@ -124,6 +129,10 @@ if f=$(pf_wait smtp-cli); then
 	t_is "$(hdr "$f" X-Mailorigin-Script)" "$MO_WWW/site-b/smtp.php; source=php-cli-argv; claimed" "phpmailer smtp cli: Script from PHP's command line"
 	t_is "$(hdr "$f" X-Mailorigin-Cwd)" "$MO_WWW/site-b" "phpmailer smtp cli: Cwd of the PHP process"
 	t_is "$(hdr_names "$f" | grep -ci '^x-mailorigin-')" 5 "phpmailer smtp cli: our 5 headers, once"
+	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" script_src)/$(lf "$L" sapi)/$(lf "$L" line)" "php-cli-argv/cli/" \
+		"phpmailer smtp cli: the CLI's memory not read: the origin code's answer, no line"
+	t_like "$(lf "$L" memory)" '^not trusted: ' "phpmailer smtp cli: log memory= says why (not trusted: ...)"
 else
 	t_ok 1 "phpmailer smtp cli: delivered"; t_diag "$(pf_why smtp-cli)" "$(tail -3 "$MO_LOG")" "$(cat "$MS/out")"
 fi

@@ -10,7 +10,7 @@
  *                                     runs it) and wait; MODE "dumpable"
  *                                     makes it dumpable, "exec:PATH" has it
  *                                     exec PATH as its worker
- * Offsets are PHP 8.2's (tracer/phpmem.c).
+ * Offsets are PHP 8.2's (lib/phpmem.c).
  */
 #define _GNU_SOURCE
 #include <grp.h>

@@ -97,6 +97,7 @@ target_for(struct php_target *t, struct fake *f)
 	bin82.layout = php_layout_find("8.2");
 	strcpy(bin82.version, "8.2.36");
 	bin82.usable = 1;
+	memset(t, 0, sizeof(*t));
 	t->pid = getpid();
 	t->bin = &bin82;
 	t->eg_addr = (uintptr_t)f->eg;
@@ -181,6 +182,75 @@ test_sample_insane(void **state)
 	assert_int_not_equal(phpmem_sample(&t, &s, why, sizeof(why)), 0);
 }
 
+/* The call into the code the process waits in: the innermost frame
+ * outside that code's library (its folder, or vendor/A/B/). */
+static void
+test_sample_caller(void **state)
+{
+	static struct fake f;
+	static struct php_sample s;
+	const struct php_layout *l = php_layout_find("8.2");
+	struct php_target t;
+	char why[160];
+
+	(void)state;
+	fake_build(&f, l);
+	target_for(&t, &f);
+	assert_int_equal(phpmem_sample(&t, &s, why, sizeof(why)), 0);
+	assert_string_equal(s.caller_file, "/srv/site/slow.php");
+	assert_int_equal(s.caller_line, 3);
+	assert_string_equal(s.caller_function, "");
+	/* every frame in one folder: the innermost is the sender */
+	fake_build(&f, l);
+	zstr(f.zs_main, "/srv/site/lib/main.php");
+	assert_int_equal(phpmem_sample(&t, &s, why, sizeof(why)), 0);
+	assert_string_equal(s.caller_file, "/srv/site/lib/work.php");
+	assert_int_equal(s.caller_line, 4);
+	assert_string_equal(s.caller_function, "do_work");
+	/* a Composer package is one library, whatever its folders */
+	fake_build(&f, l);
+	zstr(f.zs_inc, "/srv/site/vendor/acme/mail/src/Smtp/Stream.php");
+	zstr(f.zs_main, "/srv/site/vendor/acme/mail/src/Transport.php");
+	assert_int_equal(phpmem_sample(&t, &s, why, sizeof(why)), 0);
+	assert_string_equal(s.caller_file, "/srv/site/vendor/acme/mail/src/Smtp/Stream.php");
+	/* the caller's line is checked as the innermost's is */
+	fake_build(&f, l);
+	put32(f.op_main, l->zop_lineno, 40);
+	assert_int_equal(phpmem_sample(&t, &s, why, sizeof(why)), -2);
+}
+
+/* A guarded target reads only inside its ranges. */
+static void
+test_sample_guard(void **state)
+{
+	static struct fake f;
+	static struct php_sample s;
+	const struct php_layout *l = php_layout_find("8.2");
+	struct php_range r[2];
+	struct php_target t;
+	char why[160];
+
+	(void)state;
+	fake_build(&f, l);
+	target_for(&t, &f);
+	r[0].start = (uintptr_t)&f;
+	r[0].end = (uintptr_t)(&f + 1);
+	t.guard = r;
+	t.nguard = 1;
+	assert_int_equal(phpmem_sample(&t, &s, why, sizeof(why)), 0);
+	assert_string_equal(s.file, "/srv/site/lib/work.php");
+	/* the file name's string outside: refused, never read */
+	r[0].end = (uintptr_t)f.zs_inc;
+	r[1].start = (uintptr_t)f.zs_inc + sizeof(f.zs_inc);
+	r[1].end = (uintptr_t)(&f + 1);
+	t.nguard = 2;
+	assert_int_equal(phpmem_sample(&t, &s, why, sizeof(why)), -2);
+	assert_non_null(strstr(why, "file name"));
+	/* nothing inside: the first read fails as the kernel's would */
+	t.nguard = 0;
+	assert_int_equal(phpmem_sample(&t, &s, why, sizeof(why)), -1);
+}
+
 static void
 test_sample_unreadable(void **state)
 {
@@ -191,6 +261,7 @@ test_sample_unreadable(void **state)
 	(void)state;
 	memset(&bin82, 0, sizeof(bin82));
 	bin82.layout = php_layout_find("8.2");
+	memset(&t, 0, sizeof(t));
 	t.pid = getpid();
 	t.bin = &bin82;
 	t.eg_addr = 8;                   /* unmapped */
@@ -475,6 +546,8 @@ main(void)
 		cmocka_unit_test(test_sample_idle),
 		cmocka_unit_test(test_sample_insane),
 		cmocka_unit_test(test_sample_unreadable),
+		cmocka_unit_test(test_sample_caller),
+		cmocka_unit_test(test_sample_guard),
 		cmocka_unit_test(test_decide_order),
 		cmocka_unit_test(test_decide_claimed),
 		cmocka_unit_test(test_decide_vhost_rules),

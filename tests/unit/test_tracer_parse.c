@@ -276,9 +276,9 @@ test_proc_status_uid(void **state)
 	uid_t uid = 0;
 
 	(void)state;
-	assert_int_equal(proc_parse_status_uid("Name:\tx\nUid:\t33\t33\t33\t33\n", &uid), 0);
+	assert_int_equal(mo_proc_parse_status_uid("Name:\tx\nUid:\t33\t33\t33\t33\n", &uid), 0);
 	assert_int_equal(uid, 33);
-	assert_int_equal(proc_parse_status_uid("Name:\tx\n", &uid), -1);
+	assert_int_equal(mo_proc_parse_status_uid("Name:\tx\n", &uid), -1);
 }
 
 static void
@@ -306,18 +306,18 @@ test_proc_maps_line(void **state)
 	char l1[] = "55d0a1c00000-55d0a1c6e000 r--p 00000000 08:01 1234   /usr/sbin/php-fpm8.2\n";
 	char l2[] = "7ffd1000-7ffd2000 rw-p 00000000 00:00 0 \n";
 	char l3[] = "garbage";
-	struct map_entry me;
+	struct mo_map_entry me;
 
 	(void)state;
-	assert_int_equal(proc_parse_maps_line(l1, &me), 0);
+	assert_int_equal(mo_proc_parse_maps_line(l1, &me), 0);
 	assert_int_equal(me.start, 0x55d0a1c00000);
 	assert_int_equal(me.offset, 0);
 	assert_int_equal(me.inode, 1234);
 	assert_string_equal(me.perms, "r--p");
 	assert_string_equal(me.path, "/usr/sbin/php-fpm8.2");
-	assert_int_equal(proc_parse_maps_line(l2, &me), 0);
+	assert_int_equal(mo_proc_parse_maps_line(l2, &me), 0);
 	assert_string_equal(me.path, "");
-	assert_int_equal(proc_parse_maps_line(l3, &me), -1);
+	assert_int_equal(mo_proc_parse_maps_line(l3, &me), -1);
 }
 
 static void

@@ -11,8 +11,8 @@
  * never follow a symlink the path's owner may have put on the way, and
  * fail closed: anything they cannot read is "not trusted", with a reason.
  */
-#ifndef MO_TRACER_TRUST_H
-#define MO_TRACER_TRUST_H
+#ifndef MO_TRUST_H
+#define MO_TRUST_H
 
 #include <stddef.h>
 #include <sys/stat.h>

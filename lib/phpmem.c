@@ -14,12 +14,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <bsd/stdlib.h>
 #include <bsd/string.h>
 
 #include "phpmem.h"
 #include "proc.h"
 #include "cutprintf.h"
-#include "procfs.h"
 #include "trust.h"
 
 #define COMMON \
@@ -100,6 +100,31 @@ phpmem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
 
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+
+/* A read of the target, kept inside its guard when it has one: cut at
+ * the end of the range it starts in, EFAULT outside every range. */
+static ssize_t
+tread(const struct php_target *t, uint64_t addr, void *buf, size_t len)
+{
+	size_t lo = 0, hi = t->nguard, mid;
+
+	if (t->guard == NULL)
+		return phpmem_read(t->pid, addr, buf, len);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (addr >= t->guard[mid].end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == t->nguard || addr < t->guard[lo].start) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (len > t->guard[lo].end - addr)
+		len = (size_t)(t->guard[lo].end - addr);
+	return phpmem_read(t->pid, addr, buf, len);
 }
 
 /* Version from the binary's own "X-Powered-By: PHP/x.y.z", else its name. */
@@ -183,7 +208,7 @@ out:
  * when it is the regular file, same inode, the kernel says is mapped.
  */
 static int
-open_mapped(int dirfd, const struct map_entry *me, struct stat *st)
+open_mapped(int dirfd, const struct mo_map_entry *me, struct stat *st)
 {
 	char name[64];
 	int fd, pfd;
@@ -217,7 +242,7 @@ open_mapped(int dirfd, const struct map_entry *me, struct stat *st)
 }
 
 static struct php_binary *
-binary_get(int dirfd, const struct map_entry *me)
+binary_get(int dirfd, const struct mo_map_entry *me, int trusted_only)
 {
 	struct php_binary *b;
 	struct stat st;
@@ -250,6 +275,13 @@ binary_get(int dirfd, const struct map_entry *me)
 	b->fsize = st.st_size;
 	b->mtime = st.st_mtim;
 	b->trusted = trust_path(me->path, &st, b->trust_why, sizeof(b->trust_why));
+	if (trusted_only && !b->trusted) {
+		/* known by its identity, its ELF never read (cached as the
+		 * others are, and evicted as they are) */
+		cut_printf(b->why, sizeof(b->why), "not read: %s", b->trust_why);
+		r = 0;
+		goto cache;
+	}
 	/*
 	 * Users may run many files named php-fpm: what one scan reads of new
 	 * binaries is bounded, by the bytes actually read, and root's own
@@ -257,6 +289,7 @@ binary_get(int dirfd, const struct map_entry *me)
 	 */
 	r = binary_load(b, fd, LOAD_BUDGET - load_used[b->trusted], &used);
 	load_used[b->trusted] += used;
+cache:
 	close(fd);
 	if (r == -1) {
 		free(b);
@@ -293,15 +326,91 @@ is_libphp(const char *path)
 	return strncmp(base, "libphp", 6) == 0 && strstr(base, ".so") != NULL;
 }
 
-int
-phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
-              char *why, size_t whysz)
+/* Memory no file backs: the guard's ranges.  Shared anonymous memory
+ * (opcache's) shows as /dev/zero, SysV or memfd: names only root can put
+ * in / or /dev. */
+static int
+is_anonymous(const struct mo_map_entry *me)
+{
+	const char *p = me->path;
+
+	return p[0] == '\0' || strcmp(p, "[heap]") == 0 || strcmp(p, "[stack]") == 0 ||
+	    strncmp(p, "[anon:", 6) == 0 || strcmp(p, "/dev/zero (deleted)") == 0 ||
+	    strncmp(p, "/SYSV", 5) == 0 || strncmp(p, "/memfd:", 7) == 0;
+}
+
+struct ranges {
+	struct php_range *r;
+	unsigned long *inode;           /* 0: anonymous; else a candidate binary's */
+	size_t n, cap;
+};
+
+static int
+ranges_add(struct ranges *g, uint64_t start, uint64_t end, unsigned long inode)
+{
+	struct php_range *r;
+	unsigned long *in;
+	size_t cap;
+
+	if (g->n == g->cap) {
+		cap = g->cap ? g->cap * 2 : 256;
+		if ((r = reallocarray(g->r, cap, sizeof(*r))) == NULL)
+			return -1;
+		g->r = r;
+		if ((in = reallocarray(g->inode, cap, sizeof(*in))) == NULL)
+			return -1;
+		g->inode = in;
+		g->cap = cap;
+	}
+	g->r[g->n].start = start;
+	g->r[g->n].end = end;
+	g->inode[g->n++] = inode;
+	return 0;
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct php_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Keep the anonymous ranges and those of the binary chosen (INODE), sorted
+ * and merged, as T's guard. */
+static int
+guard_set(struct php_target *t, struct ranges *g, unsigned long inode)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < g->n; i++)
+		if (g->inode[i] == 0 || g->inode[i] == inode)
+			g->r[n++] = g->r[i];
+	qsort(g->r, n, sizeof(g->r[0]), range_cmp);
+	t->nguard = 0;
+	for (i = 0; i < n; i++) {
+		if (t->nguard > 0 && g->r[i].start <= g->r[t->nguard - 1].end) {
+			if (g->r[i].end > g->r[t->nguard - 1].end)
+				g->r[t->nguard - 1].end = g->r[i].end;
+		} else
+			g->r[t->nguard++] = g->r[i];
+	}
+	t->guard = g->r;
+	g->r = NULL;
+	return t->nguard > 0 ? 0 : -1;
+}
+
+static int
+target_find(int dirfd, pid_t pid, const char *exe, struct php_target *t,
+            char *why, size_t whysz, int guarded)
 {
 	char *buf, *line, *save = NULL;
-	struct map_entry me;
+	struct mo_map_entry me;
 	struct php_binary *b, *seen = NULL;
+	struct ranges g = { 0 };
 	uint64_t bias;
 	ssize_t n;
+	int rc = -2;
 
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
@@ -320,23 +429,29 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 	cut_printf(why, whysz, "no PHP binary mapped");
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (proc_parse_maps_line(line, &me) == -1 || me.path[0] != '/')
+		if (mo_proc_parse_maps_line(line, &me) == -1)
 			continue;
-		if (!(strcmp(me.path, exe) == 0 || is_libphp(me.path)))
+		if (guarded && me.perms[0] == 'r' && is_anonymous(&me) &&
+		    ranges_add(&g, me.start, me.end, 0) == -1)
+			goto fail;
+		if (me.path[0] != '/' || !(strcmp(me.path, exe) == 0 || is_libphp(me.path)))
 			continue;
-		if (seen != NULL && strcmp(seen->path, me.path) == 0)
+		if (guarded && me.perms[0] == 'r' && me.inode != 0 &&
+		    ranges_add(&g, me.start, me.end, me.inode) == -1)
+			goto fail;
+		if (t->bin != NULL || (seen != NULL && strcmp(seen->path, me.path) == 0))
 			continue;
 		if (me.offset != 0)
 			continue;
-		b = binary_get(dirfd, &me);
+		b = binary_get(dirfd, &me, guarded);
 		if (b == NULL && errno == EAGAIN)
 			cut_printf(why, whysz, "%s: not read, this scan read enough binaries",
 			    me.path);
 		if (b == NULL)
 			continue;
 		seen = b;
-		if (!b->usable) {
-			strlcpy(why, b->why, whysz);
+		if (!b->usable || (guarded && !b->trusted)) {
+			strlcpy(why, b->usable ? b->trust_why : b->why, whysz);
 			continue;
 		}
 		if (elf_segments_bias(b->seg, b->nseg, me.start, me.offset,
@@ -347,11 +462,49 @@ phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
 		t->bin = b;
 		t->eg_addr = bias + b->eg_value;
 		t->sg_addr = bias + b->sg_value;
-		free(buf);
-		return 0;
+		rc = 0;
+		if (!guarded)
+			break;
+	}
+	if (rc == 0 && guarded && guard_set(t, &g, (unsigned long)t->bin->inode) == -1) {
+		cut_printf(why, whysz, "no memory to read");
+		rc = -2;
 	}
 	free(buf);
-	return -2;
+	free(g.r);
+	free(g.inode);
+	if (rc != 0)
+		phpmem_target_release(t);
+	return rc;
+fail:
+	free(buf);
+	free(g.r);
+	free(g.inode);
+	errno = ENOMEM;
+	return -1;
+}
+
+int
+phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
+              char *why, size_t whysz)
+{
+	return target_find(dirfd, pid, exe, t, why, whysz, 0);
+}
+
+int
+phpmem_target_guarded(int dirfd, pid_t pid, const char *exe, struct php_target *t,
+                      char *why, size_t whysz)
+{
+	return target_find(dirfd, pid, exe, t, why, whysz, 1);
+}
+
+void
+phpmem_target_release(struct php_target *t)
+{
+	free(t->guard);
+	t->guard = NULL;
+	t->nguard = 0;
+	t->bin = NULL;
 }
 
 static uint64_t
@@ -405,14 +558,14 @@ read_zstring(const struct php_target *t, uint64_t addr, char *out, size_t outsz)
 
 	if (addr == 0)
 		return -1;
-	n = phpmem_read(t->pid, addr, buf, first);
+	n = tread(t, addr, buf, first);
 	if (n < (ssize_t)l->zs_val)
 		return -1;
 	len = u64_at(buf, l->zs_len);
 	if (len == 0 || len >= PATH_MAX)
 		return -1;
 	if ((ssize_t)(l->zs_val + len) > n) {
-		n = phpmem_read(t->pid, addr, buf, l->zs_val + len);
+		n = tread(t, addr, buf, l->zs_val + len);
 		if ((ssize_t)(l->zs_val + len) > n)
 			return -1;
 	}
@@ -431,12 +584,12 @@ read_cstring(const struct php_target *t, uint64_t addr, char *out, size_t outsz)
 	out[0] = '\0';
 	if (addr == 0)
 		return 0;
-	n = phpmem_read(t->pid, addr, buf, want < 256 ? want : 256);
+	n = tread(t, addr, buf, want < 256 ? want : 256);
 	if (n <= 0)
 		return -1;
 	nul = memchr(buf, '\0', (size_t)n);
 	if (nul == NULL && want > 256) {
-		n = phpmem_read(t->pid, addr, buf, want);
+		n = tread(t, addr, buf, want);
 		if (n <= 0)
 			return -1;
 		nul = memchr(buf, '\0', (size_t)n);
@@ -457,7 +610,7 @@ frame_function(const struct php_target *t, const unsigned char *fn,
 	if (read_zstring(t, u64_at(fn, l->fn_name), name, sizeof(name)) == -1)
 		return;
 	if (u64_at(fn, l->fn_scope) != 0 &&
-	    phpmem_read(t->pid, u64_at(fn, l->fn_scope), ce, sizeof(ce)) == sizeof(ce) &&
+	    tread(t, u64_at(fn, l->fn_scope), ce, sizeof(ce)) == sizeof(ce) &&
 	    read_zstring(t, u64_at(ce, l->ce_name), cls, sizeof(cls)) == 0)
 		cut_printf(out, outsz, "%s::%s", cls, name);
 	else
@@ -479,7 +632,7 @@ read_request(const struct php_target *t, struct php_sample *s)
 	unsigned char sg[512];
 	double rt;
 
-	if (phpmem_read(t->pid, t->sg_addr, sg, l->sg_request_time + 8) !=
+	if (tread(t, t->sg_addr, sg, l->sg_request_time + 8) !=
 	    (ssize_t)(l->sg_request_time + 8))
 		return;
 	(void)read_cstring(t, u64_at(sg, l->sg_path_translated), s->path_translated,
@@ -495,27 +648,87 @@ read_request(const struct php_target *t, struct php_sample *s)
 	s->request_time = (rt > 1e9 && rt < 1e10) ? rt : 0;
 }
 
+/* The library a file belongs to: vendor/A/B of a Composer package, else
+ * its folder.  Its length in FILE (0 when FILE has no folder). */
+static size_t
+library_len(const char *file)
+{
+	const char *v = strstr(file, "/vendor/"), *a, *b, *slash;
+
+	if (v != NULL && (a = strchr(v + 8, '/')) != NULL && (b = strchr(a + 1, '/')) != NULL)
+		return (size_t)(b - file);
+	slash = strrchr(file, '/');
+	return slash != NULL ? (size_t)(slash - file) : 0;
+}
+
+/* The line a user frame is at (its opline), checked against its
+ * function's lines; -1 when it is not believable. */
+static int
+frame_line(const struct php_target *t, const unsigned char *ex, const unsigned char *fn,
+           unsigned *line)
+{
+	const struct php_layout *l = t->bin->layout;
+	uint32_t ls = u32_at(fn, l->op_line_start), le = u32_at(fn, l->op_line_end);
+	unsigned char op[32];
+
+	if (tread(t, u64_at(ex, l->ex_opline), op, sizeof(op)) != sizeof(op))
+		return -1;
+	*line = u32_at(op, l->zop_lineno);
+	return ls > le || *line < ls || *line > le ? -1 : 0;
+}
+
+/*
+ * An outer user frame, while the caller is sought: is its file outside the
+ * library of the innermost frame (S->file, LIBLEN)?  Then it is the
+ * caller.  *LASTNAME caches the verdict of the last file name read (the
+ * frames of one file share it).  0 when not the caller, 1 when it is, -2
+ * when insane.
+ */
+static int
+frame_caller(const struct php_target *t, const unsigned char *ex, const unsigned char *fn,
+             struct php_sample *s, size_t liblen, uint64_t *lastname)
+{
+	const struct php_layout *l = t->bin->layout;
+	uint64_t name = u64_at(fn, l->op_filename);
+	char file[PATH_MAX];
+
+	if (name == *lastname)
+		return 0;
+	if (read_zstring(t, name, file, sizeof(file)) == -1)
+		return -2;
+	if (liblen > 0 && strncmp(file, s->file, liblen) == 0 && file[liblen] == '/') {
+		*lastname = name;
+		return 0;
+	}
+	if (frame_line(t, ex, fn, &s->caller_line) == -1)
+		return -2;
+	strlcpy(s->caller_file, file, sizeof(s->caller_file));
+	frame_function(t, fn, s->caller_function, sizeof(s->caller_function));
+	return 1;
+}
+
 int
 phpmem_sample(const struct php_target *t, struct php_sample *s,
               char *why, size_t whysz)
 {
 	const struct php_layout *l = t->bin->layout;
-	unsigned char ex[64], fn[256], op[32];
-	uint64_t cur, func, bottom_func = 0;
-	int frames = 0, have_top = 0;
+	unsigned char ex[64], fn[256];
+	uint64_t cur, func, bottom_func = 0, lastname = 0;
+	int frames = 0, have_top = 0, have_caller = 0, r;
+	size_t liblen = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (phpmem_read(t->pid, t->eg_addr + l->eg_current_execute_data, &cur,
+	if (tread(t, t->eg_addr + l->eg_current_execute_data, &cur,
 	                sizeof(cur)) != sizeof(cur))
 		return -1;
 	if (cur == 0)
 		return 0;                       /* idle: nothing to report */
 	for (; cur != 0 && frames < MAX_FRAMES; frames++) {
-		if (phpmem_read(t->pid, cur, ex, sizeof(ex)) != sizeof(ex))
+		if (tread(t, cur, ex, sizeof(ex)) != sizeof(ex))
 			return insane(why, whysz, "execute_data unreadable");
 		func = u64_at(ex, l->ex_func);
 		if (func != 0) {
-			if (phpmem_read(t->pid, func, fn, l->op_line_end + 4) !=
+			if (tread(t, func, fn, l->op_line_end + 4) !=
 			    (ssize_t)(l->op_line_end + 4))
 				return insane(why, whysz, "function unreadable");
 			if (fn[l->fn_type] != ZEND_INTERNAL_FUNCTION &&
@@ -524,20 +737,19 @@ phpmem_sample(const struct php_target *t, struct php_sample *s,
 				return insane(why, whysz, "function type");
 			if (fn[l->fn_type] != ZEND_INTERNAL_FUNCTION) {
 				if (!have_top) {
-					uint32_t ls = u32_at(fn, l->op_line_start);
-					uint32_t le = u32_at(fn, l->op_line_end);
-
 					if (read_zstring(t, u64_at(fn, l->op_filename), s->file,
 					                 sizeof(s->file)) == -1)
 						return insane(why, whysz, "file name");
-					if (phpmem_read(t->pid, u64_at(ex, l->ex_opline), op,
-					                sizeof(op)) != sizeof(op))
-						return insane(why, whysz, "opline unreadable");
-					s->line = u32_at(op, l->zop_lineno);
-					if (ls > le || s->line < ls || s->line > le)
+					if (frame_line(t, ex, fn, &s->line) == -1)
 						return insane(why, whysz, "line outside its function");
 					frame_function(t, fn, s->function, sizeof(s->function));
+					liblen = library_len(s->file);
+					lastname = u64_at(fn, l->op_filename);
 					have_top = 1;
+				} else if (!have_caller) {
+					if ((r = frame_caller(t, ex, fn, s, liblen, &lastname)) == -2)
+						return insane(why, whysz, "caller's frame");
+					have_caller = r;
 				}
 				bottom_func = func;
 			}
@@ -551,9 +763,15 @@ phpmem_sample(const struct php_target *t, struct php_sample *s,
 		read_request(t, s);
 		return 0;
 	}
+	if (!have_caller) {
+		/* all in one library: it is the sender */
+		strlcpy(s->caller_file, s->file, sizeof(s->caller_file));
+		s->caller_line = s->line;
+		strlcpy(s->caller_function, s->function, sizeof(s->caller_function));
+	}
 	/* a chain cut at MAX_FRAMES (deep recursion, or a loop) has no bottom */
 	if (cur == 0 &&
-	    phpmem_read(t->pid, bottom_func, fn, l->op_line_end + 4) ==
+	    tread(t, bottom_func, fn, l->op_line_end + 4) ==
 	    (ssize_t)(l->op_line_end + 4))
 		(void)read_zstring(t, u64_at(fn, l->op_filename), s->main_script,
 		                   sizeof(s->main_script));

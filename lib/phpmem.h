@@ -10,8 +10,8 @@
  * current_execute_data) yields busy = 0 and nothing else, never the
  * previous request.  Only non-ZTS x86_64 builds are known.
  */
-#ifndef MO_TRACER_PHPMEM_H
-#define MO_TRACER_PHPMEM_H
+#ifndef MO_PHPMEM_H
+#define MO_PHPMEM_H
 
 #include <limits.h>
 #include <stdint.h>
@@ -60,11 +60,20 @@ struct php_binary {
 	uint64_t eg_value, sg_value;    /* symbol values (before bias) */
 };
 
+/* A range of the target's memory that may be read. */
+struct php_range {
+	uint64_t start, end;
+};
+
 /* A PHP process ready to be sampled. */
 struct php_target {
 	pid_t pid;
 	const struct php_binary *bin;
 	uint64_t eg_addr, sg_addr;
+	/* phpmem_target_guarded(): every read stays inside these (sorted,
+	 * merged) ranges, or fails with EFAULT as the kernel would */
+	struct php_range *guard;
+	size_t nguard;
 };
 
 /*
@@ -75,6 +84,18 @@ struct php_target {
  */
 int phpmem_target(int dirfd, pid_t pid, const char *exe, struct php_target *t,
                   char *why, size_t whysz);
+/*
+ * The same for a reader that must never wait (the milter): only binaries
+ * trust_path() believes are read (another gives -2, with the reason), and
+ * T's reads are kept to the memory no file backs (anonymous, heap, stack,
+ * shared anonymous) and that binary's own mappings, as the maps read here
+ * list them, so that no pointer found in the target can make a read wait
+ * on a file system (a FUSE or NFS file the target's owner mapped).
+ * Release with phpmem_target_release().
+ */
+int phpmem_target_guarded(int dirfd, pid_t pid, const char *exe, struct php_target *t,
+                          char *why, size_t whysz);
+void phpmem_target_release(struct php_target *t);
 /*
  * A scan starts: the budgets of bytes read from new binaries are renewed,
  * one for binaries only root may write, one for all others, so that users'
@@ -90,6 +111,16 @@ struct php_sample {
 	unsigned line;
 	char function[160];             /* "Class::method", "func" or "" */
 	char main_script[PATH_MAX];     /* file of the outermost user frame */
+	/*
+	 * The call into the code the process waits in: the innermost user
+	 * frame outside the innermost frame's library (its folder, or
+	 * vendor/A/B/ of a Composer package), its file and the line of the
+	 * call; the innermost frame itself when every frame is in that
+	 * library (a script that speaks SMTP itself).
+	 */
+	char caller_file[PATH_MAX];
+	unsigned caller_line;
+	char caller_function[160];
 	char path_translated[PATH_MAX];
 	char request_uri[1024];
 	char request_method[16];

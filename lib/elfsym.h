@@ -14,8 +14,8 @@
  * Symbol names and values come from SHT_DYNSYM (or, when section headers
  * are stripped, from nothing: the file is refused).
  */
-#ifndef MO_TRACER_ELFSYM_H
-#define MO_TRACER_ELFSYM_H
+#ifndef MO_ELFSYM_H
+#define MO_ELFSYM_H
 
 #include <stddef.h>
 #include <stdint.h>

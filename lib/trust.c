@@ -13,7 +13,6 @@
 
 #include "cutprintf.h"
 #include "proc.h"
-#include "procfs.h"
 #include "trust.h"
 
 /* Only root may change what ST holds (or, for a folder, what it names). */
@@ -92,16 +91,15 @@ trust_path(const char *path, const struct stat *st, char *why, size_t whysz)
 static int
 master_facts(int mfd, uid_t *uid, unsigned long long *start)
 {
-	struct proc_info pi;
+	struct mo_stat st;
 	char buf[4096];
 
-	memset(&pi, 0, sizeof(pi));
 	if (mo_proc_file(mfd, "status", buf, sizeof(buf)) == -1 ||
-	    proc_parse_status_uid(buf, uid) == -1 ||
+	    mo_proc_parse_status_uid(buf, uid) == -1 ||
 	    mo_proc_file(mfd, "stat", buf, sizeof(buf)) == -1 ||
-	    proc_parse_stat(buf, &pi) == -1)
+	    mo_proc_parse_stat(buf, &st) == -1)
 		return -1;
-	*start = pi.starttime;
+	*start = st.starttime;
 	return 0;
 }
 

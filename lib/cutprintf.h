@@ -2,8 +2,8 @@
  * cutprintf: snprintf for messages and labels, where cutting a long value is the
  * intended behaviour (so the compiler's truncation warning does not apply).
  */
-#ifndef MO_TRACER_CUTPRINTF_H
-#define MO_TRACER_CUTPRINTF_H
+#ifndef MO_CUTPRINTF_H
+#define MO_CUTPRINTF_H
 
 #include <stddef.h>
 
