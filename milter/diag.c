@@ -183,13 +183,11 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 }
 
 int
-mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
-    const struct timespec *deadline, uid_t *uid, unsigned long *inode)
+mo_peer_diag_socket(const struct timespec *deadline)
 {
 	struct timespec now;
 	struct timeval tv = { 0, 0 };
-	struct end c, s;
-	int fd, rc = -1, mapped, exact;
+	int fd;
 
 	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) == -1)
 		return -1;
@@ -204,6 +202,18 @@ mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
 	if (tv.tv_sec == 0 && tv.tv_usec == 0)
 		tv.tv_usec = 1000;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+int
+mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
+    const struct timespec *deadline, uid_t *uid, unsigned long *inode)
+{
+	struct end c, s;
+	int fd, rc = -1, mapped, exact;
+
+	if ((fd = mo_peer_diag_socket(deadline)) == -1)
+		return -1;
 	/* an IPv4 client may sit on a v4-mapped IPv6 socket: asked second;
 	 * the dump asks both, since its end may be on either (ambiguous) */
 	exact = server != NULL && server->sa_family == sa->sa_family;

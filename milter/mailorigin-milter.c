@@ -64,6 +64,7 @@
 #include "passrec.h"
 #include "peer.h"
 #include "phpat.h"
+#include "unixpeer.h"
 #include "spool.h"
 
 #define PROG "mailorigin-milter"
@@ -84,6 +85,7 @@ static struct {
 	const char		*procroot;
 	unsigned		 ports[16];     /* the lookup answers about these SMTP ports */
 	size_t			 nports;
+	uid_t			 mta_uid;       /* Postfix's user: its cleanup and smtpd */
 } M = { .statefd = -1, .logfd = -1, .lookup_ms = 2000, .procroot = "/proc",
 	.ports = { 25, 465, 587 }, .nports = 3 };
 
@@ -97,7 +99,7 @@ struct conn {
 	/* the connection */
 	int		 remote;        /* a TCP client that is not on loopback */
 	int		 nonsmtp;       /* no SMTP client: postdrop/sendmail via pickup */
-	char		 client[INET6_ADDRSTRLEN + 8];
+	char		 client[128];   /* ADDR:PORT, local, or unix:PATH */
 	int		 have_uid;      /* origin.uid is known */
 	struct mo_origin origin;
 	char		 fault[256];
@@ -204,19 +206,41 @@ read_php_at(struct conn *c)
 }
 
 /* Local mail: the uid of the maildrop file Postfix's pickup is reading
- * (the Received header pickup writes is not shown to milters). */
+ * (the Received header pickup writes is not shown to milters); else SMTP
+ * over a unix socket (an smtpd service of type unix, which Postfix shows
+ * as a client without an address): the owner and process of the client's
+ * socket, from the cleanup that holds the queue file through its smtpd. */
 static void
-lookup_pickup(SMFICTX *ctx, struct conn *c)
+lookup_local(SMFICTX *ctx, struct conn *c)
 {
+	const char *qid = smfi_getsymval(ctx, "i");
 	struct timespec deadline;
+	struct mo_unix_client u;
+	char why[200];
 	uid_t uid;
 
 	deadline_in(&deadline, M.lookup_ms);
-	if (mo_peer_pickup_uid(M.procroot, smfi_getsymval(ctx, "i"), &deadline, &uid) == 0) {
+	if (mo_peer_pickup_uid(M.procroot, qid, &deadline, &uid) == 0) {
 		mo_origin_of_uid(&c->origin, uid, "pickup");
 		c->have_uid = 1;
-	} else
-		add_fault(c, "local mail: no pickup with its maildrop file found");
+		return;
+	}
+	if (mo_unix_client(M.procroot, qid, M.mta_uid, &deadline, &u, why, sizeof(why)) == -1) {
+		add_fault(c, "local mail: no pickup with its maildrop file found; "
+		    "no unix socket client: %s", why);
+		return;
+	}
+	snprintf(c->client, sizeof(c->client), "unix:%s", u.listener);
+	c->lookup = "unix-diag";
+	c->have_uid = 1;
+	if (u.peer.pid == 0) {
+		mo_origin_of_uid(&c->origin, u.peer.uid, "socket");
+		add_fault(c, "client %s: socket of uid %lu, no process found%s", c->client,
+		    (unsigned long)u.peer.uid, u.peer.timed_out ? " in time" : "");
+		return;
+	}
+	mo_origin_collect_peer(&c->origin, M.procroot, u.peer.pid, u.peer.uid, &M.cfg);
+	mo_php_at_note(&c->at, M.procroot, c->origin.php_pid);
 }
 
 /* The server's end ({daemon_addr}, {daemon_port}: the port only when
@@ -281,8 +305,13 @@ message_reset(struct conn *c)
 	c->ours_odd = 0;
 	c->wrapper = NULL;
 	c->wrapper_id[0] = '\0';
-	if (c->nonsmtp)
+	if (c->nonsmtp) {
+		/* each message its own sender: looked up at its end */
 		c->have_uid = 0;
+		c->lookup = NULL;
+		c->at.pid = 0;
+		strlcpy(c->client, "local", sizeof(c->client));
+	}
 }
 
 static sfsistat
@@ -583,7 +612,7 @@ on_eom(SMFICTX *ctx)
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	if (c->nonsmtp)
-		lookup_pickup(ctx, c);
+		lookup_local(ctx, c);
 	/* the wrapper's message, counted by the wrapper: logged, kept as is */
 	if (wrapper_counted(c)) {
 		message_line(c, &l, "pass");
@@ -954,6 +983,7 @@ open_socket(const char *path, const char *owner)
 
 	if ((pw = getpwnam(owner)) == NULL)
 		errx(EX_NOUSER, "socket owner %s: no such user", owner);
+	M.mta_uid = pw->pw_uid;
 	snprintf(conn, sizeof(conn), "unix:%s", path);
 	if (smfi_setconn(conn) == MI_FAILURE)
 		errx(EX_SOFTWARE, "smfi_setconn %s failed", conn);

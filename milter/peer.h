@@ -50,6 +50,9 @@ void mo_peer_find_process(const char *procroot, const struct timespec *deadline,
  * (the dump), -1 netlink unavailable (errno). */
 int mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
     const struct timespec *deadline, uid_t *uid, unsigned long *inode);
+/* A NETLINK_SOCK_DIAG socket whose answers wait until the deadline at the
+ * most (1 ms when it is past); -1 (errno). */
+int mo_peer_diag_socket(const struct timespec *deadline);
 /* mo_peer_find() with the socket looked up through netlink first, and
  * /proc/net/tcp{,6} only when netlink is unavailable.  Same returns. */
 int mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct sockaddr *server,

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Issue 13: SMTP submission over a unix socket (a master.cf smtpd service
+# of type unix) through mailorigin-milter.  Postfix shows the milter such a
+# client as 127.0.0.1 port 0 with no address; the milter finds it from the
+# cleanup holding the queue file, through its smtpd, to the client's
+# socket (unix_diag): its owner and process.
+#  - swaks --socket as mo-site-a: attributed to mo-site-a, client=unix:PATH;
+#  - PHP's stream_socket_client("unix://...") from the CLI (mo-site-b) and
+#    from php-fpm (site-a: its memory names the file and line it waits at);
+#  - uid b's limit applies to its unix-socket mail (held over it);
+#  - mail over loopback TCP in the same Postfix is still found as before.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$MO_ROOT/tests/lib/postfix.sh"
+. "$MO_ROOT/tests/lib/php.sh"
+. "$MO_ROOT/tests/lib/milter.sh"
+mo_begin "$@"
+MILTER_BIN=$MO_ROOT/build/mailorigin-milter
+[ -x "$MILTER_BIN" ] || mo_skip_all "$MILTER_BIN not built (run make)"
+command -v swaks >/dev/null || mo_skip_all "swaks not installed"
+mo_need_wrapper
+pf_start
+mo_install_wrapper
+php_sites
+for s in a b; do
+	install -o "mo-site-$s" -g "mo-site-$s" -m 644 "$MO_ROOT/tests/integration/smtp-unix.php" "$MO_WWW/site-$s/smtp-unix.php"
+done
+wait_line=$(grep -n 'MO-WAIT' "$MO_ROOT/tests/integration/smtp-unix.php" | cut -d: -f1)
+uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
+PORT=$(mo_free_port 10625)
+MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"
+SOCK=$MS/milter.sock
+postconf -e "master_service_disable =" "smtpd_milters = unix:$SOCK" "milter_default_action = tempfail" \
+	"milter_protocol = 6" "milter_connect_macros = j {daemon_name} {daemon_addr} {daemon_port} v _" \
+	"smtpd_recipient_restrictions = permit_mynetworks, reject" "mynetworks = 127.0.0.0/8" ||
+	mo_bail "postconf -e failed"
+postconf -M# smtp/inet
+# the local submission service: smtpd on public/submit-unix, and one on a
+# loopback port beside it
+postconf -Me "submit-unix/unix=submit-unix unix n - n - - smtpd" \
+	"127.0.0.1:$PORT/inet=127.0.0.1:$PORT inet n - n - - smtpd" || mo_bail "postconf -Me failed"
+milter_conf "limits = ( { match = \"uid:$uid_b\"; messages = [ \"2/1d\" ]; } );"
+milter_start
+postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
+USOCK=$PF/spool/public/submit-unix
+for i in $(seq 100); do [ -S "$USOCK" ] && break; sleep 0.1; done
+[ -S "$USOCK" ] || mo_bail "no $USOCK" "$(tail -5 "$PF/maillog")"
+# public/ is for the postdrop group; here any local user may submit
+chmod o+x "$PF/spool/public"
+fpm_start "$W -t -i"
+delivered() { grep -l -a -E "^Delivered-To: mo-rcpt\+$1@" "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null | wc -l; }
+held_for() { grep -l -a -E "mo-rcpt\+$1@" $(find "$PF/spool/hold" -type f 2>/dev/null) /dev/null 2>/dev/null | wc -l; }
+
+# ---- swaks over the unix socket ------------------------------------------------
+mo_as mo-site-a swaks --socket "$USOCK" --from a@test.invalid --to "$(pf_addr unix-swaks)" --body unix \
+	>"$T/swaks.out" 2>&1
+t_ok $? "swaks over the unix socket: sent" || t_diag "$(tail -5 "$T/swaks.out")"
+if f=$(pf_wait unix-swaks); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "swaks as mo-site-a: Uid is the socket's owner"
+	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" client)/$(lf "$L" lookup)/$(lf "$L" uid)" "unix:public/submit-unix/unix-diag/$uid_a" \
+		"swaks: log client=unix:PATH lookup=unix-diag uid="
+	t_like "$(lf "$L" chain)" '^swaks\[[0-9]+\]' "swaks: the process holding the socket (chain=)"
+	t_is "$(lf "$L" fault)" "" "swaks: no fault"
+else
+	t_ok 1 "swaks over the unix socket: delivered"; t_diag "$(pf_why unix-swaks)" "$(tail -3 "$MO_LOG")" "$(cat "$MS/out")"
+fi
+
+# ---- PHP over the unix socket: the CLI (uid b) and php-fpm (site-a) ------------------
+out=$(php_cli mo-site-b "$MO_WWW/site-b" "$W -t -i" smtp-unix.php --socket="$USOCK" --to="$(pf_addr unix-cli)" 2>&1)
+t_is "$out" "sent=1" "php cli over the unix socket: sent"
+if f=$(pf_wait unix-cli); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "php cli: Uid is the CLI's user"
+	t_is "$(hdr "$f" X-Mailorigin-Script)" "$MO_WWW/site-b/smtp-unix.php; source=php-cli-argv; claimed" \
+		"php cli: Script from PHP's command line"
+	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" sapi)/$(lf "$L" client)" "cli/unix:public/submit-unix" "php cli: log sapi=cli client=unix:PATH"
+else
+	t_ok 1 "php cli over the unix socket: delivered"; t_diag "$(pf_why unix-cli)" "$(tail -3 "$MO_LOG")"
+fi
+out=$(fpm_get site-a smtp-unix.php "socket=$(urlenc "$USOCK")&to=$(urlenc "$(pf_addr unix-fpm)")")
+t_is "$out" "sent=1" "php-fpm over the unix socket: sent"
+if f=$(pf_wait unix-fpm); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "php-fpm: Uid is the pool's user"
+	t_is "$(hdr "$f" X-Mailorigin-Script)" \
+		"$MO_WWW/site-a/smtp-unix.php; source=memory; at=$MO_WWW/site-a/smtp-unix.php:$wait_line" \
+		"php-fpm: Script from the worker's memory, the line it waits at for the reply"
+	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" pool)/$(lf "$L" function)/$(lf "$L" memory)" "site-a/reply/read" "php-fpm: log pool= function= memory=read"
+else
+	t_ok 1 "php-fpm over the unix socket: delivered"; t_diag "$(pf_why unix-fpm)" "$(tail -3 "$MO_LOG")"
+fi
+
+# ---- uid b's limit (2/1d) applies over the unix socket -----------------------------
+for i in 2 3; do
+	php_cli mo-site-b "$MO_WWW/site-b" "$W -t -i" smtp-unix.php --socket="$USOCK" --to="$(pf_addr "unix-lim$i")" >/dev/null 2>&1
+done
+pf_settle
+t_is "$(delivered 'unix-lim[23]')/$(held_for 'unix-lim[23]')" "1/1" \
+	"uid b over its limit over the unix socket: the 3rd message held, 1 of 2 delivered"
+L=$(grep -a 'action=hold' "$MO_LOG" | tail -1)
+t_is "$(lf "$L" rule)/$(lf "$L" client)" "uid:$uid_b/unix:public/submit-unix" "limit: held by rule uid:$uid_b, client=unix:PATH"
+
+# ---- loopback TCP beside it: as before ---------------------------------------------------
+mo_as mo-site-a swaks --server "127.0.0.1:$PORT" --from a@test.invalid --to "$(pf_addr tcp)" --body tcp >/dev/null 2>&1
+if f=$(pf_wait tcp); then
+	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_like "$(lf "$L" client)/$(lf "$L" uid)" "^127\\.0\\.0\\.1:[0-9]+/$uid_a\$" "loopback TCP beside it: client=ADDR:PORT, the socket's uid"
+else
+	t_ok 1 "loopback TCP: delivered"; t_diag "$(pf_why tcp)"
+fi
+t_done
