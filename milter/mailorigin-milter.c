@@ -99,6 +99,7 @@ struct conn {
 	/* the connection */
 	int		 remote;        /* a TCP client that is not on loopback */
 	int		 nonsmtp;       /* no SMTP client: postdrop/sendmail via pickup */
+	int		 unix_smtp;     /* ...or one on a unix-socket smtpd (this message) */
 	char		 client[128];   /* ADDR:PORT, local, or unix:PATH */
 	int		 have_uid;      /* origin.uid is known */
 	struct mo_origin origin;
@@ -232,6 +233,7 @@ lookup_local(SMFICTX *ctx, struct conn *c)
 	}
 	snprintf(c->client, sizeof(c->client), "unix:%s", u.listener);
 	c->lookup = "unix-diag";
+	c->unix_smtp = 1;
 	c->have_uid = 1;
 	if (u.peer.pid == 0) {
 		mo_origin_of_uid(&c->origin, u.peer.uid, "socket");
@@ -310,6 +312,7 @@ message_reset(struct conn *c)
 		c->have_uid = 0;
 		c->lookup = NULL;
 		c->at.pid = 0;
+		c->unix_smtp = 0;
 		strlcpy(c->client, "local", sizeof(c->client));
 	}
 }
@@ -544,7 +547,8 @@ wrapper_counted(struct conn *c)
 	size_t n;
 	int i;
 
-	if (!c->nonsmtp || c->nours[0] == 0)
+	/* only pickup's mail can be the wrapper's (not SMTP on a unix socket) */
+	if (!c->nonsmtp || c->unix_smtp || c->nours[0] == 0)
 		return 0;
 	p = c->ours[0] + strspn(c->ours[0], " \t");
 	n = strcspn(p, " \t\r\n");

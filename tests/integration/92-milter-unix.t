@@ -5,6 +5,7 @@
 # cleanup holding the queue file, through its smtpd, to the client's
 # socket (unix_diag): its owner and process.
 #  - swaks --socket as mo-site-a: attributed to mo-site-a, client=unix:PATH;
+#    forged X-Mailorigin-* removed;
 #  - PHP's stream_socket_client("unix://...") from the CLI (mo-site-b) and
 #    from php-fpm (site-a: its memory names the file and line it waits at);
 #  - uid b's limit applies to its unix-socket mail (held over it);
@@ -63,6 +64,17 @@ if f=$(pf_wait unix-swaks); then
 	t_is "$(lf "$L" fault)" "" "swaks: no fault"
 else
 	t_ok 1 "swaks over the unix socket: delivered"; t_diag "$(pf_why unix-swaks)" "$(tail -3 "$MO_LOG")" "$(cat "$MS/out")"
+fi
+
+# forged stamps over the unix socket: removed, as over TCP (it is SMTP, not
+# the wrapper's mail through pickup)
+mo_as mo-site-a swaks --socket "$USOCK" --from a@test.invalid --to "$(pf_addr unix-forged)" \
+	--header "X-Mailorigin-Uid: 0 (root)" --header "X-Mailorigin-Id: 0123456789abcdef" --body forged >/dev/null 2>&1
+if f=$(pf_wait unix-forged); then
+	t_is "$(hdr_all "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "forged over the unix socket: one Uid, ours"
+	t_unlike "$(hdr_all "$f" X-Mailorigin-Id)" '0123456789abcdef' "forged over the unix socket: the forged Id is gone"
+else
+	t_ok 1 "forged over the unix socket: delivered"; t_diag "$(pf_why unix-forged)"
 fi
 
 # ---- PHP over the unix socket: the CLI (uid b) and php-fpm (site-a) ------------------
