@@ -32,12 +32,8 @@ mo_need_wrapper
 pf_start
 mo_install_wrapper
 php_sites
-for s in a b; do
-	install -o "mo-site-$s" -g "mo-site-$s" -m 644 "$MO_ROOT/tests/integration/smtp.php" "$MO_WWW/site-$s/smtp.php"
-	install -o "mo-site-$s" -g "mo-site-$s" -m 755 -d "$MO_WWW/site-$s/lib"
-	install -o "mo-site-$s" -g "mo-site-$s" -m 644 "$MO_ROOT/tests/integration/lib/smtp-send.php" "$MO_WWW/site-$s/lib/smtp-send.php"
-	touch -d '1 hour ago' "$MO_WWW/site-$s/smtp.php"
-done
+php_smtp_site a
+php_smtp_site b
 # the line of the call into PHPMailer
 send_line=$(grep -n -- '->send(); // MO-SEND' "$MO_ROOT/tests/integration/lib/smtp-send.php" | cut -d: -f1)
 PHPMAILER_SRC=/usr/share/php/libphp-phpmailer/src

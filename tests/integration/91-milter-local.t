@@ -48,8 +48,7 @@ far() { nsenter -t "$FAR_PID" -n "$@"; }
 pf_start
 mo_install_wrapper
 php_sites
-install -o mo-site-b -g mo-site-b -m 644 "$MO_ROOT/tests/integration/smtp.php" "$MO_WWW/site-b/smtp.php"
-touch -d '1 hour ago' "$MO_WWW/site-b/smtp.php"
+php_smtp_site b
 uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
 PORT=10525
 MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"

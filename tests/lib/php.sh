@@ -5,6 +5,7 @@
 # sendmail_path under test with php_admin_value / -d, never through the
 # system's php.ini (which is only read).
 #   php_sites                          make the site folders and scripts
+#   php_smtp_site SITE                 smtp.php and its lib/smtp-send.php in SITE
 #   php_cli USER DIR SENDMAIL_PATH SCRIPT ARGS...   php-cli as USER in DIR
 #   php_cgi USER SENDMAIL_PATH SCRIPT QUERY         php-cgi as USER (SCRIPT_FILENAME)
 #   fpm_start SENDMAIL_PATH            one pool per site (user = the site's owner)
@@ -27,6 +28,17 @@ php_sites() {
 		chmod -R u+rwX,go+rX,go-w "$MO_WWW/site-$s"
 	done
 	mkdir -p "$T/special" "$T/elsewhere"; chmod 777 "$T/special" "$T/elsewhere"
+}
+
+# php_smtp_site SITE (a or b): PHPMailer over SMTP, tests/integration/smtp.php
+# and the file it includes, installed in the site as its owner's (smtp.php
+# an hour old)
+php_smtp_site() {
+	local u=mo-site-$1 d=$MO_WWW/site-$1
+	install -o "$u" -g "$u" -m 644 "$MO_ROOT/tests/integration/smtp.php" "$d/smtp.php"
+	install -o "$u" -g "$u" -m 755 -d "$d/lib"
+	install -o "$u" -g "$u" -m 644 "$MO_ROOT/tests/integration/lib/smtp-send.php" "$d/lib/smtp-send.php"
+	touch -d '1 hour ago' "$d/smtp.php"
 }
 
 # urlencode STRING
