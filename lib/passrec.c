@@ -1,4 +1,5 @@
 /* passrec: the table of messages the wrapper counted (see passrec.h). */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -199,7 +200,10 @@ mo_passrec_take(int statefd, const char *id, uid_t uid, unsigned long rcpts,
 		errno = EPERM;
 		return MO_PASSREC_FAULT;
 	}
-	if (read_bucket(fd, b, v) == -1) {
+	/* takers one at a time (the milter's threads, several Postfix
+	 * instances): two messages with one id cannot both take it; the
+	 * wrapper's put takes no lock (a slot is one pwrite) */
+	if (flock(fd, LOCK_EX) == -1 || read_bucket(fd, b, v) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;

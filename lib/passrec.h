@@ -19,8 +19,9 @@
  *
  * The milter takes a record once: the id must be live in the table, the
  * uid the pickup uid, the recipients no more than were charged, the
- * stamps those digested; then the slot is marked used, so that a replay
- * of the id is charged.  Any failure to write the record (no table, an
+ * stamps those digested; then the slot is marked used (under flock, so
+ * that two takers cannot both take it), so that a replay of the id is
+ * charged.  Any failure to write the record (no table, an
  * I/O error) costs nothing but a second charge.
  */
 #ifndef MO_PASSREC_H
