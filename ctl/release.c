@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 #include <sysexits.h>
@@ -35,6 +36,7 @@
 #include "install_record.h"
 #include "mta.h"
 #include "options.h"
+#include "passrec.h"
 
 /* Who the MTA runs as: the held message's uid, gid and that user's groups. */
 struct runas {
@@ -401,6 +403,60 @@ release_mta(const struct ctl *c, struct mo_config *cfg)
 	free(rec);
 }
 
+/* With non_smtpd_milters the released message meets mailorigin-milter
+ * again, which would count it (and hold it in Postfix's hold queue, its
+ * uid being over the limit that held it).  A release bypasses the limits:
+ * so it is recorded for the milter as the wrapper records what it passes
+ * (passrec.h), by the wrapper's five stamps on top of the held message.
+ * A record that cannot be made: the milter counts the message. */
+static void
+record_release(struct ctl *c, const struct mo_config *cfg, const struct held *h, uid_t uid,
+    int msgfd)
+{
+	static char buf[16384];
+	char vals[MO_PASSREC_NSTAMPS][MO_HEADER_VALUE_MAX + 64], *p, *nl, *colon;
+	const char *v[MO_PASSREC_NSTAMPS], *name;
+	unsigned char d[MO_PASSREC_DIGEST];
+	size_t plen = strlen(cfg->header_prefix), vlen;
+	int seen[MO_PASSREC_NSTAMPS] = { 0 }, i;
+	ssize_t n;
+
+	if (cfg->mta_type != MO_MTA_POSTFIX || c->statefd == -1 ||
+	    (n = pread(msgfd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return;
+	buf[n] = '\0';
+	/* the header block: our lines are the wrapper's (it removed others) */
+	for (p = buf; *p != '\0' && *p != '\n' && strncmp(p, "\r\n", 2) != 0; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			return;
+		if (strncasecmp(p, cfg->header_prefix, plen) != 0 ||
+		    (colon = memchr(p, ':', (size_t)(nl - p))) == NULL)
+			continue;
+		name = p + plen;
+		for (i = 0; i < MO_PASSREC_NSTAMPS; i++)
+			if ((size_t)(colon - name) == strlen(mo_passrec_names[i]) &&
+			    strncasecmp(name, mo_passrec_names[i], (size_t)(colon - name)) == 0)
+				break;
+		vlen = (size_t)(nl - colon - 1);
+		if (i == MO_PASSREC_NSTAMPS || seen[i]++ > 0 || vlen >= sizeof(vals[0]))
+			return;
+		memcpy(vals[i], colon + 1, vlen);
+		vals[i][vlen] = '\0';
+		v[i] = vals[i];
+	}
+	for (i = 0; i < MO_PASSREC_NSTAMPS; i++)
+		if (seen[i] != 1)
+			return;
+	if (strncmp(vals[0] + strspn(vals[0], " \t"), h->id, MO_ID_LEN) != 0)
+		return;
+	mo_passrec_digest(v, d);
+	if (mo_passrec_put(c->statefd, h->id, uid,
+	    strtoul(mo_holdmeta_get(&h->meta, "rcpts"), NULL, 10), d, time(NULL)) == -1 &&
+	    errno != ENOENT)
+		fprintf(stderr, "mailoriginctl: hold %s: pass record: %s; a milter counts it\n",
+		    h->id, strerror(errno));
+}
+
 void
 ctl_release_one(struct ctl *c, const char *id)
 {
@@ -436,6 +492,7 @@ ctl_release_one(struct ctl *c, const char *id)
 		ctl_fail(c, EX_OSERR, "out of memory");
 		goto out;
 	}
+	record_release(c, &cfg, &h, r.uid, msgfd);
 	status = run_mta(c, cfg.mta_path, id, &r, &x, msgfd, err, sizeof(err));
 	mo_exec_free(&x);
 	if (status == -2) {

@@ -117,7 +117,7 @@ struct conn {
 	char		 msgid[256];
 	/* our headers as the wrapper would have written them: each of the
 	 * five once, nothing else with our prefix (for local mail only) */
-	char		 ours[MO_PASSREC_NSTAMPS][MO_HEADER_VALUE_MAX + 1];
+	char		 ours[MO_PASSREC_NSTAMPS][MO_HEADER_VALUE_MAX + 64];
 	unsigned char	 nours[MO_PASSREC_NSTAMPS];
 	int		 ours_odd;      /* another name, a repeat, a value too long */
 	const char	*wrapper;       /* the wrapper's record: its verdict, or NULL */

@@ -14,6 +14,8 @@
 #    by its uid, it is the wrapper's and is not charged; a second time it
 #    is a replay;
 #  - no record table: counted again, nothing lost;
+#  - a release of the wrapper's hold (mailoriginctl) is recorded too: the
+#    milter neither counts nor holds it again;
 #  - mailoriginctl hold list: a message put on hold by hand (postsuper -h)
 #    with stamps of its own is listed "unverified", its stamped uid not
 #    believed, and can be released; the milter's own hold (its record in
@@ -209,6 +211,17 @@ pf_settle
 t_is "$(find "$PF/spool/hold" -type f | wc -l)" 1 "uid b over 1/1d: the milter put its 2nd message in Postfix's hold queue"
 MH=$(grep -a ' action=hold ' "$MO_LOG" | grep -a " uid=$uid_b " | tail -1 | sed -n 's/.*: id=\([0-9a-f]*\) .*/\1/p')
 t_is "$(stat -c '%U %a' "$MO_STATE/quarantine/$MH" 2>/dev/null)" "root 600" "the milter recorded its hold (quarantine/ID, root's 0600)"
+# the wrapper's own hold, released: the administrator's decision, not
+# counted (and held) again by the milter
+printf 'To: %s\nSubject: wheld\n\nwheld\n' "$(pf_addr wheld)" | (cd "$MO_WWW/site-b" && mo_as mo-site-b "$W" -t -i)
+WH=$(ls "$MO_STATE/hold")
+t_like "$WH" '^[0-9a-f]{16}$' "uid b over its limit: the wrapper holds its message in our spool"
+"$CTL" hold release "$WH" >"$T/rel.out" 2>&1
+t_is "$?" 0 "hold release of the wrapper's hold: exit 0" || t_diag "$(cat "$T/rel.out")"
+pf_settle
+f=$(pf_wait wheld); t_ok $? "released: delivered, not held again by the milter" || t_diag "$(tail -3 "$MO_LOG")"
+t_is "$(lf "$(milter_line "$WH")" wrapper)" "verified" "released: the milter keeps its stamps, wrapper=verified (the release's record)"
+t_is "$(find "$PF/spool/hold" -type f | wc -l)" 1 "released: Postfix's hold queue holds the milter's hold alone"
 # a message held by hand, with stamps of its sender's making: the milter
 # out of the way (as before it was installed), a remote recipient kept
 # deferred, then postsuper -h
