@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -180,6 +181,112 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 				return 0;
 		}
 	}
+}
+
+/* Does the kernel route addr (len bytes of family fam) to this machine
+ * (RTN_LOCAL: an interface's address, or a "local" route such as
+ * AnyIP's)?  One RTM_GETROUTE request: 1 yes, 0 no (or no route at
+ * all), -1 cannot tell. */
+static int
+route_local(int fam, const unsigned char *addr, size_t len)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr	h;
+		struct rtmsg	r;
+		char		attrs[64];
+	} req;
+	union { char b[4096]; struct nlmsghdr align; } buf;
+	struct timeval tv = { .tv_sec = 1 };
+	struct rtattr *a;
+	struct nlmsghdr *h;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_type = RTM_GETROUTE;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.h.nlmsg_seq = 1;
+	req.r.rtm_family = (unsigned char)fam;
+	req.r.rtm_dst_len = (unsigned char)(len * 8);
+	a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(NLMSG_LENGTH(sizeof(req.r))));
+	a->rta_type = RTA_DST;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), addr, len);
+	req.h.nlmsg_len = (uint32_t)(NLMSG_ALIGN(NLMSG_LENGTH(sizeof(req.r))) + RTA_LENGTH(len));
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&nl, sizeof(nl)) == -1 ||
+	    (n = recv(fd, buf.b, sizeof(buf.b), 0)) <= 0) {
+		close(fd);
+		return -1;
+	}
+	for (h = &buf.align; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_seq != req.h.nlmsg_seq)
+			continue;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+			int err = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? -e->error : EPROTO;
+			/* no route there: not this machine's */
+			rc = err == ENETUNREACH || err == EHOSTUNREACH ? 0 : -1;
+			break;
+		}
+		if (h->nlmsg_type == RTM_NEWROUTE && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg))) {
+			rc = ((const struct rtmsg *)NLMSG_DATA(h))->rtm_type == RTN_LOCAL;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/* sa's address as bytes (an IPv4 one, v4-mapped too, as 4): its length */
+static size_t
+addr_bytes(const struct sockaddr *sa, unsigned char out[16], int *family)
+{
+	if (sa->sa_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		*family = AF_INET;
+		return 4;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			memcpy(out, a->s6_addr + 12, 4);
+			*family = AF_INET;
+			return 4;
+		}
+		memcpy(out, a->s6_addr, 16);
+		*family = AF_INET6;
+		return 16;
+	}
+	return 0;
+}
+
+int
+mo_peer_is_local(const struct sockaddr *sa)
+{
+	struct ifaddrs *all, *i;
+	unsigned char want[16], got[16];
+	size_t n;
+	int fam, f2, rc = 0;
+
+	if (sa == NULL || (n = addr_bytes(sa, want, &fam)) == 0)
+		return 0;
+	if (mo_peer_is_loopback(sa))
+		return 1;
+	if ((rc = route_local(fam, want, n)) != -1)
+		return rc;
+	rc = 0;
+	if (getifaddrs(&all) == -1)
+		return -1;
+	for (i = all; i != NULL && rc == 0; i = i->ifa_next)
+		if (i->ifa_addr != NULL && addr_bytes(i->ifa_addr, got, &f2) == n && f2 == fam &&
+		    memcmp(got, want, n) == 0)
+			rc = 1;
+	freeifaddrs(all);
+	return rc;
 }
 
 int

@@ -4,7 +4,8 @@
  * non_smtpd_milters) through libmilter.
  *
  * Who sent a message, best first:
- *  - a loopback client: the socket's owner (uid) in /proc/net/tcp{,6}, the
+ *  - a client on this machine (whatever address it used: the kernel's exact
+ *    lookup of its end at connect): the socket's owner (uid), the
  *    process holding it, and up its chain the PHP worker and script (the
  *    wrapper's origin code);
  *  - an SMTP AUTH client: the {auth_authen} user (limits: match = "sasl");

@@ -1,7 +1,6 @@
 /* peer: the local process behind a loopback SMTP client. */
 #include <sys/stat.h>
 #include <netinet/in.h>
-#include <ifaddrs.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -14,51 +13,6 @@
 #include <unistd.h>
 
 #include "peer.h"
-
-/* sa's address as bytes (an IPv4 one, v4-mapped too, as 4): its length */
-static size_t
-addr_bytes(const struct sockaddr *sa, unsigned char out[16], int *family)
-{
-	if (sa->sa_family == AF_INET) {
-		memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		*family = AF_INET;
-		return 4;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a)) {
-			memcpy(out, a->s6_addr + 12, 4);
-			*family = AF_INET;
-			return 4;
-		}
-		memcpy(out, a->s6_addr, 16);
-		*family = AF_INET6;
-		return 16;
-	}
-	return 0;
-}
-
-int
-mo_peer_is_local(const struct sockaddr *sa)
-{
-	struct ifaddrs *all, *i;
-	unsigned char want[16], got[16];
-	size_t n;
-	int fam, f2, rc = 0;
-
-	if (sa == NULL || (n = addr_bytes(sa, want, &fam)) == 0)
-		return 0;
-	if (mo_peer_is_loopback(sa))
-		return 1;
-	if (getifaddrs(&all) == -1)
-		return -1;
-	for (i = all; i != NULL && rc == 0; i = i->ifa_next)
-		if (i->ifa_addr != NULL && addr_bytes(i->ifa_addr, got, &f2) == n && f2 == fam &&
-		    memcmp(got, want, n) == 0)
-			rc = 1;
-	freeifaddrs(all);
-	return rc;
-}
 
 int
 mo_peer_is_loopback(const struct sockaddr *sa)

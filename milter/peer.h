@@ -1,6 +1,7 @@
 /*
- * peer: which local process holds the client end of a loopback TCP
- * connection.  The client's address and port name its socket in
+ * peer: which local process holds the client end of a TCP connection
+ * from this machine (to whatever address: the kernel says whether the
+ * client's end is a socket here).  The client's address and port name its socket in
  * /proc/net/tcp (or tcp6; an IPv4 client may sit on a v4-mapped IPv6
  * socket): that line gives the socket's uid and inode, and the process is
  * the one with an fd on "socket:[inode]" (a walk of /proc/PID/fd, which
@@ -74,13 +75,15 @@ enum mo_peer_where {
  * decides, whatever the address: a local user who connects to one of
  * the machine's own non-loopback addresses is found as on loopback.
  * Without it (or without netlink), only an address of this machine
- * (mo_peer_is_local) is looked up, by its end alone. */
+ * (mo_peer_is_local) is looked up, by its end alone.  A remote client
+ * costs the exact query and one route query (about 0.1 ms). */
 enum mo_peer_where mo_peer_locate(const char *procroot, const struct sockaddr *sa,
     const struct sockaddr *server, const struct timespec *deadline, int walk, struct mo_peer *p);
 
 /* Is sa an address of this machine: loopback (127/8, ::1, v4-mapped
- * too) or one an interface has (getifaddrs)?  1 yes, 0 no, -1 cannot
- * tell. */
+ * too), or one the kernel routes to itself (RTN_LOCAL: an interface's,
+ * or a "local" route's; one RTM_GETROUTE query, getifaddrs when that
+ * fails)?  1 yes, 0 no, -1 cannot tell. */
 int mo_peer_is_local(const struct sockaddr *sa);
 
 /* How p was found: "netlink-exact", "netlink" or "proc" (the log's lookup=). */
