@@ -600,6 +600,61 @@ mo_proc_parse_status_uid(const char *buf, uid_t *uid)
 	return 0;
 }
 
+/* The fourth number of the line that starts with TAG ("\nUid:"). */
+static int
+status_fourth(const char *buf, const char *tag, unsigned long *v)
+{
+	const char *p = strstr(buf, tag);
+	char *end;
+	int i;
+
+	if (p == NULL)
+		return -1;
+	p += strlen(tag);
+	for (i = 0; i < 4; i++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		*v = strtoul(p, &end, 10);
+		p = end;
+	}
+	return 0;
+}
+
+int
+mo_proc_parse_status_creds(const char *buf, struct mo_creds *c)
+{
+	const char *p;
+	unsigned long v;
+	char *end;
+
+	memset(c, 0, sizeof(*c));
+	if (status_fourth(buf, "\nUid:", &v) == -1)
+		return -1;
+	c->fsuid = (uid_t)v;
+	if (status_fourth(buf, "\nGid:", &v) == -1)
+		return -1;
+	c->fsgid = (gid_t)v;
+	if ((p = strstr(buf, "\nGroups:")) == NULL)
+		return -1;
+	for (p += 8; *p != '\n' && *p != '\0';) {
+		if (*p == ' ' || *p == '\t') {
+			p++;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = strtoul(p, &end, 10);
+		p = end;
+		if (c->ngroups == MO_GROUPS_MAX)
+			c->groups_cut = 1;
+		else
+			c->groups[c->ngroups++] = (gid_t)v;
+	}
+	return 0;
+}
+
 int
 mo_proc_parse_maps_line(char *line, struct mo_map_entry *me)
 {

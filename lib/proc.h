@@ -101,6 +101,22 @@ const char *mo_base_name(const char *path);
 /* Real uid from the text of /proc/PID/status; 0 or -1. */
 int mo_proc_parse_status_uid(const char *buf, uid_t *uid);
 /*
+ * What the kernel checks a process's file access with: its filesystem uid
+ * and gid (the fourth field of Uid: and Gid: in /proc/PID/status) and its
+ * supplementary groups (Groups:).  More groups than MO_GROUPS_MAX: the
+ * first ones, groups_cut set.
+ */
+#define MO_GROUPS_MAX 64
+struct mo_creds {
+	uid_t fsuid;
+	gid_t fsgid;
+	gid_t groups[MO_GROUPS_MAX];
+	size_t ngroups;
+	int groups_cut;
+};
+/* From the text of /proc/PID/status; 0, or -1 when a line is missing. */
+int mo_proc_parse_status_creds(const char *buf, struct mo_creds *c);
+/*
  * A line of /proc/PID/maps.  mo_proc_parse_maps_line() fills it from LINE
  * (path empty for anonymous mappings); 0 on success.
  */

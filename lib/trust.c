@@ -178,3 +178,65 @@ trust_worker(int dirfd, uid_t uid, pid_t ppid, unsigned long long starttime,
 	}
 	return 1;
 }
+
+/* Is the folder ST searchable for C by its mode bits? */
+static int
+searchable(const struct stat *st, const struct mo_creds *c)
+{
+	size_t i;
+
+	if (c->fsuid == 0)
+		return 1;
+	if (st->st_uid == c->fsuid)
+		return (st->st_mode & S_IXUSR) != 0;
+	if (st->st_gid == c->fsgid)
+		return (st->st_mode & S_IXGRP) != 0;
+	for (i = 0; i < c->ngroups; i++)
+		if (st->st_gid == c->groups[i])
+			return (st->st_mode & S_IXGRP) != 0;
+	return (st->st_mode & S_IXOTH) != 0;
+}
+
+int
+creds_may_search(const char *path, const struct mo_creds *c,
+                 char *why, size_t whysz)
+{
+	char buf[PATH_MAX], *p, *slash;
+	struct stat st;
+	int fd, next, ok;
+
+	if (path[0] != '/' || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		cut_printf(why, whysz, "%s: not an absolute path", path);
+		return 0;
+	}
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1 || !searchable(&st, c)) {
+		cut_printf(why, whysz, "/ cannot be searched by uid %u",
+		    (unsigned)c->fsuid);
+		if (fd != -1)
+			close(fd);
+		return 0;
+	}
+	for (p = buf + 1; *p != '\0'; p = slash + 1) {
+		if ((slash = strchr(p, '/')) != NULL)
+			*slash = '\0';
+		next = *p == '\0' ? -1 :
+		    openat(fd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		ok = next != -1 && fstat(next, &st) == 0 && searchable(&st, c);
+		if (!ok) {
+			cut_printf(why, whysz, "%s: %s", buf, next == -1 ?
+			    "not a folder (gone, or a symlink?)" :
+			    "a folder it may not search");
+			if (next != -1)
+				close(next);
+			return 0;
+		}
+		fd = next;
+		if (slash == NULL)
+			break;
+		*slash = '/';
+	}
+	close(fd);
+	return 1;
+}

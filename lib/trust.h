@@ -36,4 +36,16 @@ int trust_path(const char *path, const struct stat *st, char *why, size_t whysz)
 int trust_worker(int dirfd, uid_t uid, pid_t ppid, unsigned long long starttime,
                  char *why, size_t whysz);
 
+struct mo_creds;
+
+/*
+ * May a process with credentials C chdir to the folder PATH: may it search
+ * every folder from / down to PATH itself, by the mode bits (owner, group
+ * and supplementary groups, others; ACLs are not read; fsuid 0 may)?  1,
+ * or 0 with WHY (a folder it may not search, or one that is not there or
+ * not a folder, a symlink included).  Only looks (O_PATH, fstat).
+ */
+int creds_may_search(const char *path, const struct mo_creds *c,
+                     char *why, size_t whysz);
+
 #endif

@@ -116,6 +116,7 @@ proc_info_read(int dirfd, pid_t pid, struct proc_info *pi)
 	if (mo_proc_record(dirfd, "status", buf, sizeof(buf)) == -1 ||
 	    mo_proc_parse_status_uid(buf, &pi->uid) == -1)
 		return -1;
+	pi->creds_ok = mo_proc_parse_status_creds(buf, &pi->creds) == 0;
 	n = mo_proc_file(dirfd, "cmdline", pi->argv, sizeof(pi->argv));
 	if (n > 0) {
 		pi->argv_len = (size_t)n;

@@ -34,6 +34,8 @@ struct proc_info {
 	char argv0[PATH_MAX];
 	char exe[PATH_MAX];             /* "" when not readable */
 	int exe_errno;                  /* why exe is "" */
+	struct mo_creds creds;          /* from status, when creds_ok */
+	int creds_ok;
 };
 
 /* Parse the text of /proc/PID/stat (lib/proc.h's parser) into pi. */
@@ -62,7 +64,7 @@ int proc_stat_at(int procfd, const char *name, struct mo_stat *st);
 /* Open /proc/PID as a directory fd.  Small files and links under it are
  * read with lib/proc.h's mo_proc_file() and mo_proc_link(). */
 int proc_open(pid_t pid);
-/* stat, status (uid), cmdline, exe: the cheap facts.  0 or -1. */
+/* stat, status (uid, creds), cmdline, exe: the cheap facts.  0 or -1. */
 int proc_info_read(int dirfd, pid_t pid, struct proc_info *pi);
 
 /*

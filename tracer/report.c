@@ -234,6 +234,7 @@ json_traced(FILE *f, const struct traced *t)
 		mo_json_object(&j, "cwd");
 		mo_json_str(&j, "cwd", s->cwd);
 		mo_json_str(&j, "idle_cwd", s->idle_cwd_ok ? s->idle_cwd : "");
+		mo_json_str(&j, "idle_cwd_why", s->idle_cwd_why);
 		mo_json_close(&j);
 	} else
 		mo_json_null(&j, "cwd");

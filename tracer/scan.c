@@ -635,7 +635,35 @@ master_of(const struct walk *w, pid_t ppid)
 	return NULL;
 }
 
-/* The folder an idle worker sits in: the pool's chdir, else its parent's. */
+/*
+ * After each request PHP chdirs back, by path, to the folder it was in: a
+ * worker whose user may not search its idle folder cannot, and stays in
+ * its last script's folder (a master started from root's 0700 home): then
+ * where it sits says nothing, and its idle folder is not known.
+ */
+static void
+idle_cwd_reachable(struct traced *t)
+{
+	char why[160];
+
+	if (!t->sig.idle_cwd_ok)
+		return;
+	if (!t->pi.creds_ok) {
+		strlcpy(t->sig.idle_cwd_why, "its credentials could not be read",
+		    sizeof(t->sig.idle_cwd_why));
+		t->sig.idle_cwd_ok = 0;
+	} else if (!creds_may_search(t->sig.idle_cwd, &t->pi.creds, why, sizeof(why))) {
+		cut_printf(t->sig.idle_cwd_why, sizeof(t->sig.idle_cwd_why),
+		    "its idle folder %s: it cannot go back there (%s)",
+		    t->sig.idle_cwd, why);
+		t->sig.idle_cwd_ok = 0;
+	}
+}
+
+/*
+ * The folder an idle worker sits in: the pool's chdir, else its parent's,
+ * when the worker may go back there.
+ */
 static void
 idle_cwds(struct walk *w)
 {
@@ -656,6 +684,7 @@ idle_cwds(struct walk *w)
 			else
 				strlcpy(t->sig.idle_cwd, m->cwd, sizeof(t->sig.idle_cwd));
 			t->sig.idle_cwd_ok = t->sig.idle_cwd[0] != '\0';
+			idle_cwd_reachable(t);
 			continue;
 		}
 		if ((fd = proc_open(t->pi.ppid)) == -1)
@@ -663,6 +692,7 @@ idle_cwds(struct walk *w)
 		if (mo_proc_link(fd, "cwd", t->sig.idle_cwd, sizeof(t->sig.idle_cwd)) == 0)
 			t->sig.idle_cwd_ok = 1;
 		close(fd);
+		idle_cwd_reachable(t);
 	}
 }
 

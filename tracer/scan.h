@@ -46,6 +46,7 @@ struct signals {
 	struct fpm_worker status;
 	int cwd_ok, idle_cwd_ok;
 	char cwd[PATH_MAX], idle_cwd[PATH_MAX];
+	char idle_cwd_why[200];         /* why the idle folder is not known */
 	int fd_ok;                      /* fd/ was readable */
 	int fd_count;
 	char fd_file[PATH_MAX];         /* the first open .php file */

@@ -131,4 +131,24 @@ fpm_get example.test echo.php "a=1&b=two" >"$T/cgi-fcgi.out" 2>/dev/null
 check "FastCGI client: same bytes as cgi-fcgi ($(wc -c <"$T/ours.out") bytes)" cmp "$T/cgi-fcgi.out" "$T/ours.out"
 check "the response is the script's (not an error page)" grep -q "query=a=1&b=two" "$T/ours.out"
 
+# --- a master in a folder its workers may not enter -------------------------
+# (root's 0700 home, say): after a request PHP cannot chdir back there, and
+# a worker stays in its script's folder, idle.  Its idle folder is then not
+# known: the cwd signal must not call it busy.
+stop_pid "$FPM_PID"
+rm -f "$T/fpm.sock"
+mkdir -m 0700 "$T/private"
+cd "$T/private" && start_fpm 2
+cd / || exit 1
+for i in 1 2 3 4; do fpm_get example.test slow.php s=0 >/dev/null; done
+moved=0
+for w in $(fpm_workers); do cwd_is "$w" "$SITE" && moved=$((moved + 1)); done
+check "workers that served stay in the script's folder ($moved of 2)" test "$moved" -ge 1
+TR --json --all --no-memory --no-status >"$T/private.json" 2>/dev/null
+is "$(json_count "$T/private.json" type=php sapi=fpm state=busy)" 0 \
+	"cwd: a worker that cannot go back to its master's folder is not called busy"
+W=$(for w in $(fpm_workers); do cwd_is "$w" "$SITE" && echo "$w"; done | head -1)
+check "and the tracer says why its idle folder is not known" \
+	grep -q "\"pid\":$W,.*\"idle_cwd_why\":\"its idle folder $T/private: it cannot go back there" "$T/private.json"
+
 done_testing

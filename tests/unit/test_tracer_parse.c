@@ -282,6 +282,46 @@ test_proc_status_uid(void **state)
 }
 
 static void
+test_proc_status_creds(void **state)
+{
+	struct mo_creds c;
+	char many[1024];
+	size_t n;
+	int i;
+
+	(void)state;
+	/* the fourth field is the filesystem id, the one access is checked with */
+	assert_int_equal(mo_proc_parse_status_creds("Name:\tx\nUid:\t1\t2\t3\t4\n"
+	    "Gid:\t5\t6\t7\t8\nFDSize:\t64\nGroups:\t10 20 \nNStgid:\t9\n", &c), 0);
+	assert_int_equal(c.fsuid, 4);
+	assert_int_equal(c.fsgid, 8);
+	assert_int_equal(c.ngroups, 2);
+	assert_int_equal(c.groups[0], 10);
+	assert_int_equal(c.groups[1], 20);
+	assert_int_equal(c.groups_cut, 0);
+	assert_int_equal(mo_proc_parse_status_creds("Name:\tx\nUid:\t0\t0\t0\t0\n"
+	    "Gid:\t0\t0\t0\t0\nGroups:\t\nX:\t1\n", &c), 0);
+	assert_int_equal(c.ngroups, 0);
+	/* a line missing, or cut short: not believed */
+	assert_int_equal(mo_proc_parse_status_creds("Name:\tx\nUid:\t1\t2\t3\t4\n"
+	    "Gid:\t5\t6\t7\t8\n", &c), -1);
+	assert_int_equal(mo_proc_parse_status_creds("Name:\tx\nUid:\t1\t2\t3\n"
+	    "Gid:\t5\t6\t7\t8\nGroups:\t\n", &c), -1);
+	assert_int_equal(mo_proc_parse_status_creds("Name:\tx\nUid:\t1\t2\t3\t4\n"
+	    "Gid:\t5\t6\t7\t8\nGroups:\t1 x\n", &c), -1);
+	/* more groups than kept: the first ones, and says so */
+	n = (size_t)snprintf(many, sizeof(many), "Name:\tx\nUid:\t1\t1\t1\t1\n"
+	    "Gid:\t1\t1\t1\t1\nGroups:\t");
+	for (i = 0; i < MO_GROUPS_MAX + 6; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "%d ", 100 + i);
+	snprintf(many + n, sizeof(many) - n, "\n");
+	assert_int_equal(mo_proc_parse_status_creds(many, &c), 0);
+	assert_int_equal(c.ngroups, MO_GROUPS_MAX);
+	assert_int_equal(c.groups[MO_GROUPS_MAX - 1], 100 + MO_GROUPS_MAX - 1);
+	assert_int_equal(c.groups_cut, 1);
+}
+
+static void
 test_proc_cmdline_env(void **state)
 {
 	static const char cmd[] = "php\0/srv/a b.php\0x\nnl\0";
@@ -504,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_elf_reads_only_what_it_needs),
 		cmocka_unit_test(test_proc_stat),
 		cmocka_unit_test(test_proc_status_uid),
+		cmocka_unit_test(test_proc_status_creds),
 		cmocka_unit_test(test_proc_cmdline_env),
 		cmocka_unit_test(test_proc_maps_line),
 		cmocka_unit_test(test_vhost),

@@ -15,6 +15,7 @@
 
 #include "proc.h"
 #include "procfs.h"
+#include "trust.h"
 
 static char root[] = "/tmp/mo-procfs.XXXXXX";
 
@@ -189,6 +190,84 @@ test_real_proc(void **state)
 	close(fd);
 }
 
+/*
+ * trust.h's creds_may_search: may a worker's user go back to its idle
+ * folder?  By the mode bits of every folder on the way, as the kernel
+ * checks them: owner, else group (its own or a supplementary one), else
+ * others; no symlink followed.
+ */
+static void
+test_may_search(void **state)
+{
+	char dir[] = "/tmp/mo-search.XXXXXX", a[64], b[64], link[64], gone[64], why[200];
+	struct mo_creds other, owner, grp;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));         /* 0700 */
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/a/b", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(mkdir(b, 0755), 0);
+	assert_int_equal(symlink("a", link), 0);
+	if (geteuid() == 0) {
+		/* an owner other than root, whose fsuid 0 may search anything */
+		assert_int_equal(chown(dir, 4242, 4242), 0);
+		assert_int_equal(chown(a, 4242, 4242), 0);
+		assert_int_equal(chown(b, 4242, 4242), 0);
+	}
+	assert_int_equal(stat(dir, &st), 0);
+	memset(&owner, 0, sizeof(owner));
+	owner.fsuid = st.st_uid;
+	owner.fsgid = st.st_gid;
+	other = owner;
+	other.fsuid = st.st_uid + 1;
+	other.fsgid = st.st_gid + 1;
+	grp = other;
+	grp.groups[0] = st.st_gid + 7;
+	grp.groups[1] = st.st_gid;
+	grp.ngroups = 2;
+
+	/* under a folder others may not enter (root's 0700 home) */
+	assert_int_equal(creds_may_search(b, &owner, why, sizeof(why)), 1);
+	assert_int_equal(creds_may_search(b, &other, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "may not search"));
+	assert_non_null(strstr(why, dir));
+	assert_int_equal(creds_may_search(dir, &other, why, sizeof(why)), 0);
+	/* search (x) is enough, read is not needed */
+	assert_int_equal(chmod(dir, 0711), 0);
+	assert_int_equal(creds_may_search(b, &other, why, sizeof(why)), 1);
+	/* the folder itself must be searchable too */
+	assert_int_equal(chmod(b, 0750), 0);
+	assert_int_equal(creds_may_search(b, &other, why, sizeof(why)), 0);
+	assert_int_equal(creds_may_search(b, &grp, why, sizeof(why)), 1);
+	/* the owner's bits decide for the owner, even when others may */
+	assert_int_equal(chmod(b, 0075), 0);
+	assert_int_equal(creds_may_search(b, &owner, why, sizeof(why)), 0);
+	assert_int_equal(creds_may_search(b, &grp, why, sizeof(why)), 1);
+	assert_int_equal(creds_may_search(b, &other, why, sizeof(why)), 1);
+	/* the group's bits decide for a member */
+	assert_int_equal(chmod(b, 0705), 0);
+	assert_int_equal(creds_may_search(b, &grp, why, sizeof(why)), 0);
+	/* fsuid 0 may */
+	other.fsuid = 0;
+	assert_int_equal(creds_may_search(b, &other, why, sizeof(why)), 1);
+	other.fsuid = st.st_uid + 1;
+	/* gone, a symlink, not absolute: no */
+	snprintf(gone, sizeof(gone), "%s/nope", dir);
+	assert_int_equal(creds_may_search(gone, &owner, why, sizeof(why)), 0);
+	assert_int_equal(creds_may_search(link, &owner, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "symlink"));
+	assert_int_equal(creds_may_search("tmp", &owner, why, sizeof(why)), 0);
+	assert_int_equal(creds_may_search("/", &other, why, sizeof(why)), 1);
+
+	unlink(link);
+	rmdir(b);
+	rmdir(a);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -197,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_stat_at),
 		cmocka_unit_test(test_maps_libphp),
 		cmocka_unit_test(test_real_proc),
+		cmocka_unit_test(test_may_search),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
