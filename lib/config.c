@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ static const char *const top_keys[] = {
 void
 mo_config_defaults(struct mo_config *c)
 {
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, offsetof(struct mo_config, mta_path));
+	c->log_file[0] = '\0';
 	c->mta_type = MO_MTA_POSTFIX;
 	strlcpy(c->mta_path, MO_DEFAULT_MTA_PATH, sizeof(c->mta_path));
 	strlcpy(c->qmail_queue, MO_DEFAULT_QMAIL_QUEUE, sizeof(c->qmail_queue));

@@ -24,17 +24,15 @@ struct mo_vhost_rule {
 	int	 line;
 };
 
+/* The small fields first, the PATH_MAX arrays last: mo_config_defaults()
+ * clears the first part and sets each array's string, so that a config
+ * costs a page per array it writes into, not 20 KiB of cleared memory (the
+ * wrapper pays each fresh page as a page fault, for every message). */
 struct mo_config {
 	enum mo_mta_type	 mta_type;
-	char			 mta_path[PATH_MAX];
-	/* qmail's QMAILQUEUE front end (mailorigin-qmail-queue) */
-	char			 qmail_queue[PATH_MAX];         /* the real qmail-queue */
-	char			 qmail_smtpd_user[64];          /* whose TCP* environment is believed */
-	char			 lookup_socket[PATH_MAX];       /* the milter daemon's lookup */
-	int			 qmail_remoteinfo_auth;         /* TCPREMOTEINFO is the AUTH user */
-	char			 state_dir[PATH_MAX];
-	char			 log_file[PATH_MAX];    /* "" when none */
 	int			 log_syslog;
+	char			 qmail_smtpd_user[64];          /* qmail: whose TCP* environment is believed */
+	int			 qmail_remoteinfo_auth;         /* TCPREMOTEINFO is the AUTH user */
 	char			 header_prefix[64];
 	struct mo_vhost_rule	*vhosts;
 	size_t			 nvhosts;
@@ -43,6 +41,13 @@ struct mo_config {
 	unsigned long long	 message_size_limit;    /* bytes of one message */
 	unsigned long long	 hold_max_messages;     /* held messages per uid */
 	unsigned long long	 hold_max_bytes;        /* held bytes per uid */
+	/* strings, read up to their NUL; every one set by mo_config_defaults() */
+	char			 mta_path[PATH_MAX];
+	char			 state_dir[PATH_MAX];
+	char			 log_file[PATH_MAX];    /* "" when none */
+	/* qmail's QMAILQUEUE front end (mailorigin-qmail-queue) */
+	char			 qmail_queue[PATH_MAX];         /* the real qmail-queue */
+	char			 lookup_socket[PATH_MAX];       /* the milter daemon's lookup */
 };
 
 #define MO_DEFAULT_MTA_PATH "/usr/sbin/sendmail"

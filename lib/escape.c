@@ -9,6 +9,7 @@
 #include <bsd/string.h>
 
 #include "escape.h"
+#include "hygiene.h"
 
 #define LOG_VALUE_MAX 512
 
@@ -229,7 +230,7 @@ mo_line_write(int fd, const char *ident, const struct mo_line *l)
 	char line[128 + sizeof(l->buf)], stamp[MO_UTC_STAMP_SIZE];
 	int n;
 
-	n = snprintf(line, sizeof(line), "%s %s[%d]: %s\n", mo_utc_stamp(time(NULL), stamp),
+	n = snprintf(line, sizeof(line), "%s %s[%d]: %s\n", mo_utc_stamp(mo_time(), stamp),
 	    ident, (int)getpid(), l->buf);
 	if (n < 0)
 		return -1;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -47,4 +48,14 @@ mo_utf8_len(const unsigned char *s, size_t len, int printable)
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (printable && cp < 0xa0))
 		return 0;
 	return n;
+}
+
+time_t
+mo_time(void)
+{
+	struct timespec ts;
+
+	if (syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts) == -1)
+		return time(NULL);
+	return ts.tv_sec;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,12 @@ proc_read_stat(int dirfd, pid_t pid, struct mo_proc *p)
 	char buf[1024];
 	struct mo_stat st;
 
-	memset(p, 0, sizeof(*p));
+	/* not cleared whole: 8 KiB of buffers, strings read up to their NUL
+	 * (cmdline up to cmdline_len) */
 	p->pid = pid;
+	p->ppid = 0;
+	p->comm[0] = p->exe[0] = p->cmdline[0] = '\0';
+	p->cmdline_len = 0;
 	if (mo_proc_record(dirfd, "stat", buf, sizeof(buf)) <= 0 ||
 	    mo_proc_parse_stat(buf, &st) == -1)
 		return -1;
@@ -46,6 +51,8 @@ read_cmdline(int dirfd, struct mo_proc *p)
 	ssize_t n = mo_proc_file(dirfd, "cmdline", p->cmdline, sizeof(p->cmdline));
 
 	p->cmdline_len = n > 0 ? (size_t)n : 0;
+	if (n <= 0)
+		p->cmdline[0] = '\0';  /* a read that failed half-way left no NUL */
 }
 
 void
@@ -247,25 +254,19 @@ php_script(struct mo_origin *o, const char *procroot, const struct mo_proc *php,
 	by_cwd(o);
 }
 
-/* The origin of a message from process pid up (its uid given): for a
- * peer (not our caller) the cwd is the process's own, and no environment
- * of ours stands for its. */
+/* The origin of a message from process pid up (o started by
+ * origin_start() with its uid): for a peer (not our caller) the cwd is the
+ * process's own, and no environment of ours stands for its. */
 static void
-collect(struct mo_origin *o, const char *procroot, pid_t parent, uid_t uid, int peer,
+collect(struct mo_origin *o, const char *procroot, pid_t parent, int peer,
     const struct mo_config *c)
 {
 	struct mo_proc p;
-	struct passwd *pw;
 	pid_t pid = parent;
 	int depth, fd, found = 0;
-	char sh_cmd[PATH_MAX] = "";
+	char sh_cmd[PATH_MAX];
 
-	memset(o, 0, sizeof(*o));
-	o->uid = uid;
-	if ((pw = getpwuid(o->uid)) != NULL)
-		strlcpy(o->user, pw->pw_name, sizeof(o->user));
-	else
-		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)o->uid);
+	sh_cmd[0] = '\0';      /* not "" as initialiser: that clears all 4 KiB */
 	if (!peer)
 		own_cwd(o->cwd, sizeof(o->cwd));
 	else if (link_of(procroot, parent, "cwd", o->cwd, sizeof(o->cwd)) == -1)
@@ -310,17 +311,42 @@ collect(struct mo_origin *o, const char *procroot, pid_t parent, uid_t uid, int 
 }
 
 void
+mo_origin_clear(struct mo_origin *o)
+{
+	memset(o, 0, offsetof(struct mo_origin, cwd));
+	o->cwd[0] = o->script[0] = o->php_exe[0] = '\0';
+}
+
+/* The account's name, or its number.  Looked up here, before collect()
+ * and its 12 KiB of process buffers are on the stack: the name service
+ * and the formatting below it then run on stack pages already touched. */
+static void
+origin_start(struct mo_origin *o, uid_t uid)
+{
+	struct passwd *pw;
+
+	mo_origin_clear(o);
+	o->uid = uid;
+	if ((pw = getpwuid(uid)) != NULL)
+		strlcpy(o->user, pw->pw_name, sizeof(o->user));
+	else
+		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)uid);
+}
+
+void
 mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
     const struct mo_config *c)
 {
-	collect(o, procroot, parent, getuid(), 0, c);
+	origin_start(o, getuid());
+	collect(o, procroot, parent, 0, c);
 }
 
 void
 mo_origin_collect_peer(struct mo_origin *o, const char *procroot, pid_t pid, uid_t uid,
     const struct mo_config *c)
 {
-	collect(o, procroot, pid, uid, 1, c);
+	origin_start(o, uid);
+	collect(o, procroot, pid, 1, c);
 }
 
 void
@@ -347,14 +373,7 @@ mo_line_origin(struct mo_line *l, const struct mo_origin *g, int have_uid)
 void
 mo_origin_of_uid(struct mo_origin *o, uid_t uid, const char *src)
 {
-	struct passwd *pw;
-
-	memset(o, 0, sizeof(*o));
-	o->uid = uid;
-	if ((pw = getpwuid(uid)) != NULL)
-		strlcpy(o->user, pw->pw_name, sizeof(o->user));
-	else
-		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)uid);
+	origin_start(o, uid);
 	strlcpy(o->cwd, "?", sizeof(o->cwd));
 	o->script_src = src;
 	strlcpy(o->vhost, o->user, sizeof(o->vhost));

@@ -24,23 +24,31 @@ struct mo_proc {
 	size_t	cmdline_len;
 };
 
+/* The small fields first, the three PATH_MAX arrays last: mo_origin_clear()
+ * clears the first part and only the first byte of each array, so that an
+ * origin costs the pages its strings reach, not 14 KiB of cleared memory
+ * (a fresh page is a page fault: the wrapper pays it for every message). */
 struct mo_origin {
 	uid_t		 uid;
-	char		 user[64];
-	char		 cwd[PATH_MAX];
 	enum mo_sapi	 sapi;
 	pid_t		 php_pid;               /* 0 when no PHP process found */
-	char		 php_exe[PATH_MAX];
-	char		 php_cmdline[512];      /* its argv joined by spaces, cut */
-	char		 pool[64];
-	char		 chain[512];            /* "sh[12] < php-fpm8.2[10]" */
-	char		 script[PATH_MAX];
+	int		 script_claimed;
 	const char	*script_src;            /* php-cli-argv, INTERP-argv (perl-argv,
 						 * python-argv, ruby-argv, node-argv,
 						 * sh-argv), cron, env, cwd, parent */
-	int		 script_claimed;
+	char		 user[64];
+	char		 pool[64];
 	char		 vhost[256];
+	char		 chain[512];            /* "sh[12] < php-fpm8.2[10]" */
+	char		 php_cmdline[512];      /* its argv joined by spaces, cut */
+	/* the arrays cleared by their first byte: strings, read up to their NUL */
+	char		 cwd[PATH_MAX];
+	char		 script[PATH_MAX];
+	char		 php_exe[PATH_MAX];
 };
+
+/* An empty origin (as if zeroed, for every reader of its strings). */
+void mo_origin_clear(struct mo_origin *o);
 
 /* Read /proc/PID: stat (comm, ppid) and cmdline; exe too when with_exe
  * (a readlink the chain walk saves for the processes it keeps). */

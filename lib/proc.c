@@ -58,12 +58,36 @@ mo_proc_parse_stat(const char *buf, struct mo_stat *st)
 	return 0;
 }
 
-int
-mo_proc_open(const char *procroot, pid_t pid)
+static int __attribute__((noinline))
+proc_open_long(const char *procroot, pid_t pid)
 {
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%d", procroot, (int)pid);
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* "PROCROOT/PID" in a small buffer, without printf: the wrapper opens a
+ * few of these per message, and a 4 KiB buffer and printf's frames below
+ * its caller's reach fresh stack pages (each a page fault).  A long root
+ * (a test's fake tree) or a negative pid takes the general way. */
+int
+mo_proc_open(const char *procroot, pid_t pid)
+{
+	char path[64], digits[16];
+	size_t n = strlen(procroot), k = 0;
+	unsigned long v = (unsigned long)pid;
+
+	if (pid < 0 || n + 1 + sizeof(digits) > sizeof(path))
+		return proc_open_long(procroot, pid);
+	do
+		digits[k++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	memcpy(path, procroot, n);
+	path[n++] = '/';
+	while (k > 0)
+		path[n++] = digits[--k];
+	path[n] = '\0';
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "hygiene.h"
 #include "spool.h"
 
 #define DIR_MODE 02770
@@ -80,7 +81,7 @@ mo_new_id(char id[MO_ID_LEN + 1])
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
 		r = arc4random();
 	snprintf(id, MO_ID_LEN + 1, "%08llx%08x",
-	    (unsigned long long)time(NULL) & 0xffffffffULL, r);
+	    (unsigned long long)mo_time() & 0xffffffffULL, r);
 }
 
 int

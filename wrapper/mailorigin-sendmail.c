@@ -73,22 +73,25 @@ report(char what)
 		syslog(LOG_ERR, "fault: cannot report to the SMTP session: %m");
 }
 
+/* The small fields first, then the config, the origin and the header
+ * filter, each with its large arrays last: a message touches a few of the
+ * struct's 14 pages (each fresh page is a page fault). */
 struct wrapper {
 	int			 privileged;    /* running setgid/setuid */
 	const char		*lost_group;    /* installed setgid, but without the group: why */
 	mode_t			 caller_umask;  /* given back to the MTA */
 	gid_t			 rgid, mo_gid;  /* caller's gid, our group */
-	struct mo_config	 cfg;
-	struct mo_args		 args;
-	struct mo_origin	 origin;
-	char			 id[MO_ID_LEN + 1];
 	int			 statefd;       /* -1 when the state dir failed */
 	int			 logfd;         /* -1 when no log file */
-	char			 faults[512];   /* "what: why; ..." for the log line */
-	struct mo_stamp		 st;            /* what the header filter saw */
 	unsigned long long	 size;          /* bytes in the spool */
 	unsigned char		 stamp_digest[MO_PASSREC_DIGEST];       /* of our 5 stamps */
 	int			 charged;       /* the limits decided (and counted it) */
+	char			 id[MO_ID_LEN + 1];
+	char			 faults[512];   /* "what: why; ..." for the log line */
+	struct mo_args		 args;
+	struct mo_config	 cfg;
+	struct mo_origin	 origin;
+	struct mo_stamp		 st;            /* what the header filter saw */
 };
 
 /* The spool writer.  A message that fits the buffer never touches the
@@ -687,7 +690,7 @@ hold(struct wrapper *w, int msgfd, const char *reason, const struct mo_line *l,
 	}
 	if (hold_quota_full(w, msgfd) == -1)
 		return -1;
-	if ((meta = mo_holdmeta_format((long long)time(NULL), reason, w->rgid, l->buf, argc,
+	if ((meta = mo_holdmeta_format((long long)mo_time(), reason, w->rgid, l->buf, argc,
 	    argv, &n)) == NULL)
 		return -1;
 	rc = mo_hold(w->statefd, msgfd, w->id, meta, n);
@@ -1010,7 +1013,7 @@ main(int argc, char *argv[])
 	/* a swap by mailorigin-install: the record says where the real MTA is
 	 * meanwhile; once the window is over, be the real MTA until the
 	 * revert is finished */
-	if (mo_install_apply(&w.cfg, time(NULL)) == MO_INSTALL_EXPIRED)
+	if (mo_install_apply(&w.cfg, mo_time()) == MO_INSTALL_EXPIRED)
 		pass_through(&w, argc, argv, 1);
 	usage = mo_args_classify(argc, argv, &w.args) == -1;
 	if (w.args.file_option != NULL && getuid() != 0)

@@ -338,6 +338,62 @@ test_vhosts(void **state)
 	mo_config_free(&c);
 }
 
+/* Issue 14: mo_config_defaults() clears the small fields and sets each
+ * PATH_MAX array's string, not 20 KiB: on memory full of garbage the
+ * defaults, and a config read over them, read as on zeroed memory. */
+static void
+same_config(const struct mo_config *a, const struct mo_config *b)
+{
+	assert_int_equal(a->mta_type, b->mta_type);
+	assert_int_equal(a->log_syslog, b->log_syslog);
+	assert_string_equal(a->qmail_smtpd_user, b->qmail_smtpd_user);
+	assert_int_equal(a->qmail_remoteinfo_auth, b->qmail_remoteinfo_auth);
+	assert_string_equal(a->header_prefix, b->header_prefix);
+	assert_int_equal(a->nvhosts, b->nvhosts);
+	assert_int_equal(a->vhosts == NULL, b->vhosts == NULL);
+	assert_int_equal(a->limits.nrules, b->limits.nrules);
+	assert_int_equal(a->limits.rules == NULL, b->limits.rules == NULL);
+	assert_int_equal(a->limits.max_recipients, b->limits.max_recipients);
+	assert_int_equal(a->limits.on_limit, b->limits.on_limit);
+	assert_int_equal(a->limits.fail_closed, b->limits.fail_closed);
+	assert_int_equal(a->limits.nexempt, b->limits.nexempt);
+	assert_int_equal(a->limits.exempt == NULL, b->limits.exempt == NULL);
+	assert_int_equal(a->message_size_limit, b->message_size_limit);
+	assert_int_equal(a->hold_max_messages, b->hold_max_messages);
+	assert_int_equal(a->hold_max_bytes, b->hold_max_bytes);
+	assert_string_equal(a->mta_path, b->mta_path);
+	assert_string_equal(a->state_dir, b->state_dir);
+	assert_string_equal(a->log_file, b->log_file);
+	assert_string_equal(a->qmail_queue, b->qmail_queue);
+	assert_string_equal(a->lookup_socket, b->lookup_socket);
+}
+
+static void
+test_defaults_dirty(void **state)
+{
+	static struct mo_config clean, dirty;
+	const char *t = "mta = { path = \"/usr/sbin/sendmail\"; };\nlog = { syslog = false; };\n";
+	char err[256];
+	FILE *fp;
+
+	(void)state;
+	memset(&clean, 0, sizeof(clean));
+	memset(&dirty, 0xa5, sizeof(dirty));
+	mo_config_defaults(&clean);
+	mo_config_defaults(&dirty);
+	same_config(&clean, &dirty);
+	assert_string_equal("", dirty.log_file);
+	fp = fmemopen((void *)t, strlen(t), "r");
+	assert_int_equal(0, mo_config_read(&clean, fp, "t", err, sizeof(err)));
+	fclose(fp);
+	fp = fmemopen((void *)t, strlen(t), "r");
+	assert_int_equal(0, mo_config_read(&dirty, fp, "t", err, sizeof(err)));
+	fclose(fp);
+	same_config(&clean, &dirty);
+	mo_config_free(&clean);
+	mo_config_free(&dirty);
+}
+
 int
 main(void)
 {
@@ -349,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_load_include),
 		cmocka_unit_test(test_load_paths),
 		cmocka_unit_test(test_vhosts),
+		cmocka_unit_test(test_defaults_dirty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

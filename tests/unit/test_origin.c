@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "origin.h"
+#include "proc.h"
 
 static char root[] = "/tmp/mo-proc-XXXXXX";
 
@@ -270,6 +271,124 @@ test_cli_script(void **state)
 	}
 }
 
+/* Issue 14: an origin is no longer cleared whole (its three PATH_MAX
+ * arrays by their first byte), nor a process record: collected into
+ * memory full of an earlier chain's bytes and of garbage, every field
+ * reads as when collected into zeroed memory. */
+static void
+same_origin(const struct mo_origin *a, const struct mo_origin *b)
+{
+	assert_int_equal(a->uid, b->uid);
+	assert_int_equal(a->sapi, b->sapi);
+	assert_int_equal(a->php_pid, b->php_pid);
+	assert_int_equal(a->script_claimed, b->script_claimed);
+	assert_string_equal(a->script_src != NULL ? a->script_src : "(null)",
+	    b->script_src != NULL ? b->script_src : "(null)");
+	assert_string_equal(a->user, b->user);
+	assert_string_equal(a->pool, b->pool);
+	assert_string_equal(a->vhost, b->vhost);
+	assert_string_equal(a->chain, b->chain);
+	assert_string_equal(a->php_cmdline, b->php_cmdline);
+	assert_string_equal(a->cwd, b->cwd);
+	assert_string_equal(a->script, b->script);
+	assert_string_equal(a->php_exe, b->php_exe);
+}
+
+static void
+test_dirty_reuse(void **state)
+{
+	static const int pids[] = { 300, 410, 610, 710, 800, 910, 1010, 1110, 1210, 1310, 999 };
+	static struct mo_origin clean, dirty;
+	static struct mo_proc pc, pd;
+	struct mo_config c;
+	size_t i;
+	int rc;
+
+	(void)state;
+	config_with_vhosts(&c);
+	assert_int_equal(0, chdir("/tmp"));
+	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		print_message("pid %d\n", pids[i]);
+		memset(&clean, 0, sizeof(clean));
+		mo_origin_collect(&clean, root, pids[i], &c);
+		/* the previous chain's bytes, then garbage */
+		mo_origin_collect(&dirty, root, pids[(i + 1) % (sizeof(pids) / sizeof(pids[0]))], &c);
+		mo_origin_collect(&dirty, root, pids[i], &c);
+		same_origin(&clean, &dirty);
+		memset(&dirty, 0xa5, sizeof(dirty));
+		mo_origin_collect(&dirty, root, pids[i], &c);
+		same_origin(&clean, &dirty);
+		memset(&dirty, 0xa5, sizeof(dirty));
+		mo_origin_collect_peer(&dirty, root, pids[i], 4242, &c);
+		memset(&clean, 0, sizeof(clean));
+		mo_origin_collect_peer(&clean, root, pids[i], 4242, &c);
+		same_origin(&clean, &dirty);
+		memset(&dirty, 0xa5, sizeof(dirty));
+		mo_origin_of_uid(&dirty, 4242, "owner");
+		memset(&clean, 0, sizeof(clean));
+		mo_origin_of_uid(&clean, 4242, "owner");
+		same_origin(&clean, &dirty);
+
+		memset(&pc, 0, sizeof(pc));
+		memset(&pd, 0xa5, sizeof(pd));
+		rc = mo_proc_read(root, pids[i], &pc, 1);
+		assert_int_equal(rc, mo_proc_read(root, pids[i], &pd, 1));
+		if (rc == -1)
+			continue;       /* no such process: nothing read either way */
+		assert_int_equal(pc.pid, pd.pid);
+		assert_int_equal(pc.ppid, pd.ppid);
+		assert_string_equal(pc.comm, pd.comm);
+		assert_string_equal(pc.exe, pd.exe);
+		assert_int_equal(pc.cmdline_len, pd.cmdline_len);
+		assert_memory_equal(pc.cmdline, pd.cmdline, pc.cmdline_len + 1);
+	}
+	mo_config_free(&c);
+}
+
+/* mo_proc_open(): "ROOT/PID" built without printf for a short root, the
+ * general way for a long one; the same directory either way. */
+static void
+test_proc_open(void **state)
+{
+	char longroot[PATH_MAX], dir[PATH_MAX + 32];
+	struct stat a, b;
+	int fd;
+
+	(void)state;
+	fd = mo_proc_open(root, 300);
+	assert_true(fd >= 0);
+	assert_int_equal(0, fstat(fd, &a));
+	close(fd);
+	snprintf(dir, sizeof(dir), "%s/300", root);
+	assert_int_equal(0, stat(dir, &b));
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	assert_int_equal(-1, mo_proc_open(root, 12345));
+	assert_int_equal(-1, mo_proc_open(root, -300));
+	/* a root of 100 bytes and more: the general way */
+	snprintf(longroot, sizeof(longroot), "%s/%0100d", root, 0);
+	assert_int_equal(0, mkdir(longroot, 0755));
+	snprintf(dir, sizeof(dir), "%s/4194304", longroot);
+	assert_int_equal(0, mkdir(dir, 0755));
+	fd = mo_proc_open(longroot, 4194304);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(0, rmdir(dir));
+	assert_int_equal(0, rmdir(longroot));
+	/* pid 0 and a pid of 10 digits in a short root */
+	snprintf(dir, sizeof(dir), "%s/0", root);
+	assert_int_equal(0, mkdir(dir, 0755));
+	fd = mo_proc_open(root, 0);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(0, rmdir(dir));
+	snprintf(dir, sizeof(dir), "%s/2147483647", root);
+	assert_int_equal(0, mkdir(dir, 0755));
+	fd = mo_proc_open(root, 2147483647);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(0, rmdir(dir));
+}
+
 int
 main(void)
 {
@@ -281,6 +400,8 @@ main(void)
 		cmocka_unit_test(test_interpreters),
 		cmocka_unit_test(test_proc_read),
 		cmocka_unit_test(test_cli_script),
+		cmocka_unit_test(test_dirty_reuse),
+		cmocka_unit_test(test_proc_open),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
