@@ -792,7 +792,7 @@ record_pass(struct wrapper *w)
 	if (!w->charged || w->statefd == -1 || w->cfg.mta_type != MO_MTA_POSTFIX)
 		return;
 	if (mo_passrec_put(w->statefd, w->id, getuid(), w->args.argv_rcpts + w->st.header_rcpts,
-	    w->stamp_digest, time(NULL)) == -1 && errno != ENOENT)
+	    w->stamp_digest, mo_time()) == -1 && errno != ENOENT)
 		fault(w, "pass record %s/%s: %s; a milter counts this message again",
 		    w->cfg.state_dir, MO_PASSREC_NAME, strerror(errno));
 }
