@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,14 +57,70 @@ walk_dirs(char *path, char **last, char *why, size_t whysz)
 	return fd;
 }
 
+/* trust_path()'s answers in this scan (trust_scan_begin() forgets them) */
+#define MEMO_MAX 32
+static struct memo {
+	dev_t			 dev;
+	ino_t			 ino;
+	struct timespec		 mtim, ctim;
+	char			*path;
+	int			 r;
+	char			 why[256];
+} memo[MEMO_MAX];
+static size_t nmemo;
+
+void
+trust_scan_begin(void)
+{
+	while (nmemo > 0)
+		free(memo[--nmemo].path);
+}
+
+static const struct memo *
+memo_find(const char *path, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < nmemo; i++)
+		if (memo[i].dev == st->st_dev && memo[i].ino == st->st_ino &&
+		    memo[i].mtim.tv_sec == st->st_mtim.tv_sec &&
+		    memo[i].mtim.tv_nsec == st->st_mtim.tv_nsec &&
+		    memo[i].ctim.tv_sec == st->st_ctim.tv_sec &&
+		    memo[i].ctim.tv_nsec == st->st_ctim.tv_nsec &&
+		    strcmp(memo[i].path, path) == 0)
+			return &memo[i];
+	return NULL;
+}
+
+static void
+memo_add(const char *path, const struct stat *st, int r, const char *why)
+{
+	struct memo *m;
+
+	if (nmemo == MEMO_MAX)
+		return;
+	m = &memo[nmemo];
+	if ((m->path = strdup(path)) == NULL)
+		return;
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->mtim = st->st_mtim;
+	m->ctim = st->st_ctim;
+	m->r = r;
+	strlcpy(m->why, why, sizeof(m->why));
+	nmemo++;
+}
+
+static int walk_and_check(const char *path, const struct stat *st, char *why, size_t whysz);
+
 int
 trust_path(const char *path, const struct stat *st, char *why, size_t whysz)
 {
-	char buf[PATH_MAX], *last;
-	struct stat fst;
-	int dfd, fd;
+	const struct memo *m;
+	char full[sizeof(m->why)];     /* the reason whole, for every caller's size */
+	int r;
 
-	if (path[0] != '/' || strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+	if (path[0] != '/' || strlen(path) >= PATH_MAX) {
 		cut_printf(why, whysz, "%s: not an absolute path", path);
 		return 0;
 	}
@@ -71,6 +128,28 @@ trust_path(const char *path, const struct stat *st, char *why, size_t whysz)
 		cut_printf(why, whysz, "%s: not a file only root may write", path);
 		return 0;
 	}
+	if ((m = memo_find(path, st)) != NULL) {
+		if (!m->r)
+			strlcpy(why, m->why, whysz);
+		return m->r;
+	}
+	full[0] = '\0';
+	r = walk_and_check(path, st, full, sizeof(full));
+	memo_add(path, st, r, full);
+	if (!r)
+		strlcpy(why, full, whysz);
+	return r;
+}
+
+/* The walk from / down to PATH, and PATH still the file ST describes. */
+static int
+walk_and_check(const char *path, const struct stat *st, char *why, size_t whysz)
+{
+	char buf[PATH_MAX], *last;
+	struct stat fst;
+	int dfd, fd;
+
+	strlcpy(buf, path, sizeof(buf));
 	if ((dfd = walk_dirs(buf, &last, why, whysz)) == -1)
 		return 0;
 	fd = openat(dfd, last, O_PATH | O_NOFOLLOW | O_CLOEXEC);

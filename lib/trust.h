@@ -28,6 +28,14 @@
 int trust_path(const char *path, const struct stat *st, char *why, size_t whysz);
 
 /*
+ * Forget trust_path()'s answers: called as a scan begins.  Within one scan
+ * a binary's answer is kept, by its path and its file's identity (device,
+ * inode, mtime, ctime): the workers of one master run one binary, and the
+ * walk from / down would be done again for each of them.
+ */
+void trust_scan_begin(void);
+
+/*
  * Is the process whose /proc directory is DIRFD (real uid UID, started at
  * STARTTIME, parent PPID) a worker of a master that root runs from a
  * binary trust_path() believes, running that same binary, and not

@@ -828,6 +828,8 @@ scan_run(const struct scan_opts *o, struct scan_result *res)
 	long tck = proc_clk_tck();
 	size_t i;
 	DIR *d;
+
+	trust_scan_begin();     /* a binary's trust is looked at once a scan */
 	pid_t pid;
 	int fd = -1;
 

@@ -104,4 +104,22 @@ is "$(pick "$DECOY_d1" claimed)" true "a decoy is read (it is a valid ELF) and c
 check "no binary was left unread for the budget" bash -c \
 	"! grep -q 'read enough binaries' '$T/all.err'"
 
+# A binary's folders are walked once a scan (issue 14): three masters run
+# root's $R/root copy, two workers the real php-fpm, and the memory reader
+# asks about the same binaries again; each walk begins with an open of /
+# (O_PATH).  Three binaries root runs from a path: three walks, and the
+# same answers.
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=openat -o "$T/walk.st" "$TRACER" --vhost-root "$VROOT" --all --json \
+		>"$T/all2.json" 2>/dev/null
+	is "$(grep -c 'openat(AT_FDCWD, "/", [^)]*O_PATH' "$T/walk.st")" 3 \
+		"one walk from / a binary a scan (/usr/sbin/php-fpm8.2, $R/root and $R/site's copies)"
+	for p in "$W" "$ROOT_W" "$DUMP_W" "$EXEC_W" "$SITE_W" "$USER_W"; do
+		is "$(json_pick "$T/all2.json" type=php pid="$p" claimed)/$(json_pick "$T/all2.json" type=php pid="$p" claimed_why)" \
+			"$(pick "$p" claimed)/$(pick "$p" claimed_why)" "the same verdict and reason for $p"
+	done
+else
+	skip "one walk a binary a scan" "strace not installed"
+fi
+
 done_testing
