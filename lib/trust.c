@@ -68,12 +68,14 @@ static struct memo {
 	char			 why[256];
 } memo[MEMO_MAX];
 static size_t nmemo;
+static int memo_on;     /* only after trust_scan_begin(): the tracer's */
 
 void
 trust_scan_begin(void)
 {
 	while (nmemo > 0)
 		free(memo[--nmemo].path);
+	memo_on = 1;
 }
 
 static const struct memo *
@@ -128,14 +130,15 @@ trust_path(const char *path, const struct stat *st, char *why, size_t whysz)
 		cut_printf(why, whysz, "%s: not a file only root may write", path);
 		return 0;
 	}
-	if ((m = memo_find(path, st)) != NULL) {
+	if (memo_on && (m = memo_find(path, st)) != NULL) {
 		if (!m->r)
 			strlcpy(why, m->why, whysz);
 		return m->r;
 	}
 	full[0] = '\0';
 	r = walk_and_check(path, st, full, sizeof(full));
-	memo_add(path, st, r, full);
+	if (memo_on)
+		memo_add(path, st, r, full);
 	if (!r)
 		strlcpy(why, full, whysz);
 	return r;

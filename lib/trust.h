@@ -31,7 +31,9 @@ int trust_path(const char *path, const struct stat *st, char *why, size_t whysz)
  * Forget trust_path()'s answers: called as a scan begins.  Within one scan
  * a binary's answer is kept, by its path and its file's identity (device,
  * inode, mtime, ctime): the workers of one master run one binary, and the
- * walk from / down would be done again for each of them.
+ * walk from / down would be done again for each of them.  Nothing is kept
+ * in a process that never calls it: the milter (threads, and no scan that
+ * ends: every answer there is looked at afresh).  Not thread-safe.
  */
 void trust_scan_begin(void);
 
