@@ -110,8 +110,9 @@ mo_escape_also(char *dst, size_t cap, size_t max, const void *src, size_t len, c
 void
 mo_line_init(struct mo_line *l)
 {
-	l->len = 0;
+	l->len = l->fields = 0;
 	l->full = 0;
+	l->cut[0] = '\0';
 	l->buf[0] = '\0';
 }
 
@@ -132,35 +133,83 @@ needs_quotes(const unsigned char *s, size_t len)
 	return 0;
 }
 
+/* The fields, then " cut=KEY,KEY" when a field was left out. */
+static void
+line_end(struct mo_line *l)
+{
+	int n = 0;
+
+	if (l->cut[0] != '\0')
+		n = snprintf(l->buf + l->fields, sizeof(l->buf) - l->fields, "%scut=%s",
+		    l->fields ? " " : "", l->cut);
+	l->len = l->fields + (size_t)(n > 0 ? n : 0);
+	l->buf[l->len] = '\0';
+}
+
+/* Leave the field key out, and say so in the marker.  A key that does
+ * not fit the marker ends it with "+" (more were left out). */
+static int
+line_drop(struct mo_line *l, const char *key)
+{
+	size_t n = strlen(l->cut);
+
+	l->full = 1;
+	if (n > 0 && l->cut[n - 1] == '+')
+		return -1;
+	if (n + (n ? 1 : 0) + strlen(key) + 2 > sizeof(l->cut))
+		strlcat(l->cut, "+", sizeof(l->cut));
+	else {
+		if (n)
+			strlcat(l->cut, ",", sizeof(l->cut));
+		strlcat(l->cut, key, sizeof(l->cut));
+	}
+	line_end(l);
+	return -1;
+}
+
+/* Append key=value when it leaves reserve bytes free (and room for the
+ * marker); else leave it out. */
+static int
+line_add(struct mo_line *l, const char *key, const void *value, size_t len, size_t reserve)
+{
+	char v[LOG_VALUE_MAX + 8];
+	size_t klen = strlen(key), vlen, need, at;
+	int q;
+
+	q = needs_quotes(value, len);
+	vlen = escape_into(v, LOG_VALUE_MAX, value, len, q, NULL);
+	need = (l->fields ? 1 : 0) + klen + 1 + vlen + (q ? 2 : 0);
+	if (l->fields + need + reserve >= sizeof(l->buf) - MO_LINE_CUT_ROOM)
+		return line_drop(l, key);
+	at = l->fields;
+	if (at)
+		l->buf[at++] = ' ';
+	memcpy(l->buf + at, key, klen);
+	at += klen;
+	l->buf[at++] = '=';
+	if (q)
+		l->buf[at++] = '"';
+	memcpy(l->buf + at, v, vlen);
+	at += vlen;
+	if (q)
+		l->buf[at++] = '"';
+	l->fields = at;
+	line_end(l);
+	return 0;
+}
+
 int
 mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len)
 {
-	char v[LOG_VALUE_MAX + 8];
-	size_t klen = strlen(key), vlen, need;
-	int q;
+	return line_add(l, key, value, len, 0);
+}
 
-	if (l->full)
-		return -1;
-	q = needs_quotes(value, len);
-	vlen = escape_into(v, LOG_VALUE_MAX, value, len, q, NULL);
-	need = (l->len ? 1 : 0) + klen + 1 + vlen + (q ? 2 : 0);
-	if (l->len + need >= sizeof(l->buf)) {
-		l->full = 1;
-		return -1;
-	}
-	if (l->len)
-		l->buf[l->len++] = ' ';
-	memcpy(l->buf + l->len, key, klen);
-	l->len += klen;
-	l->buf[l->len++] = '=';
-	if (q)
-		l->buf[l->len++] = '"';
-	memcpy(l->buf + l->len, v, vlen);
-	l->len += vlen;
-	if (q)
-		l->buf[l->len++] = '"';
-	l->buf[l->len] = '\0';
-	return 0;
+int
+mo_line_kv_long(struct mo_line *l, const char *key, const char *value)
+{
+	if (value == NULL)
+		value = "";
+	return line_add(l, key, value, strlen(value), MO_LINE_RESERVE);
 }
 
 size_t

@@ -34,19 +34,34 @@ size_t mo_escape_all(char *dst, const void *src, size_t len);
 
 /* Append `key=value` to a log line, quoting value ("...", with \" and C
  * escapes) when it is empty or holds anything but [A-Za-z0-9._/@:+,%-].
- * Values are cut at 512 bytes.  Returns 0, or -1 when line is full (the
- * line then holds what fitted, and ends cleanly). */
+ * Values are cut at 512 bytes.  A field that does not fit is left out
+ * alone (the fields after it still go in), and the line then ends with
+ * `cut=KEY,KEY` naming what was left out; the call returns -1 (0 when
+ * the field is in).  The line always ends cleanly, within buf.
+ *
+ * mo_line_kv_long() is for a long value the caller of the program
+ * controls (a folder, a command line): it is left out unless it leaves
+ * MO_LINE_RESERVE bytes free, so that the short fields written after it
+ * (the decision: rule, window, first, hold_error) always fit.  Put the
+ * long fields a reader needs (vhost, script, from, msgid: the report's
+ * attribution) before the others: at most 512 bytes each, five of them
+ * and 500 bytes of short fields always fit. */
 #define MO_UTC_STAMP_SIZE 32     /* with room for any year */
+#define MO_LINE_CUT_ROOM 64      /* " cut=KEY,KEY...": kept for the marker */
+#define MO_LINE_RESERVE 640      /* kept by the long fields for the short ones */
 
 struct mo_line {
 	char	buf[4096];
-	size_t	len;
-	int	full;
+	size_t	len;            /* of buf: the fields, then the marker */
+	size_t	fields;         /* bytes of the fields */
+	int	full;           /* a field was left out */
+	char	cut[MO_LINE_CUT_ROOM - 6];      /* their keys, "a,b" */
 };
 void mo_line_init(struct mo_line *l);
 int mo_line_kv(struct mo_line *l, const char *key, const char *value);
 int mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len);
 int mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value);
+int mo_line_kv_long(struct mo_line *l, const char *key, const char *value);
 
 /* Append l to the log file fd as one line, "TIME IDENT[PID]: l\n" (UTC),
  * in one write so that the lines of concurrent writers never mix.

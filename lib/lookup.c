@@ -108,7 +108,7 @@ mo_lookup_answer(struct mo_line *l, const struct mo_lookup *r)
 		return;
 	}
 	mo_line_origin(l, g, 1);
-	mo_line_kv(l, "chain", g->chain);
+	mo_line_origin_detail(l, g);
 }
 
 /* Copy the value of key (no NUL inside) into out; "" when absent. */

@@ -359,15 +359,21 @@ mo_line_origin(struct mo_line *l, const struct mo_origin *g, int have_uid)
 		mo_line_kv(l, "uid", "");
 		mo_line_kv(l, "user", "");
 	}
-	mo_line_kv(l, "vhost", g->vhost);
-	mo_line_kv(l, "cwd", g->cwd);
-	mo_line_kv(l, "script", g->script);
+	mo_line_kv_long(l, "vhost", g->vhost);
+	mo_line_kv_long(l, "script", g->script);
 	mo_line_kv(l, "script_src", g->script_src != NULL ? g->script_src : "");
 	mo_line_kvu(l, "claimed", (unsigned)g->script_claimed);
 	mo_line_kv(l, "sapi", mo_sapi_name(g->sapi));
 	mo_line_kvu(l, "php_pid", (unsigned long long)g->php_pid);
-	mo_line_kv(l, "php_exe", g->php_exe);
-	mo_line_kv(l, "pool", g->pool);
+}
+
+void
+mo_line_origin_detail(struct mo_line *l, const struct mo_origin *g)
+{
+	mo_line_kv_long(l, "cwd", g->cwd);
+	mo_line_kv_long(l, "php_exe", g->php_exe);
+	mo_line_kv_long(l, "pool", g->pool);
+	mo_line_kv_long(l, "chain", g->chain);
 }
 
 void

@@ -76,10 +76,13 @@ void mo_origin_collect_peer(struct mo_origin *o, const char *procroot, pid_t pid
  * its user, cwd "?", the vhost its user name, script_src src. */
 void mo_origin_of_uid(struct mo_origin *o, uid_t uid, const char *src);
 
-/* The origin's part of a log line (escape.h): uid user vhost cwd script
- * script_src claimed sapi php_pid php_exe pool; uid and user empty when
- * no uid is known (an SMTP AUTH sender). */
+/* The origin's part of a log line (escape.h), in two: what the report
+ * attributes by (uid user vhost script script_src claimed sapi php_pid;
+ * uid and user empty when no uid is known: an SMTP AUTH sender), early in
+ * the line; then the long forensic fields (cwd php_exe pool chain), last,
+ * which a full line leaves out first. */
 struct mo_line;
 void mo_line_origin(struct mo_line *l, const struct mo_origin *o, int have_uid);
+void mo_line_origin_detail(struct mo_line *l, const struct mo_origin *o);
 
 #endif

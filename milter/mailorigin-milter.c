@@ -453,22 +453,9 @@ message_line(const struct conn *c, struct mo_line *l, const char *action)
 	mo_line_kv(l, "client", c->client);
 	if (c->lookup != NULL)
 		mo_line_kv(l, "lookup", c->lookup);
-	mo_line_kv(l, "sasl", c->sasl);
+	mo_line_kv_long(l, "sasl", c->sasl);
 	mo_line_origin(l, g, c->have_uid);
-	if (c->at.pid != 0) {
-		/* file= line= function=: the call that sends; wait=: where the
-		 * worker waits; memory=: "read", or why it was not */
-		mo_line_kv(l, "file", c->at.file);
-		if (c->at.ok)
-			mo_line_kvu(l, "line", c->at.line);
-		else
-			mo_line_kv(l, "line", "");
-		mo_line_kv(l, "function", c->at.function);
-		mo_line_kv(l, "wait", c->at.wait);
-		mo_line_kv(l, "memory", c->at.ok ? "read" : c->at.why);
-		mo_line_kvu(l, "memory_us", (unsigned long long)c->at.us);
-	}
-	mo_line_kv(l, "from", c->from);
+	mo_line_kv_long(l, "from", c->from);
 	mo_line_kvu(l, "rcpts", c->rcpts);
 	mo_line_kvu(l, "size", c->size);
 	mo_line_kvu(l, "forged", c->nforged + c->forged_lost);
@@ -477,10 +464,24 @@ message_line(const struct conn *c, struct mo_line *l, const char *action)
 		if (strcmp(c->wrapper, "verified") != 0)
 			mo_line_kv(l, "wrapper_id", c->wrapper_id);
 	}
-	mo_line_kv(l, "msgid", c->msgid);
+	mo_line_kv_long(l, "msgid", c->msgid);
+	if (c->at.pid != 0) {
+		/* file= line= function=: the call that sends; wait=: where the
+		 * worker waits; memory=: "read", or why it was not */
+		mo_line_kv_long(l, "file", c->at.file);
+		if (c->at.ok)
+			mo_line_kvu(l, "line", c->at.line);
+		else
+			mo_line_kv(l, "line", "");
+		mo_line_kv_long(l, "function", c->at.function);
+		mo_line_kv_long(l, "wait", c->at.wait);
+		mo_line_kv(l, "memory", c->at.ok ? "read" : c->at.why);
+		mo_line_kvu(l, "memory_us", (unsigned long long)c->at.us);
+	}
 	if (c->fault[0])
-		mo_line_kv(l, "fault", c->fault);
-	mo_line_kv(l, "chain", g->chain);
+		mo_line_kv_long(l, "fault", c->fault);
+	/* last: what a full line leaves out first */
+	mo_line_origin_detail(l, g);
 }
 
 static void

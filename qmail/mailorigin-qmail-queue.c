@@ -590,20 +590,21 @@ message_line(const struct qq *q, struct mo_line *l, const char *action, const ch
 	mo_line_kv(l, "action", action);
 	mo_line_kv(l, "path", q->smtp ? "smtp" : "qmail-queue");
 	mo_line_kv(l, "client", q->client);
-	mo_line_kv(l, "sasl", q->sasl);
+	mo_line_kv_long(l, "sasl", q->sasl);
 	mo_line_origin(l, &q->origin, q->have_uid);
-	mo_line_kv(l, "from", q->sender);
+	mo_line_kv_long(l, "from", q->sender);
 	mo_line_kvu(l, "rcpts", q->nrcpt);
 	mo_line_kvu(l, "size", q->size);
 	mo_line_kvu(l, "forged", q->st.forged);
 	if (mo_stamp_msgid(&q->st, msgid, sizeof(msgid)) > 0)
-		mo_line_kv(l, "msgid", msgid);
-	mo_line_kv(l, "mta", q->cfg.qmail_queue);
+		mo_line_kv_long(l, "msgid", msgid);
 	mo_line_kv(l, "mta_status", status);
 	mo_line_kvu(l, "owner", geteuid());
 	if (q->faults[0])
-		mo_line_kv(l, "fault", q->faults);
-	mo_line_kv(l, "chain", q->origin.chain);
+		mo_line_kv_long(l, "fault", q->faults);
+	mo_line_kv_long(l, "mta", q->cfg.qmail_queue);
+	/* last: what a full line leaves out first */
+	mo_line_origin_detail(l, &q->origin);
 }
 
 static void

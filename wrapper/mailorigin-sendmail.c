@@ -612,42 +612,45 @@ message_line(struct wrapper *w, struct mo_line *l, const char *action, const cha
 	char xphp[MO_XPHP_MAX + 1], msgid[MO_MSGID_MAX + 1];
 	size_t n;
 
+	/* the short fields and what the report attributes by first, the
+	 * long forensic ones last: a full line leaves those out (see
+	 * mo_line_kv_long), never the decision the caller adds after */
 	mo_line_init(l);
 	mo_line_kv(l, "id", w->id);
 	mo_line_kv(l, "action", action);
 	mo_line_kvu(l, "uid", g->uid);
 	mo_line_kv(l, "user", g->user);
-	mo_line_kv(l, "vhost", g->vhost);
-	mo_line_kv(l, "cwd", g->cwd);
-	mo_line_kv(l, "script", g->script);
+	mo_line_kv_long(l, "vhost", g->vhost);
+	mo_line_kv_long(l, "script", g->script);
 	mo_line_kv(l, "script_src", g->script_src);
 	mo_line_kvu(l, "claimed", (unsigned)g->script_claimed);
 	mo_line_kv(l, "sapi", mo_sapi_name(g->sapi));
 	mo_line_kvu(l, "php_pid", (unsigned long long)g->php_pid);
-	mo_line_kv(l, "php_exe", g->php_exe);
-	mo_line_kv(l, "php_cmdline", g->php_cmdline);
-	mo_line_kv(l, "pool", g->pool);
-	mo_line_kv(l, "from", w->args.sender);
+	mo_line_kv_long(l, "from", w->args.sender);
 	mo_line_kvu(l, "rcpts", w->args.argv_rcpts + w->st.header_rcpts);
 	mo_line_kvu(l, "size", w->size);
 	mo_line_kvu(l, "forged", w->st.forged);
+	/* what Postfix's cleanup logs as message-id=: mailoriginctl report
+	 * joins the two logs by it */
+	if (mo_stamp_msgid(&w->st, msgid, sizeof(msgid)) > 0)
+		mo_line_kv_long(l, "msgid", msgid);
+	mo_line_kv(l, "mta_status", status);
+	if (w->args.kind == MO_MODE_USER || bs_report != -1)
+		mo_line_kv(l, "path", "bs");
+	if (w->faults[0])
+		mo_line_kv_long(l, "fault", w->faults);
+	mo_line_kv_long(l, "cwd", g->cwd);
+	mo_line_kv_long(l, "php_exe", g->php_exe);
+	mo_line_kv_long(l, "php_cmdline", g->php_cmdline);
+	mo_line_kv_long(l, "pool", g->pool);
 	/* PHP's own header: " 1000:send.php\r\n" -> "1000:send.php" */
 	n = strlcpy(xphp, w->st.xphp, sizeof(xphp));
 	while (n > 0 && (xphp[n - 1] == '\n' || xphp[n - 1] == '\r' || xphp[n - 1] == ' '))
 		xphp[--n] = '\0';
 	if (n > 0)
-		mo_line_kv(l, "x_php_script", xphp + strspn(xphp, " \t"));
-	/* what Postfix's cleanup logs as message-id=: mailoriginctl report
-	 * joins the two logs by it */
-	if (mo_stamp_msgid(&w->st, msgid, sizeof(msgid)) > 0)
-		mo_line_kv(l, "msgid", msgid);
-	mo_line_kv(l, "mta", w->cfg.mta_path);
-	mo_line_kv(l, "mta_status", status);
-	if (w->faults[0])
-		mo_line_kv(l, "fault", w->faults);
-	mo_line_kv(l, "chain", g->chain);
-	if (w->args.kind == MO_MODE_USER || bs_report != -1)
-		mo_line_kv(l, "path", "bs");
+		mo_line_kv_long(l, "x_php_script", xphp + strspn(xphp, " \t"));
+	mo_line_kv_long(l, "mta", w->cfg.mta_path);
+	mo_line_kv_long(l, "chain", g->chain);
 }
 
 /* Would one more held message put the caller over its hold quota?  -1

@@ -94,6 +94,76 @@ test_log_line_full(void **state)
 	assert_int_equal(l.len, strlen(l.buf));
 }
 
+/* A field that does not fit is left out alone: a shorter one after it
+ * still goes in, and the line ends with cut= naming what was left out. */
+static void
+test_log_line_cut(void **state)
+{
+	struct mo_line l;
+	char big[600];
+	int i;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	mo_line_init(&l);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(0, mo_line_kv(&l, "k", big));
+	assert_int_equal(-1, mo_line_kv(&l, "big", big));
+	assert_int_equal(0, mo_line_kv(&l, "rule", "uid:33"));
+	assert_int_equal(-1, mo_line_kv(&l, "more", big));
+	assert_non_null(strstr(l.buf, " rule=uid:33 cut=big,more"));
+	assert_true(l.len < sizeof(l.buf));
+	assert_int_equal(l.len, strlen(l.buf));
+	assert_string_equal(l.buf + l.len - strlen("cut=big,more"), "cut=big,more");
+}
+
+/* The long fields keep MO_LINE_RESERVE bytes for the decision after them;
+ * five long values at their worst (every byte escaped to 4) and 500 bytes
+ * of short fields always fit before them. */
+static void
+test_log_line_reserve(void **state)
+{
+	char ctl[600], rule[112], s[8];
+	struct mo_line l;
+	int i;
+
+	(void)state;
+	memset(ctl, 1, sizeof(ctl) - 1);
+	ctl[sizeof(ctl) - 1] = '\0';
+	memset(rule, 1, sizeof(rule) - 1);
+	rule[sizeof(rule) - 1] = '\0';
+	memcpy(rule, "vhost:", 6);
+	mo_line_init(&l);
+	for (i = 0; i < 50; i++) {
+		snprintf(s, sizeof(s), "s%02d", i);
+		mo_line_kv(&l, s, "123456");
+	}
+	assert_true(l.len >= 500);
+	assert_int_equal(0, mo_line_kv_long(&l, "vhost", ctl));
+	assert_int_equal(0, mo_line_kv_long(&l, "script", ctl));
+	assert_int_equal(0, mo_line_kv_long(&l, "from", ctl));
+	assert_int_equal(0, mo_line_kv_long(&l, "msgid", ctl));
+	assert_int_equal(0, mo_line_kv_long(&l, "fault", ctl));
+	for (i = 0; i < 8; i++)
+		mo_line_kv_long(&l, "cwd", ctl);
+	assert_int_equal(0, mo_line_kv(&l, "rule", rule));
+	assert_int_equal(0, mo_line_kv(&l, "window", "1000000/1000d recipients"));
+	assert_int_equal(0, mo_line_kvu(&l, "first", 1));
+	assert_int_equal(0, mo_line_kv(&l, "hold_error", "Disk quota exceeded (and more)"));
+	assert_int_equal(0, mo_line_kv(&l, "limit", "18446744073709551615"));
+	assert_true(l.full);
+	assert_string_equal(l.buf + l.len - strlen(" cut=cwd,cwd,cwd,cwd,cwd,cwd,cwd,cwd"),
+	    " cut=cwd,cwd,cwd,cwd,cwd,cwd,cwd,cwd");
+	assert_int_equal(l.len, strlen(l.buf));
+	/* the marker itself is bounded: ever more keys end it with "+" */
+	for (i = 0; i < 40; i++)
+		mo_line_kv_long(&l, "php_cmdline", ctl);
+	assert_int_equal('+', l.buf[l.len - 1]);
+	assert_true(l.len < sizeof(l.buf));
+	assert_int_equal(l.len, strlen(l.buf));
+}
+
 /* A record is never cut, whatever its length. */
 static void
 test_record(void **state)
@@ -215,6 +285,8 @@ main(void)
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_log_line_full),
+		cmocka_unit_test(test_log_line_cut),
+		cmocka_unit_test(test_log_line_reserve),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_fault_escaped),
 		cmocka_unit_test(test_utc_stamp),
