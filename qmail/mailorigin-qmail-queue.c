@@ -62,6 +62,7 @@
 #include "lookup.h"
 #include "origin.h"
 #include "peer.h"
+#include "rlimit.h"
 #include "smtpd.h"
 #include "spool.h"
 #include "stamp.h"
@@ -159,6 +160,10 @@ startup(struct qq *q)
 	q->caller_umask = umask(007);
 	signal(SIGPIPE, SIG_IGN);
 	openlog("mailorigin", LOG_PID, LOG_MAIL);
+	/* the caller's resource limits, before anything is accepted: a low
+	 * one must not cut the spool or the log short (the client retries) */
+	if (mo_rlimit_floor(e, sizeof(e)) == -1)
+		die(QQ_TEMPREFUSED, "action=tempfail uid=%lu reason=\"%s\"", (unsigned long)getuid(), e);
 	q->statefd = q->logfd = q->msgfd = -1;
 	q->rgid = getgid();
 	q->mo_gid = getegid();

@@ -16,7 +16,6 @@
  * environment is built from an allow-list.
  */
 #include <sys/auxv.h>
-#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -49,6 +48,7 @@
 #include "options.h"
 #include "origin.h"
 #include "passrec.h"
+#include "rlimit.h"
 #include "smtpd.h"
 #include "spool.h"
 #include "stamp.h"
@@ -124,38 +124,17 @@ fault(struct wrapper *w, const char *fmt, ...)
 	fprintf(stderr, PROG ": warning: %s\n", msg);
 }
 
-/* The caller sets our resource limits.  Take the soft limits up to the
- * hard ones, and refuse (not accepted: the caller may retry) when a hard
- * limit is too low to do the job whole: a low limit must not turn into a
- * fault that passes mail unlimited, or a log line cut short. */
+/* The caller sets our resource limits (rlimit.h): refused (not accepted:
+ * the caller may retry) when a hard limit is too low to do the job whole. */
 static void
 resource_floor(void)
 {
-	static const struct { int res; const char *name; rlim_t floor; } need[] = {
-		{ RLIMIT_NOFILE, "RLIMIT_NOFILE (open files)", 64 },
-		{ RLIMIT_FSIZE, "RLIMIT_FSIZE (file size)", RLIM_INFINITY },
-		{ RLIMIT_AS, "RLIMIT_AS (address space)", (rlim_t)64 << 20 },
-		{ RLIMIT_DATA, "RLIMIT_DATA (data)", (rlim_t)64 << 20 },
-	};
-	struct rlimit rl;
-	size_t i;
+	char why[128];
 
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (getrlimit(need[i].res, &rl) == -1)
-			continue;
-		if (rl.rlim_cur != rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(need[i].res, &rl);
-		}
-		if (rl.rlim_max != RLIM_INFINITY &&
-		    (need[i].floor == RLIM_INFINITY || rl.rlim_max < need[i].floor)) {
-			syslog(LOG_ERR, "action=tempfail uid=%lu reason=\"%s is %llu\"",
-			    (unsigned long)getuid(), need[i].name, (unsigned long long)rl.rlim_max);
-			errx(EX_TEMPFAIL, "%s is %llu, %s needed: message not accepted", need[i].name,
-			    (unsigned long long)rl.rlim_max,
-			    need[i].floor == RLIM_INFINITY ? "unlimited" : "more");
-		}
-	}
+	if (mo_rlimit_floor(why, sizeof(why)) == 0)
+		return;
+	syslog(LOG_ERR, "action=tempfail uid=%lu reason=\"%s\"", (unsigned long)getuid(), why);
+	errx(EX_TEMPFAIL, "%s: message not accepted", why);
 }
 
 /* Installed setgid but running without the group: the kernel ignored the

@@ -195,6 +195,26 @@ qq "self" mo-site-a "$M/plain.eml" "$M/env"
 t_is "$RC:$(ls "$MO_STATE/hold" | wc -l)" "0:$((n2 + 2))" "mta.queue is the front end itself: held, no loop"
 qq_conf
 
+# ---- the caller's resource limits: refused for now (71) before anything is
+# accepted, as the wrapper does; nothing run, logged or held half-way
+{ printf 'From: a@test.invalid\nTo: x@test.invalid\nSubject: big\n\n'; head -c 6000 /dev/zero | tr '\0' b | fold -w 70; } >"$M/big.eml"
+chmod 644 "$M/big.eml"
+rlimit_case() {   # rlimit_case LABEL PRLIMIT-ARG
+	local n0 h0; n0=$(mo_log_count); h0=$(ls "$MO_STATE/hold" | wc -l)
+	qq "$1" mo-site-a "$M/big.eml" "$M/env" prlimit "$2"
+	t_is "$RC:$(ran && echo ran)" "71:" "$1: exit 71 (temporarily refused), qmail-queue not run" || t_diag "$(cat "$T/err")"
+	t_is "$(mo_log_count):$(ls "$MO_STATE/hold" | wc -l)" "$n0:$h0" "$1: no message line, nothing held"
+}
+rlimit_case "RLIMIT_FSIZE 1000" --fsize=1000:1000
+rlimit_case "RLIMIT_NOFILE 6" --nofile=6:6
+rlimit_case "RLIMIT_AS 50 MB" --as=50000000:50000000
+qq_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"1/1d\" ]; } );"
+rlimit_case "over the limit, RLIMIT_FSIZE 1000" --fsize=1000:1000
+rlimit_case "over the limit, RLIMIT_NOFILE 6" --nofile=6:6
+qq "over the limit, no prlimit" mo-site-a "$M/big.eml" "$M/env"
+t_is "$RC:$(ran && echo ran)" "0:" "over the limit without a low limit: held (control)"
+qq_conf
+
 # ---- a loopback SMTP client: a PHP process holding a TCP connection ----------
 LPORT=$(mo_free_port 10725)
 cat >"$T/listen.php" <<'PHP'
