@@ -19,6 +19,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "ctl.h"
 #include "duration.h"
 #include "escape.h"
@@ -37,15 +38,9 @@ static int
 collect(const struct mo_limitdb_slot *s, void *ctx)
 {
 	struct slots *l = ctx;
-	struct mo_limitdb_slot *v;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		if ((v = reallocarray(l->v, cap, sizeof(*v))) == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (mo_grow(&l->v, &l->cap, l->n, sizeof(*l->v)) == -1)
+		return -1;
 	l->v[l->n] = *s;
 	l->v[l->n].key[sizeof(s->key) - 1] = '\0';
 	l->n++;

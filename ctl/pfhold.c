@@ -15,6 +15,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "escape.h"
 #include "holdmeta.h"
 #include "kvparse.h"
@@ -37,17 +38,12 @@ visit(void *arg, struct q_item *it)
 {
 	struct pfholds *l = arg;
 	const struct qm_val *id = &it->m.own.stamp_id;
-	struct pfhold *h, *v;
+	struct pfhold *h;
 
 	if (id->len != MO_ID_LEN || !mo_is_hold_id(id->v))
 		return 0;               /* not stamped by us: not ours to list */
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		if ((v = reallocarray(l->v, cap, sizeof(*v))) == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (mo_grow(&l->v, &l->cap, l->n, sizeof(*l->v)) == -1)
+		return -1;
 	h = &l->v[l->n++];
 	memset(h, 0, sizeof(*h));
 	strlcpy(h->id, id->v, sizeof(h->id));

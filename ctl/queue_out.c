@@ -18,6 +18,7 @@
 
 #include <bsd/string.h>
 
+#include "buf.h"
 #include "fmt.h"
 #include "json.h"
 #include "pfqueue.h"
@@ -155,22 +156,13 @@ domain_of(const char *addr)
 static void
 put_long(char *buf, size_t len, long v)
 {
-	char tmp[24];
-	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	size_t n = 0, i = 0;
-
-	do
-		tmp[n++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		tmp[n++] = '-';
-	if (n + 1 > len) {
-		snprintf(buf, len, "%ld", v);
+	if (v >= 0 ? mo_ulong_dec(buf, len, (unsigned long)v) > 0 :
+	    len > 1 && mo_ulong_dec(buf + 1, len - 1, 0UL - (unsigned long)v) > 0) {
+		if (v < 0)
+			buf[0] = '-';
 		return;
 	}
-	while (n > 0)
-		buf[i++] = tmp[--n];
-	buf[i] = '\0';
+	snprintf(buf, len, "%ld", v);
 }
 
 int

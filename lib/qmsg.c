@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "qmsg.h"
 
 void
@@ -320,21 +321,12 @@ qm_resolve(struct qmsg *m)
 static void
 uid_label(char *buf, size_t len, long uid)
 {
-	char tmp[24];
-	size_t n = 0, i;
-
-	do
-		tmp[n++] = (char)('0' + uid % 10);
-	while ((uid /= 10) != 0);
-	if (len < n + 5) {
+	if (len < 5 || mo_ulong_dec(buf + 4, len - 4, (unsigned long)uid) == 0) {
 		if (len > 0)
 			buf[0] = '\0';
 		return;
 	}
 	memcpy(buf, "uid ", 4);
-	for (i = 4; n > 0; i++)
-		buf[i] = tmp[--n];
-	buf[i] = '\0';
 }
 
 void

@@ -15,6 +15,7 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "scan.h"
 #include "cutprintf.h"
@@ -404,22 +405,6 @@ read_signals(int dirfd, const struct scan_opts *o, struct traced *t,
 	}
 }
 
-static int
-grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	void *p;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 64;
-	if ((p = reallocarray(*arr, c, elem)) == NULL)
-		return -1;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
-
 static const struct lite *
 lite_find(const struct lite *all, size_t n, pid_t pid)
 {
@@ -463,7 +448,7 @@ lite_add(struct walk *w, pid_t pid, const char *comm)
 {
 	struct lite *l;
 
-	if (grow((void **)&w->all, &w->capall, w->nall, sizeof(*w->all)) == -1)
+	if (mo_grow(&w->all, &w->capall, w->nall, sizeof(*w->all)) == -1)
 		return -1;
 	l = &w->all[w->nall];
 	l->pid = pid;
@@ -565,7 +550,7 @@ visit(struct walk *w, pid_t pid, const char *name)
 	}
 	if (sapi == MO_SAPI_FPM_MASTER) {
 		struct master *m;
-		if (grow((void **)&w->masters, &w->capmasters, w->nmasters,
+		if (mo_grow(&w->masters, &w->capmasters, w->nmasters,
 		         sizeof(*m)) == -1)
 			goto out;
 		m = &w->masters[w->nmasters++];
@@ -590,7 +575,7 @@ visit(struct walk *w, pid_t pid, const char *name)
 	}
 	if (sapi == MO_SAPI_MAIL) {
 		struct mailproc *mp;
-		if (grow((void **)&res->m, &w->capm, res->nm, sizeof(*mp)) == -1)
+		if (mo_grow(&res->m, &w->capm, res->nm, sizeof(*mp)) == -1)
 			goto out;
 		mp = &res->m[res->nm++];
 		memset(mp, 0, sizeof(*mp));
@@ -602,7 +587,7 @@ visit(struct walk *w, pid_t pid, const char *name)
 	}
 	{
 		struct traced *t;
-		if (grow((void **)&res->t, &w->capt, res->nt, sizeof(*t)) == -1)
+		if (mo_grow(&res->t, &w->capt, res->nt, sizeof(*t)) == -1)
 			goto out;
 		t = &res->t[res->nt++];
 		memset(t, 0, sizeof(*t));

@@ -23,24 +23,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/fakemem.h"
+
 unsigned char executor_globals[0x708];
 unsigned char sapi_globals[0x228];
 const char powered_by[] = "X-Powered-By: PHP/8.2.99";
 
 static unsigned char ex_main[64], fn_main[256], op_main[32], zs_main[24 + 4096];
 static char uri[] = "/mail.php", method[] = "GET";
-
-static void
-put64(unsigned char *p, unsigned off, uint64_t v)
-{
-	memcpy(p + off, &v, 8);
-}
-
-static void
-put32(unsigned char *p, unsigned off, uint32_t v)
-{
-	memcpy(p + off, &v, 4);
-}
 
 static void
 worker(const char *script)

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "scan.h"
 #include "watch.h"
+#include "../lib/fakemem.h"
 
 /* --- a fake executor laid out with the 8.2 offsets ------------------------ */
 
@@ -26,18 +27,6 @@ struct fake {
 	unsigned char zs_inc[128], zs_main[128], zs_fname[64];
 	char uri[16], query[16], method[8], path[64];
 };
-
-static void
-put64(unsigned char *p, unsigned off, uint64_t v)
-{
-	memcpy(p + off, &v, 8);
-}
-
-static void
-put32(unsigned char *p, unsigned off, uint32_t v)
-{
-	memcpy(p + off, &v, 4);
-}
 
 static void
 zstr(unsigned char *z, const char *s)
