@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "decide.h"
+#include "escape.h"
 #include "limitdb.h"
 
 int
@@ -53,4 +55,54 @@ mo_decide(const struct mo_limits *lim, int statefd, int create, const struct mo_
 		    cells[v.over].w.unit == MO_UNIT_MESSAGES ? "messages" : "recipients");
 	}
 	return 0;
+}
+
+int
+mo_decide_fail(const struct mo_limits *lim, int statefd, int create, const struct mo_sender *s,
+    unsigned long rcpts, int caller_faults, struct mo_decision *d, char *fault, size_t faultlen)
+{
+	char err[256];
+	int why, closed;
+
+	fault[0] = '\0';
+	if (mo_decide(lim, statefd, create, s, rcpts, d, err, sizeof(err)) == 0) {
+		if (d->rebuilt)
+			snprintf(fault, faultlen, "limit store %s was half-made (a full disk or a "
+			    "kill while it was built): built again, counters start afresh",
+			    MO_LIMITDB_NAME);
+		return 0;
+	}
+	why = errno;
+	closed = lim->fail_closed || (caller_faults && (why == EMFILE || why == ENFILE ||
+	    why == ENOMEM || why == EFBIG || why == ENOSPC || why == ETIMEDOUT));
+	snprintf(fault, faultlen, "limit store %s; %s", err,
+	    closed ? "holding" : "passing unlimited (fail = open)");
+	if (closed) {
+		d->over = d->first = 1;
+		strlcpy(d->rule, "fault", sizeof(d->rule));
+	}
+	return -1;
+}
+
+enum mo_over
+mo_over_limit(const struct mo_decision *d, enum mo_on_limit how, const struct mo_over_ops *ops,
+    void *ctx)
+{
+	static const char *const actions[] = { "hold", "tempfail", "reject" };
+	int prio = d->first ? LOG_WARNING : LOG_INFO;
+	const char *why = NULL;
+	struct mo_line l;
+
+	ops->line(ctx, &l, actions[how]);
+	mo_line_kv(&l, "rule", d->rule);
+	mo_line_kv(&l, "window", d->window);
+	mo_line_kvu(&l, "first", (unsigned)d->first);
+	if (how == MO_ON_LIMIT_HOLD && ops->hold(ctx, &l, &why) == -1) {
+		mo_line_kv(&l, "hold_error", why != NULL ? why : "");
+		ops->log(ctx, LOG_ERR, &l);
+		return MO_OVER_NOT_HELD;
+	}
+	ops->log(ctx, prio, &l);
+	return how == MO_ON_LIMIT_HOLD ? MO_OVER_HELD :
+	    how == MO_ON_LIMIT_TEMPFAIL ? MO_OVER_TEMPFAIL : MO_OVER_REJECT;
 }

@@ -416,20 +416,11 @@ check_limits(struct conn *c, struct mo_decision *d)
 		.uid = c->origin.uid, .user = c->origin.user, .vhost = c->origin.vhost,
 		.sasl = c->sasl[0] ? c->sasl : NULL, .no_uid = !c->have_uid,
 	};
-	char err[256];
+	char msg[512];
 
-	if (mo_decide(lim, M.statefd, 1, &s, c->rcpts, d, err, sizeof(err)) == 0) {
-		if (d->rebuilt)
-			add_fault(c, "limit store %s was half-made: built again, counters start afresh",
-			    MO_LIMITDB_NAME);
-		return;
-	}
-	add_fault(c, "limit store %s; %s", err, lim->fail_closed ? "holding" :
-	    "passing unlimited (fail = open)");
-	if (lim->fail_closed) {
-		d->over = d->first = 1;
-		strlcpy(d->rule, "fault", sizeof(d->rule));
-	}
+	mo_decide_fail(lim, M.statefd, 1, &s, c->rcpts, 0, d, msg, sizeof(msg));
+	if (msg[0] != '\0')
+		add_fault(c, "%s", msg);
 }
 
 static void

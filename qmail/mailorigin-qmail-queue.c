@@ -569,20 +569,11 @@ check_limits(struct qq *q, struct mo_decision *d)
 		.uid = q->origin.uid, .user = q->origin.user, .vhost = q->origin.vhost,
 		.sasl = q->sasl[0] ? q->sasl : NULL, .no_uid = !q->have_uid,
 	};
-	char e[256];
+	char msg[512];
 
-	if (mo_decide(lim, q->statefd, geteuid() == 0, &s, q->nrcpt, d, e, sizeof(e)) == 0) {
-		if (d->rebuilt)
-			fault(q, "limit store %s was half-made: built again, counters start afresh",
-			    MO_LIMITDB_NAME);
-		return;
-	}
-	fault(q, "limit store %s; %s", e, lim->fail_closed ? "holding" :
-	    "passing unlimited (fail = open)");
-	if (lim->fail_closed) {
-		d->over = d->first = 1;
-		strlcpy(d->rule, "fault", sizeof(d->rule));
-	}
+	mo_decide_fail(lim, q->statefd, geteuid() == 0, &s, q->nrcpt, 0, d, msg, sizeof(msg));
+	if (msg[0] != '\0')
+		fault(q, "%s", msg);
 }
 
 static void
@@ -660,40 +651,71 @@ hold(struct qq *q, const char *reason, const struct mo_line *l)
 	return rc;
 }
 
-/* Over a limit, or the real qmail-queue cannot run: held (exit 0: the
- * client is told it is accepted, as by the -bs wrapper), or a temporary
- * refusal when it cannot be held either. */
+/* Why hold() failed. */
+static const char *
+hold_error(const struct qq *q)
+{
+	return q->statefd == -1 ? "no state dir" : errno == 0 ? "hold quota reached" :
+	    strerror(errno);
+}
+
+/* The real qmail-queue cannot run: held (exit 0: the client is told it is
+ * accepted, as by the -bs wrapper), or a temporary refusal when it cannot
+ * be held either. */
 static void __attribute__((noreturn))
 hold_or_refuse(struct qq *q, struct mo_line *l, const char *reason, int prio)
 {
+	errno = 0;
 	if (hold(q, reason, l) == 0) {
 		log_line(q, prio, l);
 		exit(QQ_OK);
 	}
-	mo_line_kv(l, "hold_error", q->statefd == -1 ? "no state dir" : errno == 0 ?
-	    "hold quota reached" : strerror(errno));
+	mo_line_kv(l, "hold_error", hold_error(q));
 	log_line(q, LOG_ERR, l);
 	die(QQ_TEMPREFUSED, "id=%s cannot be held: refused for now", q->id);
+}
+
+/* Over a limit: held as above, or refused for now or for good, as
+ * on_limit says (decide.h). */
+static void
+over_line(void *ctx, struct mo_line *l, const char *action)
+{
+	message_line(ctx, l, action, "not-run");
+}
+
+static int
+over_hold(void *ctx, const struct mo_line *l, const char **why)
+{
+	struct qq *q = ctx;
+
+	errno = 0;
+	if (hold(q, "limit", l) == 0)
+		return 0;
+	*why = hold_error(q);
+	return -1;
+}
+
+static void
+over_log(void *ctx, int prio, const struct mo_line *l)
+{
+	log_line(ctx, prio, l);
 }
 
 static void __attribute__((noreturn))
 enforce(struct qq *q, const struct mo_decision *d)
 {
-	static const char *const actions[] = { "hold", "tempfail", "reject" };
-	enum mo_on_limit how = q->cfg.limits.on_limit;
-	int prio = d->first ? LOG_WARNING : LOG_INFO;
-	struct mo_line l;
+	static const struct mo_over_ops ops = { over_line, over_hold, over_log };
 
-	message_line(q, &l, actions[how], "not-run");
-	mo_line_kv(&l, "rule", d->rule);
-	mo_line_kv(&l, "window", d->window);
-	mo_line_kvu(&l, "first", (unsigned)d->first);
-	if (how == MO_ON_LIMIT_HOLD) {
-		errno = 0;
-		hold_or_refuse(q, &l, "limit", prio);
+	switch (mo_over_limit(d, q->cfg.limits.on_limit, &ops, q)) {
+	case MO_OVER_HELD:
+		exit(QQ_OK);
+	case MO_OVER_NOT_HELD:
+		die(QQ_TEMPREFUSED, "id=%s cannot be held: refused for now", q->id);
+	case MO_OVER_TEMPFAIL:
+		exit(QQ_TEMPREFUSED);
+	default:
+		exit(QQ_REFUSED);
 	}
-	log_line(q, prio, &l);
-	exit(how == MO_ON_LIMIT_TEMPFAIL ? QQ_TEMPREFUSED : QQ_REFUSED);
 }
 
 /* Is path this very program (QMAILQUEUE pointing at the front end that
@@ -713,7 +735,6 @@ cannot_run(struct qq *q, const char *why)
 	struct mo_line l;
 
 	message_line(q, &l, "hold", why);
-	errno = 0;
 	hold_or_refuse(q, &l, "mta-unavailable", LOG_ERR);
 }
 

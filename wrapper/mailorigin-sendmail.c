@@ -708,59 +708,67 @@ check_limits(struct wrapper *w, struct mo_decision *d)
 {
 	const struct mo_limits *lim = &w->cfg.limits;
 	struct mo_sender s = { .uid = w->origin.uid, .user = w->origin.user, .vhost = w->origin.vhost };
-	char err[256];
-	int why, closed;
+	char msg[512];
 
-	if (mo_decide(lim, w->statefd, geteuid() == 0, &s, w->args.argv_rcpts + w->st.header_rcpts,
-	    d, err, sizeof(err)) == 0) {
+	/* the caller sets our limits and may stop a wrapper holding the
+	 * store's lock: what it can bring about holds, whatever fail says */
+	if (mo_decide_fail(lim, w->statefd, geteuid() == 0, &s, w->args.argv_rcpts +
+	    w->st.header_rcpts, 1, d, msg, sizeof(msg)) == 0)
 		w->charged = 1;
-		if (d->rebuilt)
-			fault(w, "limit store %s was half-made (a full disk or a kill while "
-			    "it was built): built again, counters start afresh", MO_LIMITDB_NAME);
-		return;
-	}
-	/* a fault the caller can bring about (few fds or little memory, a
-	 * full table, a lock held by a stopped wrapper) must not open the
-	 * limits: it holds, whatever fail says */
-	why = errno;
-	closed = lim->fail_closed || why == EMFILE || why == ENFILE || why == ENOMEM ||
-	    why == EFBIG || why == ENOSPC || why == ETIMEDOUT;
-	fault(w, "limit store %s; %s", err, closed ? "holding" : "passing unlimited (fail = open)");
-	if (closed) {
-		d->over = d->first = 1;
-		strlcpy(d->rule, "fault", sizeof(d->rule));
-	}
+	if (msg[0] != '\0')
+		fault(w, "%s", msg);
 }
 
-/* Over a limit: hold, tempfail or reject, as on_limit says. */
+/* Over a limit: hold, tempfail or reject, as on_limit says (decide.h). */
+struct over {
+	struct wrapper	*w;
+	int		 msgfd, argc;
+	char		**argv;
+};
+
+static void
+over_line(void *ctx, struct mo_line *l, const char *action)
+{
+	message_line(((struct over *)ctx)->w, l, action, "not-run");
+}
+
+static int
+over_hold(void *ctx, const struct mo_line *l, const char **why)
+{
+	struct over *o = ctx;
+
+	if (hold(o->w, o->msgfd, "limit", l, o->argc, o->argv) == 0)
+		return 0;
+	*why = strerror(errno);
+	return -1;
+}
+
+static void
+over_log(void *ctx, int prio, const struct mo_line *l)
+{
+	log_line(((struct over *)ctx)->w, prio, l);
+}
+
 static void __attribute__((noreturn))
 enforce(struct wrapper *w, const struct mo_decision *d, int msgfd, int argc, char *argv[])
 {
-	static const char *const actions[] = { "hold", "tempfail", "reject" };
-	enum mo_on_limit how = w->cfg.limits.on_limit;
-	int prio = d->first ? LOG_WARNING : LOG_INFO;
-	struct mo_line l;
+	static const struct mo_over_ops ops = { over_line, over_hold, over_log };
+	struct over o = { w, msgfd, argc, argv };
 
-	message_line(w, &l, actions[how], "not-run");
-	mo_line_kv(&l, "rule", d->rule);
-	mo_line_kv(&l, "window", d->window);
-	mo_line_kvu(&l, "first", (unsigned)d->first);
-	if (how == MO_ON_LIMIT_HOLD) {
-		if (hold(w, msgfd, "limit", &l, argc, argv) == 0) {
-			log_line(w, prio, &l);
-			report(REPORT_HOLD);
-			exit(EX_OK);
-		}
-		mo_line_kv(&l, "hold_error", strerror(errno));
-		log_line(w, LOG_ERR, &l);
+	switch (mo_over_limit(d, w->cfg.limits.on_limit, &ops, &o)) {
+	case MO_OVER_HELD:
+		report(REPORT_HOLD);
+		exit(EX_OK);
+	case MO_OVER_NOT_HELD:
 		errx(EX_TEMPFAIL, "limit %s %s reached and the message cannot be held: not accepted",
 		    d->rule, d->window);
-	}
-	log_line(w, prio, &l);
-	report(how == MO_ON_LIMIT_TEMPFAIL ? REPORT_TEMPFAIL : REPORT_REJECT);
-	if (how == MO_ON_LIMIT_TEMPFAIL)
+	case MO_OVER_TEMPFAIL:
+		report(REPORT_TEMPFAIL);
 		errx(EX_TEMPFAIL, "limit %s %s reached: try again later", d->rule, d->window);
-	errx(EX_NOPERM, "limit %s %s reached: message refused", d->rule, d->window);
+	default:
+		report(REPORT_REJECT);
+		errx(EX_NOPERM, "limit %s %s reached: message refused", d->rule, d->window);
+	}
 }
 
 /* With non_smtpd_milters the message meets mailorigin-milter again, from
