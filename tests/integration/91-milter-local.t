@@ -142,13 +142,23 @@ printf 'EHLO close\r\nMAIL FROM:<c@test.invalid>\r\nRCPT TO:<%s>\r\nDATA\r\nSubj
 exec 3>&- 3<&-
 EOF
 chmod 755 "$T/bin/smtp-close"
-mo_as mo-site-b "$T/bin/smtp-close" "$LOCAL" "$PORT" "$(pf_addr close-wait)" 1
-t_ok $? "closing client: sent its pipelined transaction"
-pf_settle
-if f=$(pf_wait close-wait 10); then
+# Whether Postfix gets to the end of such a message is a TCP race that is
+# not ours: its replies to a socket already closed draw an RST, and smtpd
+# may then lose the rest ("lost connection after MAIL", seen at load 9).
+# So up to 5 tries, each to its own recipient; the first delivered is the
+# one checked, and at least one must be.
+sent=0 f=
+for i in 1 2 3 4 5; do
+	mo_as mo-site-b "$T/bin/smtp-close" "$LOCAL" "$PORT" "$(pf_addr close-wait$i)" 1 && sent=$((sent + 1))
+	pf_settle
+	f=$(pf_wait "close-wait$i" 10) && break
+	t_diag "closing client try $i: not delivered: $(grep -a -c 'lost connection after' "$PF/maillog") lost connections in Postfix's log so far"
+done
+t_is "$sent" "$i" "closing client: sent its pipelined transaction"
+if [ -n "$f" ]; then
 	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "closing client (waited for the greeting): attributed to its uid"
 else
-	t_ok 1 "closing client (waited for the greeting): delivered"; t_diag "$(pf_why close-wait)"
+	t_ok 1 "closing client (waited for the greeting): delivered in 5 tries"; t_diag "$(pf_why close-wait1)"
 fi
 for i in $(seq 10); do
 	mo_as mo-site-b "$T/bin/smtp-close" "$LOCAL" "$PORT" "$(pf_addr close-now$i)" 0
