@@ -571,7 +571,7 @@ check_limits(struct qq *q, struct mo_decision *d)
 	};
 	char msg[512];
 
-	mo_decide_fail(lim, q->statefd, geteuid() == 0, &s, q->nrcpt, 0, d, msg, sizeof(msg));
+	mo_decide_fail(lim, q->statefd, geteuid() == 0, &s, q->nrcpt, 1, d, msg, sizeof(msg));
 	if (msg[0] != '\0')
 		fault(q, "%s", msg);
 }

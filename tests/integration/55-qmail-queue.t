@@ -164,6 +164,22 @@ qq_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"1/1d\" ]; } ); on_l
 qq "reject" mo-site-a "$M/plain.eml" "$M/env"
 t_is "$RC:$(ran && echo ran)" "31:" "on_limit reject: exit 31 (permanently refused)"
 t_like "$(tail -1 "$MO_LOG")" "action=reject " "reject: logged"
+
+# the store's lock held for long (the caller's own wrapper, stopped): the
+# caller brought the fault about, so it holds even under fail = "open", as
+# the wrapper does (before, the front end passed it unlimited)
+qq_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"1/1d\" ]; } ); fail = \"open\";"
+( exec 9<>"$MO_STATE/limits.db" && flock 9 && : >"$T/locked" && exec sleep 600 ) &
+locker=$!
+mo_atexit "kill $locker"
+for i in $(seq 3000); do [ -e "$T/locked" ] && break; sleep 0.1; done
+h0=$(ls "$MO_STATE/hold" | wc -l)
+qq "locked" mo-site-a "$M/plain.eml" "$M/env"
+t_is "$RC:$(ran && echo ran):$(ls "$MO_STATE/hold" | wc -l)" "0::$((h0 + 1))" \
+	"lock held by a stopped caller, fail = open: held, qmail-queue not run" || t_diag "$(cat "$T/err")"
+t_like "$(tail -1 "$MO_LOG")" 'action=hold .*fault="limit store limits.db: Connection timed out; holding".* rule=fault' \
+	"lock held, fail = open: the fault is logged, rule=fault"
+kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
 qq_conf
 
 # ---- hostile or broken input: qmail-queue's codes, nothing run ----------------
