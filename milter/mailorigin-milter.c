@@ -418,7 +418,7 @@ check_limits(struct conn *c, struct mo_decision *d)
 	};
 	char msg[512];
 
-	mo_decide_fail(lim, M.statefd, 1, &s, c->rcpts, 0, d, msg, sizeof(msg));
+	mo_decide_fail(lim, M.statefd, 1, &s, c->rcpts, 1, d, msg, sizeof(msg));
 	if (msg[0] != '\0')
 		add_fault(c, "%s", msg);
 }

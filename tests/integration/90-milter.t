@@ -283,4 +283,22 @@ pf_settle
 t_is "$(delivered killed)$(held_for killed)" "00" "milter killed mid-message: that message neither delivered nor queued"
 f=$(pf_wait after-restart) && t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "milter restarted: stamped again"
 
+# ---- the limit store's lock held for long (a local user's stopped wrapper) --------------
+# a fault the user brings about: held even under fail = "open", as in the
+# wrapper and the qmail front end (before: passed unlimited; review S3-4)
+milter_stop
+milter_conf "limits = ( { match = \"uid:$uid_a\"; messages = [ \"1000/1d\" ]; } ); fail = \"open\";"
+milter_start
+( exec 9<>"$MO_STATE/limits.db" && flock 9 && : >"$T/locked" && exec sleep 600 ) &
+locker=$!
+mo_atexit "kill $locker"
+for i in $(seq 3000); do [ -e "$T/locked" ] && break; sleep 0.1; done
+h0=$(pf_held)
+t_is "$(mo_as mo-site-a "$T/bin/smtp-one" "$PORT" "$(pf_addr locked)" locked)" 250 "lock held, fail = open: 250 (accepted)"
+kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
+pf_settle
+t_is "$(delivered locked)/$(held_for locked)" "0/1" "lock held, fail = open: held in Postfix's hold queue, not delivered"
+t_like "$(grep -a 'Connection timed out' "$MO_LOG" | tail -1)" 'action=hold .*limit store limits.db: Connection timed out; holding' \
+	"lock held, fail = open: the fault is logged, holding"
+
 t_done
