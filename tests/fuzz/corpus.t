@@ -24,7 +24,7 @@ libs=($(pkg-config --libs libbsd) -lm)
 srcs=(lib/elfsym.c tracer/procfs.c tracer/fcgi.c tracer/fpm.c lib/cutprintf.c lib/trust.c
       tracer/vhost.c lib/proc.c lib/stamp.c lib/rcpt.c lib/escape.c lib/options.c
       ctl/report_parse.c ctl/report_core.c lib/kvparse.c lib/json.c lib/hygiene.c
-      lib/pfqueue.c lib/qmsg.c lib/qmailq.c lib/smtpd.c milter/peer.c
+      lib/pfqueue.c lib/qmsg.c lib/qmailq.c lib/smtpd.c lib/buf.c milter/peer.c
       tests/fuzz/driver.c)
 
 # Objects, rebuilt when their source or any tracer header is newer.

@@ -10,9 +10,9 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # phpmem.c is not listed: fuzz_phpmem.c includes it with its own reader.
-FUZZ_TRACER  := $(addprefix tracer/,elfsym.c procfs.c fcgi.c fpm.c vhost.c cutprintf.c trust.c) \
+FUZZ_TRACER  := $(addprefix tracer/,procfs.c fcgi.c fpm.c vhost.c) \
                 $(addprefix lib/,elfsym.c cutprintf.c trust.c stamp.c rcpt.c escape.c options.c kvparse.c json.c hygiene.c proc.c \
-                pfqueue.c qmsg.c qmailq.c smtpd.c) \
+                pfqueue.c qmsg.c qmailq.c smtpd.c buf.c) \
                 ctl/report_parse.c ctl/report_core.c milter/peer.c
 FUZZ_CFLAGS   = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined,bounds -fno-sanitize-recover=all \
