@@ -23,6 +23,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/postfix.sh"
 . "$MO_ROOT/tests/lib/php.sh"
+. "$MO_ROOT/tests/lib/milter.sh"
 mo_begin "$@"
 MILTER_BIN=$MO_ROOT/build/mailorigin-milter
 CTL=$MO_ROOT/build/mailoriginctl
@@ -43,24 +44,6 @@ conf_mta() {  # conf_mta PATH: the wrapper's MTA (the milter reads the config at
 	mo_conf postfix "$1"
 	printf '%s\n' "$LIM" >>"$MO_ETC/mailorigin.conf"
 }
-milter_start() {
-	"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$SOCK" -u postfix -p "$MS/pid" --foreground \
-		>>"$MS/out" 2>&1 &
-	MILTER_PID=$!
-	local i
-	for i in $(seq 100); do [ -S "$SOCK" ] && [ -s "$MS/pid" ] && return 0; sleep 0.05; done
-	mo_bail "the milter did not start" "$(cat "$MS/out")"
-}
-milter_stop() {
-	[ -n "${MILTER_PID:-}" ] || return 0
-	kill -TERM "$MILTER_PID" 2>/dev/null
-	local i
-	for i in $(seq 50); do kill -0 "$MILTER_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$MILTER_PID" 2>/dev/null
-	wait "$MILTER_PID" 2>/dev/null
-	MILTER_PID=; rm -f "$SOCK" "$MS/pid"
-}
-mo_atexit milter_stop
 conf_mta /usr/sbin/sendmail
 milter_start
 postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
