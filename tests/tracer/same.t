@@ -33,7 +33,10 @@ for k in 1 2 3 4 5; do
 	(for ((i = 0; i < 300; i++)); do exec {fd}<"$T/held"; done; exec sleep 600) &
 	at_exit "kill $!"
 done
-wait_until 60 test "$(sendmails)" -ge 4
+# (counted at each try: "test $(sendmails)" as wait_until's argument would
+# be counted once, before the weird shell has started its sendmail)
+four_sendmails() { [ "$(sendmails)" -ge 4 ]; }
+wait_until 60 four_sendmails
 ok $? "the fourth sendmail runs"
 
 # SCAN's lines, running_for left out (it moves), sorted.  The file runs in
