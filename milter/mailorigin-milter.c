@@ -211,7 +211,8 @@ read_php_at(struct conn *c)
  * (the Received header pickup writes is not shown to milters); else SMTP
  * over a unix socket (an smtpd service of type unix, which Postfix shows
  * as a client without an address): the owner and process of the client's
- * socket, from the cleanup that holds the queue file through its smtpd. */
+ * socket.  Either way from the cleanup that holds the queue file, through
+ * its client (unixpeer.h). */
 static void
 lookup_local(SMFICTX *ctx, struct conn *c)
 {
@@ -219,17 +220,16 @@ lookup_local(SMFICTX *ctx, struct conn *c)
 	struct timespec deadline;
 	struct mo_unix_client u;
 	char why[200];
-	uid_t uid;
 
 	deadline_in(&deadline, M.lookup_ms);
-	if (mo_peer_pickup_uid(M.procroot, qid, &deadline, &uid) == 0) {
-		mo_origin_of_uid(&c->origin, uid, "pickup");
-		c->have_uid = 1;
+	if (mo_unix_client(M.procroot, qid, M.mta_uid, &deadline, &u, why, sizeof(why)) == -1) {
+		add_fault(c, "local mail: no pickup or unix socket client found: %s", why);
 		return;
 	}
-	if (mo_unix_client(M.procroot, qid, M.mta_uid, &deadline, &u, why, sizeof(why)) == -1) {
-		add_fault(c, "local mail: no pickup with its maildrop file found; "
-		    "no unix socket client: %s", why);
+	if (u.pickup != 0) {
+		mo_origin_of_uid(&c->origin, u.peer.uid, "pickup");
+		c->lookup = "pickup";
+		c->have_uid = 1;
 		return;
 	}
 	snprintf(c->client, sizeof(c->client), "unix:%s", u.listener);

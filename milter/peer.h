@@ -94,12 +94,4 @@ const char *mo_peer_via(const struct mo_peer *p);
 int mo_peer_tcp_line(const char *line, const void *addr, size_t addrlen, uint16_t port,
     uid_t *uid, unsigned long *inode);
 
-/* Local mail (sendmail/postdrop, through Postfix's pickup): the uid that
- * owns the maildrop file pickup has open while its cleanup runs the
- * milter.  The pickup is the one whose queue holds incoming/QUEUE_ID (the
- * "i" macro), so that several Postfix instances do not mix.  Returns 0 and
- * *uid, or -1. */
-int mo_peer_pickup_uid(const char *procroot, const char *queue_id,
-    const struct timespec *deadline, uid_t *uid);
-
 #endif

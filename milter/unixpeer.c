@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,12 +222,15 @@ accepted_socket(int procfd, const char *pid, const struct timespec *deadline,
 	return found ? 0 : -1;
 }
 
-/* Does procroot/PID/fd/FD name the queue file ID (.../incoming/[X/]ID)? */
+/* Does procroot/PID/fd/FD name the queue file ID (QUEUE/incoming/[X/]ID)?
+ * Then QUEUE (the queue directory, as the milter sees the path) into queue. */
 static int
-is_queue_file(int procfd, const char *pid, const char *fd, const char *id)
+is_queue_file(int procfd, const char *pid, const char *fd, const char *id, char *queue,
+    size_t queuesz)
 {
-	char path[300], link[PATH_MAX];
+	char path[2 * NAME_MAX + 8], link[PATH_MAX];
 	const char *base;
+	char *in;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/fd/%s", pid, fd);
@@ -234,19 +238,36 @@ is_queue_file(int procfd, const char *pid, const char *fd, const char *id)
 		return 0;
 	link[n] = '\0';
 	base = strrchr(link, '/');
-	return link[0] == '/' && base != NULL && strcmp(base + 1, id) == 0 &&
-	    strstr(link, "/incoming/") != NULL;
+	if (link[0] != '/' || base == NULL || strcmp(base + 1, id) != 0 ||
+	    (in = strstr(link, "/incoming/")) == NULL)
+		return 0;
+	*in = '\0';
+	strlcpy(queue, link, queuesz);
+	return 1;
 }
 
-/* The cleanup process (Postfix's user) holding queue file ID; 0 or -1. */
+/* Is pid a process of Postfix's user (its real uid: what no other user can
+ * take on)?  /proc/PID's owner is its effective uid, or root when it is
+ * not dumpable: a cheap first sieve. */
+static int
+mta_process(int procfd, const char *pid, uid_t mta_uid)
+{
+	struct stat st;
+	uid_t uid;
+
+	return fstatat(procfd, pid, &st, 0) == 0 && (st.st_uid == mta_uid || st.st_uid == 0) &&
+	    real_uid(procfd, pid, &uid) == 0 && uid == mta_uid;
+}
+
+/* The cleanup process (Postfix's user) holding queue file ID; 0 or -1.
+ * Its queue directory into queue. */
 static int
 queue_holder(int procfd, const char *id, uid_t mta_uid, const struct timespec *deadline,
-    char *pid, size_t pidsz)
+    char *pid, size_t pidsz, char *queue, size_t queuesz)
 {
 	char path[300];
 	struct dirent *e, *f;
 	DIR *d, *fds;
-	uid_t uid;
 	int fd, found = 0;
 
 	if ((fd = dup(procfd)) == -1 || (d = fdopendir(fd)) == NULL) {
@@ -257,7 +278,7 @@ queue_holder(int procfd, const char *id, uid_t mta_uid, const struct timespec *d
 	rewinddir(d);
 	while (!found && (e = readdir(d)) != NULL && !expired(deadline)) {
 		if (!isdigit((unsigned char)e->d_name[0]) || !comm_is(procfd, e->d_name, "cleanup") ||
-		    real_uid(procfd, e->d_name, &uid) == -1 || uid != mta_uid)
+		    !mta_process(procfd, e->d_name, mta_uid))
 			continue;
 		snprintf(path, sizeof(path), "%s/fd", e->d_name);
 		if ((fd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -266,8 +287,9 @@ queue_holder(int procfd, const char *id, uid_t mta_uid, const struct timespec *d
 			close(fd);
 			continue;
 		}
-		while (!found && (f = readdir(fds)) != NULL)
-			if (f->d_name[0] != '.' && is_queue_file(procfd, e->d_name, f->d_name, id)) {
+		while (!found && (f = readdir(fds)) != NULL && !expired(deadline))
+			if (f->d_name[0] != '.' &&
+			    is_queue_file(procfd, e->d_name, f->d_name, id, queue, queuesz)) {
 				strlcpy(pid, e->d_name, pidsz);
 				found = 1;
 			}
@@ -277,15 +299,114 @@ queue_holder(int procfd, const char *id, uid_t mta_uid, const struct timespec *d
 	return found ? 0 : -1;
 }
 
+/* Does process pid hold the socket "socket:[inode]"?  Its fds up to the
+ * deadline. */
+static int
+holds_socket(int procfd, const char *pid, const char *want, size_t wantlen,
+    const struct timespec *deadline)
+{
+	char path[NAME_MAX + 8], link[64];
+	struct dirent *e;
+	int fd, found = 0;
+	DIR *d;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/fd", pid);
+	if ((fd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while (!found && (e = readdir(d)) != NULL && !expired(deadline)) {
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		found = n == (ssize_t)wantlen && memcmp(link, want, wantlen) == 0;
+	}
+	closedir(d);
+	return found;
+}
+
+/* The process of Postfix's user (real uid mta_uid) that holds the socket
+ * inode, into pid: no other user's process is looked into, so that none
+ * can stand in for it or cost the walk its time.  0, or -1. */
+static int
+mta_holder(int procfd, unsigned long inode, uid_t mta_uid, const struct timespec *deadline,
+    char *pid, size_t pidsz)
+{
+	char want[64];
+	struct dirent *e;
+	size_t wantlen;
+	int fd, found = 0;
+	DIR *d;
+
+	wantlen = (size_t)snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	if ((fd = dup(procfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while (!found && (e = readdir(d)) != NULL && !expired(deadline))
+		if (isdigit((unsigned char)e->d_name[0]) && mta_process(procfd, e->d_name, mta_uid) &&
+		    holds_socket(procfd, e->d_name, want, wantlen, deadline)) {
+			strlcpy(pid, e->d_name, pidsz);
+			found = 1;
+		}
+	closedir(d);
+	return found ? 0 : -1;
+}
+
+/*
+ * The maildrop file pickup process pid is reading: a regular file in
+ * QUEUE/maildrop/ (QUEUE: the cleanup's queue directory), made by postdrop
+ * as the user who ran it: its owner into *uid.  0, or -1.
+ */
+static int
+maildrop_owner(int procfd, const char *pid, const char *queue, const struct timespec *deadline,
+    uid_t *uid)
+{
+	char path[300], link[PATH_MAX];
+	size_t qlen = strlen(queue);
+	struct dirent *e;
+	struct stat st;
+	int fd, found = 0;
+	DIR *d;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/fd", pid);
+	if ((fd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (!found && (e = readdir(d)) != NULL && !expired(deadline)) {
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strncmp(link, queue, qlen) != 0 || strncmp(link + qlen, "/maildrop/", 10) != 0 ||
+		    strchr(link + qlen + 10, '/') != NULL ||
+		    fstatat(dirfd(d), e->d_name, &st, 0) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		*uid = st.st_uid;
+		found = 1;
+	}
+	closedir(d);
+	return found ? 0 : -1;
+}
+
 int
 mo_unix_client(const char *procroot, const char *queue_id, uid_t mta_uid,
     const struct timespec *deadline, struct mo_unix_client *c, char *why, size_t whysz)
 {
-	char pid[32];
+	char pid[32], queue[PATH_MAX];
 	struct mo_unix_sock s;
-	struct mo_peer p;
 	unsigned long ino;
-	uid_t uid;
 	int procfd, rc = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -298,26 +419,37 @@ mo_unix_client(const char *procroot, const char *queue_id, uid_t mta_uid,
 		snprintf(why, whysz, "%s: %s", procroot, strerror(errno));
 		return -1;
 	}
-	/* the cleanup with the queue file: its client is the smtpd */
-	if (queue_holder(procfd, queue_id, mta_uid, deadline, pid, sizeof(pid)) == -1) {
-		snprintf(why, whysz, "no cleanup holds queue file %s", queue_id);
+	/* the cleanup with the queue file: its client is pickup or an smtpd */
+	if (queue_holder(procfd, queue_id, mta_uid, deadline, pid, sizeof(pid), queue,
+	    sizeof(queue)) == -1) {
+		snprintf(why, whysz, "no cleanup holds queue file %s%s", queue_id,
+		    expired(deadline) ? " (not found in time)" : "");
 		goto out;
 	}
 	c->cleanup = (pid_t)strtol(pid, NULL, 10);
 	if (accepted_socket(procfd, pid, deadline, &s, &ino, why, whysz) == -1)
 		goto out;
-	memset(&p, 0, sizeof(p));
-	p.inode = s.peer;
-	p.uid = mta_uid;
-	mo_peer_find_process(procroot, deadline, &p);
-	snprintf(pid, sizeof(pid), "%d", (int)p.pid);
-	if (p.pid == 0 || !comm_is(procfd, pid, "smtpd") || real_uid(procfd, pid, &uid) == -1 ||
-	    uid != mta_uid) {
-		snprintf(why, whysz, "the cleanup's client is no smtpd of Postfix's user%s",
-		    p.timed_out ? " (not found in time)" : "");
+	if (mta_holder(procfd, s.peer, mta_uid, deadline, pid, sizeof(pid)) == -1) {
+		snprintf(why, whysz, "the cleanup's client is no process of Postfix's user%s",
+		    expired(deadline) ? " (not found in time)" : "");
 		goto out;
 	}
-	c->smtpd = p.pid;
+	/* local mail: the owner of the maildrop file pickup is reading */
+	if (comm_is(procfd, pid, "pickup")) {
+		c->pickup = (pid_t)strtol(pid, NULL, 10);
+		if (maildrop_owner(procfd, pid, queue, deadline, &c->peer.uid) == -1) {
+			snprintf(why, whysz, "pickup %s reads no maildrop file of %s%s", pid, queue,
+			    expired(deadline) ? " (not found in time)" : "");
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (!comm_is(procfd, pid, "smtpd")) {
+		snprintf(why, whysz, "the cleanup's client is neither pickup nor smtpd");
+		goto out;
+	}
+	c->smtpd = (pid_t)strtol(pid, NULL, 10);
 	/* the smtpd's client: its socket accepted from the service's path */
 	if (accepted_socket(procfd, pid, deadline, &s, &ino, why, whysz) == -1)
 		goto out;

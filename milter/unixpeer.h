@@ -11,8 +11,14 @@
  * leads from that cleanup's accepted socket to the smtpd on its other end,
  * from smtpd's accepted socket (the one bound to the service's path) to
  * the client's socket, its owner (the uid that made it) and the process
- * holding it.  Only processes run by Postfix's own user (mta_uid) are
- * taken for cleanup and smtpd, so that no user can lay a false trail.
+ * holding it.  Local mail (sendmail, postdrop) takes the same first steps:
+ * the cleanup's client is then Postfix's pickup, and the message's sender
+ * the owner of the maildrop file pickup is reading (QUEUE/maildrop/, QUEUE
+ * the cleanup's own queue).  Only processes run by Postfix's own user
+ * (mta_uid, their real uid) are taken for cleanup, pickup and smtpd, and
+ * no other user's process is looked into on the way, so that no user can
+ * lay a false trail (a process named "pickup" of their own) or make the
+ * walk long (thousands of fds).
  *
  * Promises: every walk of /proc gives up at the deadline, every netlink
  * answer waits at most until it; a chain that breaks anywhere (a TCP
@@ -40,12 +46,14 @@ int mo_unix_diag(unsigned long inode, const struct timespec *deadline, struct mo
 
 struct mo_unix_client {
 	pid_t		cleanup, smtpd;
+	pid_t		pickup;         /* local mail: pickup, and peer.uid its sender */
 	char		listener[108];  /* the service's path the client connected to */
 	struct mo_peer	peer;           /* the client's socket: uid, inode, process */
 };
 
-/* The client of the smtpd whose cleanup holds QUEUE_ID's queue file.  0,
- * or -1 with why. */
+/* The client of the cleanup that holds QUEUE_ID's queue file: pickup
+ * (c->pickup set, c->peer.uid the maildrop file's owner, no process) or
+ * an smtpd and its client.  0, or -1 with why. */
 int mo_unix_client(const char *procroot, const char *queue_id, uid_t mta_uid,
     const struct timespec *deadline, struct mo_unix_client *c, char *why, size_t whysz);
 

@@ -2,6 +2,7 @@
 # (tests/lib/postfix.sh), for the milter's test files.
 #   milter_conf TEXT     the base config plus TEXT (read at the milter's start)
 #   milter_start         start it on $SOCK (Postfix's user owns it), pid file in $MS
+#                        (MILTER_ARGS: more options, e.g. "-t 300")
 #   milter_stop          stop it (registered with mo_atexit by milter_start)
 # The caller sets MILTER_BIN, MS (a folder) and SOCK.
 
@@ -10,7 +11,7 @@ milter_conf() {
 	printf '%s\n' "$1" >>"$MO_ETC/mailorigin.conf"
 }
 milter_start() {
-	"$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$SOCK" -u postfix -p "$MS/pid" --foreground \
+	"$MILTER_BIN" ${MILTER_ARGS:-} -c "$MO_ETC/mailorigin.conf" -s "$SOCK" -u postfix -p "$MS/pid" --foreground \
 		>>"$MS/out" 2>&1 &
 	MILTER_PID=$!
 	[ -n "${_milter_atexit:-}" ] || { mo_atexit milter_stop; _milter_atexit=1; }

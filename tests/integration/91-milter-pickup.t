@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Issue 13, review S3-2: local mail (non_smtpd_milters) is charged to the
+# owner of the maildrop file that Postfix's own pickup is reading, found
+# from the cleanup that holds the queue file; a process a user names
+# "pickup" is not believed and not looked into.  One real Postfix.
+#  - a fake "pickup" run by mo-site-b, with a root-owned file open under a
+#    folder named maildrop beside an "incoming" that leads to the real
+#    queue (what a user namespace and a bind mount let any user build
+#    alone; here root lays it out): mo-site-b's real sendmail is still
+#    charged to mo-site-b, not to root (before: uid 0);
+#  - fake "pickup"s holding 500,000 fds, ahead of the real one in /proc
+#    (25 processes: a process may not have more than 20,000 here): the
+#    lookup is not stalled, the sender found, no fault logged (before:
+#    each one's fds were walked to the end, without a look at the clock,
+#    until the lookup's bound had passed, and nobody was found).
+. "$(dirname "$0")/../lib/harness.sh"
+. "$MO_ROOT/tests/lib/postfix.sh"
+. "$MO_ROOT/tests/lib/milter.sh"
+mo_begin "$@"
+MILTER_BIN=$MO_ROOT/build/mailorigin-milter
+[ -x "$MILTER_BIN" ] || mo_skip_all "$MILTER_BIN not built (run make)"
+command -v perl >/dev/null || mo_skip_all "perl not installed"
+command -v prlimit >/dev/null || mo_skip_all "prlimit (util-linux) not installed"
+mo_need_wrapper
+pf_start
+mo_install_wrapper
+uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
+
+MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"
+SOCK=$MS/milter.sock
+postconf -e "non_smtpd_milters = unix:$SOCK" "milter_default_action = tempfail" \
+	"milter_protocol = 6" || mo_bail "postconf -e failed"
+milter_conf ""
+# a short lookup bound (the milter's -t): a walk of a user's 500,000 fds
+# takes longer than this; the real lookup, a few ms, far less
+MILTER_ARGS="-t 300" milter_start
+postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
+
+rsend() {  # rsend USER CASE: the real sendmail -t -i, run by USER
+	printf 'To: %s\nSubject: %s\n\n%s\n' "$(pf_addr "$2")" "$2" "$2" |
+		mo_as "$1" /usr/sbin/sendmail -t -i
+}
+milter_line() { grep -a -E "(^| )id=$1( |\$)" "$MO_LOG" | grep -a ' path=smtp ' | tail -1; }
+pickup_pid() { pgrep -u postfix -x pickup -P "$PF_MASTER_PID" | head -1; }
+
+# ---- the fakes: both ahead of the real pickup in /proc ------------------------------
+F=$T/fake; mkdir -p "$F/q/maildrop"; chmod -R 755 "$F"
+echo "root's" >"$F/q/maildrop/rootfile"; chmod 644 "$F/q/maildrop/rootfile"
+ln -s "$PF/spool/incoming" "$F/q/incoming"
+cp "$(command -v perl)" "$F/pickup"; chmod 755 "$F/pickup"   # its comm: "pickup"
+mkdir -p "$F/run"; chmod 777 "$F/run"
+# the fd-heavy ones: 25 of them (a hard limit of $(ulimit -Hn) fds a process
+# here, and no CAP_SYS_RESOURCE to raise it), 20,000 fds each, opened
+# when told to (run/go)
+NOFILE=$(ulimit -Hn)
+[ "$NOFILE" = unlimited ] && NOFILE=1048576
+[ "$NOFILE" -gt 20010 ] && NOFILE=20010
+NMANY=$(( (500000 + NOFILE - 11) / (NOFILE - 10) ))
+FAKE_MANY=
+for i in $(seq "$NMANY"); do
+	prlimit --nofile="$NOFILE:$NOFILE" setpriv --reuid=mo-site-b --regid=mo-site-b --init-groups \
+		"$F/pickup" -e 'use POSIX; my ($go, $ready, $n) = @ARGV;
+		select(undef, undef, undef, 0.05) until -e $go;
+		open(my $null, "<", "/dev/null") or die; my $fd = fileno($null);
+		for (1 .. $n) { defined(POSIX::dup($fd)) or die "dup: $!" }
+		open(my $r, ">", $ready) or die; close $r; sleep 100000' "$F/run/go" "$F/run/many.$i" \
+		"$((NOFILE - 10))" &
+	FAKE_MANY="$FAKE_MANY $!"
+done
+mo_atexit "kill $FAKE_MANY"
+FIRST_MANY=${FAKE_MANY%% *}; FIRST_MANY=${FAKE_MANY# }; FIRST_MANY=${FIRST_MANY%% *}
+# the false trail: root's file open under .../maildrop/, .../incoming the real queue's
+setpriv --reuid=mo-site-b --regid=mo-site-b --init-groups \
+	"$F/pickup" -e 'my ($f, $ready) = @ARGV; open(my $h, "<", $f) or die;
+	open(my $r, ">", $ready) or die; close $r; sleep 100000' "$F/q/maildrop/rootfile" "$F/run/trail" &
+FAKE_TRAIL=$!
+mo_atexit "kill $FAKE_TRAIL"
+for i in $(seq 100); do [ -e "$F/run/trail" ] && break; sleep 0.05; done
+# a new real pickup, after the fakes (Postfix's daemons exit and are started
+# afresh on reload)
+old=$(pickup_pid)
+postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
+for i in $(seq 100); do p=$(pickup_pid); [ -n "$p" ] && [ "$p" != "$old" ] && break; sleep 0.1; done
+p=$(pickup_pid)
+t_ok "$([ -n "$p" ] && [ "$p" -gt "$FAKE_TRAIL" ] && [ "$FAKE_TRAIL" -gt "$FIRST_MANY" ]; echo $?)" \
+	"the fakes come before the real pickup in /proc (pids $FIRST_MANY..., $FAKE_TRAIL; pickup ${p:-none})"
+t_is "$(cat "/proc/$FAKE_TRAIL/comm")/$(stat -c %u "/proc/$FAKE_TRAIL")" "pickup/$uid_b" \
+	"the false trail is a process named pickup, run by mo-site-b"
+
+# ---- a false trail to root's file ---------------------------------------------------
+rsend mo-site-b trail
+pf_settle
+if f=$(pf_wait trail 10); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" \
+		"a fake pickup with root's file in a maildrop folder: the mail is still mo-site-b's (not 0 (root))"
+	L=$(milter_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" uid)/$(lf "$L" lookup)/$(lf "$L" client)/$(lf "$L" fault)" "$uid_b/pickup/local/" \
+		"its line: uid mo-site-b, lookup=pickup, client=local, no fault"
+else
+	t_ok 1 "trail: delivered"; t_ok 1 "trail: its line"; t_diag "$(pf_why trail)" "$(tail -3 "$MO_LOG")"
+fi
+kill "$FAKE_TRAIL" 2>/dev/null
+
+# ---- a fake pickup with 500,000 fds -------------------------------------------------
+touch "$F/run/go"
+for i in $(seq 600); do [ "$(ls "$F/run" | grep -c '^many\.')" -ge "$NMANY" ] && break; sleep 0.1; done
+n=0; for p in $FAKE_MANY; do n=$((n + $(ls "/proc/$p/fd" 2>/dev/null | wc -l))); done
+t_ok "$([ "$n" -ge 500000 ]; echo $?)" "$NMANY fake pickups of mo-site-b hold 500,000 fds ($n)"
+rsend mo-site-a many
+pf_settle
+if f=$(pf_wait many 10); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" \
+		"fake pickups with 500,000 fds ahead of the real one: the sender is found (mo-site-a)"
+	L=$(milter_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" uid)/$(lf "$L" lookup)/$(lf "$L" fault)" "$uid_a/pickup/" \
+		"its line: uid mo-site-a, lookup=pickup, no fault (the lookup kept within its bound)"
+else
+	t_ok 1 "many: delivered"; t_ok 1 "many: its line"; t_diag "$(pf_why many)" "$(tail -3 "$MO_LOG")"
+fi
+kill "$FAKE_MANY" 2>/dev/null
+
+t_done
