@@ -139,6 +139,39 @@ write_slot(int fd, long b, int i, const struct slot *s)
 	return -1;
 }
 
+/*
+ * A full bucket of live records: which one goes.  One uid's share is
+ * bounded: the record that goes is the oldest of the uid holding the most
+ * slots of the bucket, and the writer's own oldest when it holds as many
+ * as anyone.  So a uid that floods the table with live records of its own
+ * (wrappers killed before the MTA ran) pushes out its own, and never
+ * another uid's below its own count: a record of a uid with fewer slots
+ * than the writer's stays.  Eight uids of one slot each: the oldest goes.
+ */
+static int
+victim(const struct slot v[MO_PASSREC_BUCKET], uid_t uid)
+{
+	unsigned count[MO_PASSREC_BUCKET], best = 0, mine = 0;
+	int i, j, pick = -1;
+
+	for (i = 0; i < MO_PASSREC_BUCKET; i++) {
+		count[i] = 0;
+		for (j = 0; j < MO_PASSREC_BUCKET; j++)
+			count[i] += v[j].uid == v[i].uid;
+		if (v[i].uid == (uint32_t)uid)
+			mine = count[i];
+		if (count[i] > best)
+			best = count[i];
+	}
+	for (i = 0; i < MO_PASSREC_BUCKET; i++) {
+		if (mine == best ? v[i].uid != (uint32_t)uid : count[i] != best)
+			continue;
+		if (pick == -1 || v[i].time < v[pick].time)
+			pick = i;
+	}
+	return pick;
+}
+
 int
 mo_passrec_put(int statefd, const char *id, uid_t uid, unsigned long rcpts,
     const unsigned char digest[MO_PASSREC_DIGEST], time_t now)
@@ -158,10 +191,8 @@ mo_passrec_put(int statefd, const char *id, uid_t uid, unsigned long rcpts,
 	for (i = 0; i < MO_PASSREC_BUCKET && pick == -1; i++)
 		if (v[i].magic != MAGIC || v[i].state != LIVE || !fresh(&v[i], now))
 			pick = i;
-	if (pick == -1)         /* all live: the oldest goes (charged again) */
-		for (pick = 0, i = 1; i < MO_PASSREC_BUCKET; i++)
-			if (v[i].time < v[pick].time)
-				pick = i;
+	if (pick == -1)         /* all live: one goes (its message is charged again) */
+		pick = victim(v, uid);
 	memset(&s, 0, sizeof(s));
 	s.magic = MAGIC;
 	s.state = LIVE;

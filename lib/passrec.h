@@ -15,7 +15,10 @@
  * the time and a SHA-256 digest of its five stamps (one pread of a bucket
  * of 8 slots, one pwrite).  The bucket is chosen by the id's random part;
  * the wrapper takes a free, used or expired slot of it, or else the
- * oldest (whose message is then charged again: the safe side).
+ * oldest record of the uid that holds the most slots of the bucket (its
+ * own oldest when it holds as many as anyone), whose message is then
+ * charged again: the safe side.  One uid cannot push another's live
+ * records out of a bucket below its own share.
  *
  * The milter takes a record once: the id must be live in the table, the
  * uid the pickup uid, the recipients no more than were charged, the

@@ -164,6 +164,66 @@ test_full_bucket_drops_the_oldest(void **st)
 	assert_int_equal(mo_passrec_take(statefd, id[0], 7, 1, d, NOW + 12), MO_PASSREC_OK);
 }
 
+/* Ids whose random parts fall in one bucket (k: which of them). */
+static void
+bucket_id(char id[17], unsigned bucket, unsigned k)
+{
+	snprintf(id, 17, "%08x%08x", 0x69310000U + k,
+	    bucket + k * (MO_PASSREC_SLOTS / MO_PASSREC_BUCKET));
+}
+
+/* Review S3-6: one uid floods a bucket with live records (wrappers killed
+ * before the MTA ran) and pushes out its own, not another uid's fresh one;
+ * a bucket full of its records still takes another uid's; eight uids of
+ * one record each: the oldest goes, as before. */
+static void
+test_one_uid_cannot_flood_a_bucket(void **st)
+{
+	unsigned char d[MO_PASSREC_DIGEST];
+	char b1[17], b2[17], id[17];
+	unsigned k;
+
+	(void)st;
+	need_root();
+	digest_of("s", d);
+	bucket_id(b1, 0x555, 1000);
+	assert_int_equal(mo_passrec_put(statefd, b1, 2002, 1, d, NOW), 0);
+	for (k = 0; k < 100; k++) {
+		bucket_id(id, 0x555, k);
+		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, NOW + 1 + k), 0);
+	}
+	assert_int_equal(mo_passrec_take(statefd, b1, 2002, 1, d, NOW + 200), MO_PASSREC_OK);
+	/* the flooder's own: its seven latest stay, the older are gone */
+	bucket_id(id, 0x555, 92);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 200), MO_PASSREC_NONE);
+	bucket_id(id, 0x555, 93);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 200), MO_PASSREC_OK);
+	/* eight of its own now (the two freed slots refilled): another uid's
+	 * record still goes in, and stays through the next flood */
+	for (k = 100; k < 102; k++) {
+		bucket_id(id, 0x555, k);
+		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, NOW + 201 + k), 0);
+	}
+	bucket_id(b2, 0x555, 1001);
+	assert_int_equal(mo_passrec_put(statefd, b2, 2002, 1, d, NOW + 400), 0);
+	for (k = 102; k < 150; k++) {
+		bucket_id(id, 0x555, k);
+		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, NOW + 400 + k), 0);
+	}
+	assert_int_equal(mo_passrec_take(statefd, b2, 2002, 1, d, NOW + 600), MO_PASSREC_OK);
+	/* eight uids, a record each, and a ninth uid: the oldest goes */
+	for (k = 0; k < 9; k++) {
+		bucket_id(id, 0x556, 200 + k);
+		assert_int_equal(mo_passrec_put(statefd, id, 3000 + k, 1, d, NOW + 700 + k), 0);
+	}
+	bucket_id(id, 0x556, 200);
+	assert_int_equal(mo_passrec_take(statefd, id, 3000, 1, d, NOW + 800), MO_PASSREC_NONE);
+	for (k = 1; k < 9; k++) {
+		bucket_id(id, 0x556, 200 + k);
+		assert_int_equal(mo_passrec_take(statefd, id, 3000 + k, 1, d, NOW + 800), MO_PASSREC_OK);
+	}
+}
+
 /* No table (the milter never ran here): the wrapper says ENOENT, the
  * milter finds no record; a table not root's is not believed. */
 static void
@@ -199,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_once_and_only_for_its_facts),
 		cmocka_unit_test(test_not_our_ids),
 		cmocka_unit_test(test_full_bucket_drops_the_oldest),
+		cmocka_unit_test(test_one_uid_cannot_flood_a_bucket),
 		cmocka_unit_test(test_no_table_and_foreign_table),
 	};
 
