@@ -50,7 +50,7 @@ mo_install_wrapper
 php_sites
 php_smtp_site b
 uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
-PORT=10525
+PORT=$(mo_free_port 10575) || mo_bail "no free port"
 MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"
 SOCK=$MS/milter.sock
 postconf -e "master_service_disable =" \

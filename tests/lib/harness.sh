@@ -124,6 +124,33 @@ mo_users() {
 	MO_GID_MAILORIGIN=$(getent group mailorigin | cut -d: -f3)
 }
 
+# mo_free_port BASE: the first port from BASE (up to 17999) with no
+# listener (from /proc/net/tcp{,6}, state 0A = LISTEN) and not reserved by
+# another live test file, reserved for this one (this shell's $$, which a
+# $(...) keeps) until it ends.  Test files run in parallel: without the
+# reservation, two could pick the same port before either listens.  A
+# reservation is a symbolic link /tmp/mo-ports/PORT -> PID (made in one
+# step); a dead PID's is taken over.
+mo_free_port() {
+	local p used d owner
+	used=$(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	mkdir -p -m 1777 /tmp/mo-ports 2>/dev/null
+	for ((p = $1; p < 18000; p++)); do
+		printf '%s\n' "$used" | grep -qix "$(printf '%04X' "$p")" && continue
+		d=/tmp/mo-ports/$p
+		if ! ln -s "$$" "$d" 2>/dev/null; then
+			owner=$(readlink "$d" 2>/dev/null) || continue
+			[ "$owner" = "$$" ] && continue          # ours already, in use
+			kill -0 "$owner" 2>/dev/null && continue
+			rm -f "$d"
+			ln -s "$$" "$d" 2>/dev/null || continue
+		fi
+		echo "$p"
+		return 0
+	done
+	return 1
+}
+
 mo_uid() { id -u "$1"; }
 mo_gid() { id -g "$1"; }
 

@@ -120,17 +120,6 @@ fpm_get() {
 		cgi-fcgi -bind -connect "$FPM/$s.sock" | sed '1,/^\r\?$/d'
 }
 
-# mo_free_port BASE: first port from BASE (up to 17999) with no listener,
-# read from /proc/net/tcp{,6} (state 0A = LISTEN), no ss needed
-mo_free_port() {
-	local p used
-	used=$(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-	for ((p = $1; p < 18000; p++)); do
-		printf '%s\n' "$used" | grep -qix "$(printf '%04X' "$p")" || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 apache_start() {
 	local sp=$1 mods=/usr/lib/apache2/modules
 	[ -x /usr/sbin/apache2 ] || mo_skip_all "apache2 not installed"

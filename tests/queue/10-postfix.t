@@ -46,7 +46,7 @@ sasldb_path: $PF/sasldb2
 EOF
 echo secret | saslpasswd2 -p -c -f "$PF/sasldb2" -u test.invalid alice
 chown postfix "$PF/sasldb2"
-PORT=$((20000 + RANDOM % 20000))
+PORT=$(mo_free_port 17410) || mo_bail "no free port"
 postconf -e "smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = cyrus" \
 	"smtpd_sasl_path = smtpd" "cyrus_sasl_config_path = $PF/etc/sasl" \
 	"smtpd_relay_restrictions = permit_sasl_authenticated, reject" \
