@@ -98,6 +98,12 @@ mo_over_limit(const struct mo_decision *d, enum mo_on_limit how, const struct mo
 	mo_line_kv(&l, "window", d->window);
 	mo_line_kvu(&l, "first", (unsigned)d->first);
 	if (how == MO_ON_LIMIT_HOLD && ops->hold(ctx, &l, &why) == -1) {
+		/* not held: the line says what happens instead (the caller
+		 * is told to try again), so that no count of holds has it */
+		ops->line(ctx, &l, "tempfail");
+		mo_line_kv(&l, "rule", d->rule);
+		mo_line_kv(&l, "window", d->window);
+		mo_line_kvu(&l, "first", (unsigned)d->first);
 		mo_line_kv(&l, "hold_error", why != NULL ? why : "");
 		ops->log(ctx, LOG_ERR, &l);
 		return MO_OVER_NOT_HELD;

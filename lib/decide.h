@@ -41,8 +41,9 @@ int mo_decide_fail(const struct mo_limits *lim, int statefd, int create,
  * (action hold, tempfail or reject, as on_limit says) then rule, window and
  * first; under on_limit = hold, the hold by ops->hold (0, or -1 with *why
  * said); the line logged by ops->log, at warning for the first refusal of
- * a cell in its window, info for the rest, err with hold_error when the
- * hold failed.  Returns what the program tells its caller. */
+ * a cell in its window, info for the rest; when the hold failed, at err
+ * as action tempfail with hold_error (what happens: the caller is told to
+ * try again).  Returns what the program tells its caller. */
 struct mo_line;
 enum mo_over { MO_OVER_HELD, MO_OVER_NOT_HELD, MO_OVER_TEMPFAIL, MO_OVER_REJECT };
 struct mo_over_ops {

@@ -55,7 +55,7 @@ res=""
 for i in 1 2 3 4 5; do send mo-site-a "$M/h.eml"; res="$res $RC/$RAN"; done
 t_is "$res" " 0/1 0/0 0/0 0/0 75/0" "hold_max_messages 3: 1 passes, 3 held, the 5th not accepted (EX_TEMPFAIL)"
 t_is "$(held_by mo-site-a)" 3 "hold_max_messages 3: 3 held for mo-site-a"
-t_like "$LINE" 'hold_error=.*quota' "hold quota: the refusal is logged"
+t_like "$LINE" 'action=tempfail .*rule=uid:[0-9]+ .*hold_error=.*quota' "hold quota: the refusal is logged, as a tempfail (not a hold)"
 t_like "$(cat "$T/err")" 'hold quota of uid [0-9]+ reached' "hold quota: says why"
 send mo-site-b "$M/h.eml"; send mo-site-b "$M/h.eml"
 t_is "$RC/$(held_by mo-site-b)" 0/1 "hold quota: another uid still holds"
