@@ -379,7 +379,7 @@ mo_peer_locate(const char *procroot, const struct sockaddr *sa, const struct soc
 {
 	uid_t uid;
 	unsigned long inode;
-	int rc, local;
+	int rc, local, saved;
 
 	memset(p, 0, sizeof(*p));
 	/* the kernel's word first: is the client's end of this very
@@ -396,13 +396,24 @@ mo_peer_locate(const char *procroot, const struct sockaddr *sa, const struct soc
 			return MO_PEER_FOUND;
 		}
 		/* gone (closed before we asked), or never here */
-		return mo_peer_is_local(sa) == 0 ? MO_PEER_REMOTE : MO_PEER_GONE;
+		if ((local = mo_peer_is_local(sa)) == -1) {
+			p->err = errno ? errno : EIO;
+			return MO_PEER_FAULT;
+		}
+		return local == 0 ? MO_PEER_REMOTE : MO_PEER_GONE;
 	}
 	/* without the server's end (or netlink): the address says whether
 	 * to look, the client's end alone which socket */
 	if ((local = mo_peer_is_local(sa)) == 0)
 		return MO_PEER_REMOTE;
+	saved = errno;
 	rc = mo_peer_lookup(procroot, sa, server, deadline, walk, p);
+	if (rc == -3)
+		return MO_PEER_FAULT;
+	if (rc == -1 && local == -1) {          /* remote, or gone: cannot tell */
+		p->err = saved ? saved : EIO;
+		return MO_PEER_FAULT;
+	}
 	return rc == 0 ? MO_PEER_FOUND : rc == -2 ? MO_PEER_AMBIGUOUS : MO_PEER_GONE;
 }
 

@@ -105,6 +105,8 @@ struct conn {
 	int		 have_uid;      /* origin.uid is known */
 	struct mo_origin origin;
 	char		 fault[256];
+	int		 own_fault;     /* the sender was not found by the milter's own
+					 * fault (errno): only then may fail = open pass */
 	const char	*lookup;        /* how the loopback socket was found, or NULL */
 	struct mo_php_at at;            /* its PHP worker's file and line */
 	/* the message */
@@ -174,6 +176,11 @@ lookup_client(struct conn *c, const struct sockaddr *sa, const struct sockaddr *
 		add_fault(c, "client %s: several sockets have that end (no {daemon_port} to tell)",
 		    c->client);
 		return;
+	case MO_PEER_FAULT:
+		c->own_fault = p.err;
+		add_fault(c, "client %s: lookup failed: %s (the milter's own fault)", c->client,
+		    strerror(p.err));
+		return;
 	case MO_PEER_FOUND:
 		break;
 	}
@@ -223,6 +230,7 @@ lookup_local(SMFICTX *ctx, struct conn *c)
 
 	deadline_in(&deadline, M.lookup_ms);
 	if (mo_unix_client(M.procroot, qid, M.mta_uid, &deadline, &u, why, sizeof(why)) == -1) {
+		c->own_fault = u.own_fault;
 		add_fault(c, "local mail: no pickup or unix socket client found: %s", why);
 		return;
 	}
@@ -625,12 +633,18 @@ on_eom(SMFICTX *ctx)
 	read_php_at(c);
 	stamp(ctx, c);
 	check_limits(c, &d);
-	/* from this machine, and nobody found: a fault, not inbound mail
-	 * (a client that closed its end before we asked must not pass
-	 * unlimited); fail = closed holds it */
+	/* from this machine, and nobody found: a fault, not inbound mail.
+	 * A client that closed its end before we asked (or shares its port,
+	 * or hides behind a slow lookup) brought it about itself: held
+	 * whatever fail says, as the wrapper holds the faults its caller
+	 * can cause.  Only the milter's own fault follows fail. */
 	if (!c->have_uid && c->sasl[0] == '\0') {
-		add_fault(c, "no sender found%s", M.cfg.limits.fail_closed && !d.over ? ": holding" : "");
-		if (M.cfg.limits.fail_closed && !d.over) {
+		int hold = !c->own_fault || M.cfg.limits.fail_closed;
+
+		add_fault(c, "no sender found (%s)%s", c->own_fault ? "the milter's own fault" :
+		    "a fault the client can bring about", d.over ? "" : hold ? ": holding" :
+		    ": passing (fail = open)");
+		if (hold && !d.over) {
 			d.over = d.first = 1;
 			strlcpy(d.rule, "fault", sizeof(d.rule));
 			d.window[0] = '\0';
@@ -756,6 +770,9 @@ lookup_one(const char *q, size_t len, struct mo_lookup *r)
 		return;
 	case MO_PEER_AMBIGUOUS:
 		strlcpy(r->reason, "several sockets have that end", sizeof(r->reason));
+		return;
+	case MO_PEER_FAULT:
+		snprintf(r->reason, sizeof(r->reason), "lookup failed: %s", strerror(p.err));
 		return;
 	case MO_PEER_FOUND:
 		break;

@@ -112,11 +112,14 @@ scan_table(const char *path, const void *addr, size_t addrlen, uint16_t port, st
 	FILE *f;
 	int rc = -1;
 
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
+	if ((f = fopen(path, "re")) == NULL) {
+		p->err = errno;
+		return -3;
+	}
 	if (fgets(line, sizeof(line), f) == NULL) {     /* the header line */
+		p->err = ferror(f) ? errno : EPROTO;
 		fclose(f);
-		return -1;
+		return -3;
 	}
 	/* every line: the client's end alone may name several sockets
 	 * (connect() shares a local port among destinations) */
@@ -246,7 +249,8 @@ mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct times
 			memcpy(mapped + 12, &in->sin_addr, 4);
 			snprintf(path, sizeof(path), "%s/net/tcp6", procroot);
 			r = scan_table(path, mapped, 16, port, p);
-			rc = r == -2 ? -2 : rc == 0 || r == 0 ? 0 : -1;
+			/* found in one, or in neither though both were read */
+			rc = r == -2 ? -2 : rc == 0 || r == 0 ? 0 : rc == -3 || r == -3 ? -3 : -1;
 		}
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;

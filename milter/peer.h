@@ -25,6 +25,7 @@ struct mo_peer {
 	int		timed_out;
 	int		netlink;        /* uid and inode from NETLINK_SOCK_DIAG: 1 a filtered
 					 * dump, 2 the exact 4-tuple; 0 /proc/net/tcp */
+	int		err;            /* MO_PEER_FAULT: the errno of the lookup's own failure */
 };
 
 /* Is sa (AF_INET or AF_INET6) a loopback address? */
@@ -32,7 +33,8 @@ int mo_peer_is_loopback(const struct sockaddr *sa);
 /* Find the socket whose local end is sa (address and port) in
  * procroot/net/tcp{,6}, then its process.  Returns 0 (p filled; p->pid 0
  * when the process was not found), -1 when no such socket is listed,
- * -2 when several are (the client's end alone is then no answer).
+ * -2 when several are (the client's end alone is then no answer), -3
+ * when a table could not be read (p->err: the reader's own fault).
  * walk 0: the socket alone, no process looked for.
  * deadline is on CLOCK_MONOTONIC. */
 int mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
@@ -69,6 +71,12 @@ enum mo_peer_where {
 				 * with that end (closed before the lookup), or
 				 * the addresses could not be read */
 	MO_PEER_AMBIGUOUS,      /* the client's end alone names several sockets */
+	MO_PEER_FAULT,          /* no answer, by the asker's own fault (p->err): no
+				 * netlink socket and /proc/net/tcp unreadable, or
+				 * whether the address is this machine's cannot be
+				 * told.  GONE and AMBIGUOUS are what a client of this
+				 * machine can bring about (close early, share a
+				 * port); FAULT is not: only it may follow fail. */
 };
 /* The one question every front end asks: with server (the server's end
  * of the same connection, may be NULL) the kernel's exact 4-tuple lookup

@@ -416,6 +416,7 @@ mo_unix_client(const char *procroot, const char *queue_id, uid_t mta_uid,
 		return -1;
 	}
 	if ((procfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		c->own_fault = errno ? errno : EIO;
 		snprintf(why, whysz, "%s: %s", procroot, strerror(errno));
 		return -1;
 	}

@@ -49,6 +49,9 @@ struct mo_unix_client {
 	pid_t		pickup;         /* local mail: pickup, and peer.uid its sender */
 	char		listener[108];  /* the service's path the client connected to */
 	struct mo_peer	peer;           /* the client's socket: uid, inode, process */
+	int		own_fault;      /* the errno of the asker's own fault: /proc
+					 * could not be opened; else the chain broke,
+					 * which a client can bring about (by closing) */
 };
 
 /* The client of the cleanup that holds QUEUE_ID's queue file: pickup

@@ -98,6 +98,7 @@ struct qq {
 	int			 smtp;          /* the TCP* environment is believed */
 	int			 remote;        /* a client not on loopback */
 	int			 have_uid;
+	int			 own_fault;     /* not found by our own fault (errno) */
 	char			 client[INET6_ADDRSTRLEN + 8];
 	char			 sasl[256];
 	struct mo_origin	 origin;
@@ -312,6 +313,11 @@ who_smtp(struct qq *q, const char *ip)
 	case MO_PEER_AMBIGUOUS:
 		fault(q, "client %s: several sockets have that end (no TCPLOCALIP/TCPLOCALPORT)",
 		    q->client);
+		return;
+	case MO_PEER_FAULT:
+		q->own_fault = p.err;
+		fault(q, "client %s: lookup failed: %s (the front end's own fault)", q->client,
+		    strerror(p.err));
 		return;
 	case MO_PEER_FOUND:
 		break;
@@ -792,10 +798,16 @@ main(int argc, char *argv[])
 		hand_over(&q, argv);
 	check_limits(&q, &d);
 	/* from this machine, and nobody found (a client that closed its end
-	 * before the lookup): a fault, not inbound mail; fail = closed holds */
+	 * before the lookup, or shares its port): a fault, not inbound mail,
+	 * and one the client brought about: held whatever fail says.  Only
+	 * our own fault (no netlink, no /proc/net/tcp) follows fail. */
 	if (!q.have_uid && q.sasl[0] == '\0') {
-		fault(&q, "no sender found%s", q.cfg.limits.fail_closed && !d.over ? ": holding" : "");
-		if (q.cfg.limits.fail_closed && !d.over) {
+		int hold = !q.own_fault || q.cfg.limits.fail_closed;
+
+		fault(&q, "no sender found (%s)%s", q.own_fault ? "the front end's own fault" :
+		    "a fault the client can bring about", d.over ? "" : hold ? ": holding" :
+		    ": passing (fail = open)");
+		if (hold && !d.over) {
 			d.over = d.first = 1;
 			strlcpy(d.rule, "fault", sizeof(d.rule));
 			d.window[0] = '\0';

@@ -17,7 +17,12 @@
 #    connect);
 #  - clients that pipeline everything without waiting and close at once:
 #    no message of theirs is delivered without our stamps (nobody found is
-#    a fault under fail, not inbound mail).
+#    a fault, not inbound mail);
+#  - such a client, closed for sure before the lookup (the milter stopped
+#    while it connects, sends and exits), under fail = "open": its owner
+#    not found is a fault the client brought about, so the message is held
+#    (rule=fault, nothing lost) and mailoriginctl hold release delivers it
+#    (before: passed unlimited).
 MO_NETNS=1
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/postfix.sh"
@@ -174,5 +179,32 @@ done
 t_diag "closing at once without waiting: $n of 20 delivered, $(held_for 'close-(now|lo)[0-9]+') held," \
 	"$(grep -a -c 'fault=[^ ]*no such socket' "$MO_LOG") of ours with the socket gone at connect"
 t_is "$bad" 0 "closing client (no wait): each of its $n delivered messages is stamped and logged"
+
+# ---- a client gone before the lookup, fail = "open": held, nothing lost ----------------
+# The milter is stopped (SIGSTOP) from before the client connects until it
+# has sent its pipelined transaction, closed and exited: whenever smtpd's
+# connect event reaches the milter, the client's socket is gone.
+grep -q '^fail' "$MO_ETC/mailorigin.conf" && mo_bail "the config sets fail: this check wants the default (open)"
+n_before=$(grep -a -c 'rule=fault' "$MO_LOG")
+kill -STOP "$MILTER_PID"
+mo_as mo-site-b "$T/bin/smtp-close" 127.0.0.1 "$PORT" "$(pf_addr gone-lo)" 0
+kill -CONT "$MILTER_PID"
+for i in $(seq 300); do [ "$(grep -a -c 'rule=fault' "$MO_LOG")" -gt "$n_before" ] && break; sleep 0.1; done
+pf_settle
+L=$(grep -a 'rule=fault' "$MO_LOG" | tail -1)
+t_is "$(delivered gone-lo)/$(held_for gone-lo)" "0/1" "gone before the lookup, fail = open: held, not delivered (before: passed)" ||
+	t_diag "$(pf_why gone-lo)" "$(tail -2 "$MO_LOG")"
+t_is "$(lf "$L" action)/$(lf "$L" rule)/$(lf "$L" uid)" "hold/fault/" "gone before the lookup: logged action=hold rule=fault, no uid"
+t_like "$(lf "$L" fault)" 'no such socket.*no sender found \(a fault the client can bring about\): holding' \
+	"gone before the lookup: fault= says the socket was gone and why it holds"
+CTL=$MO_ROOT/build/mailoriginctl
+"$CTL" hold release "$(lf "$L" id)" >"$T/rel-gone.out" 2>&1
+t_is "$?" 0 "gone before the lookup: mailoriginctl hold release exit 0" || t_diag "$(cat "$T/rel-gone.out")"
+if f=$(pf_wait gone-lo 30); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)/$(hdr "$f" X-Mailorigin-Id)" "none (not found)/$(lf "$L" id)" \
+		"gone before the lookup: released and delivered, stamped Uid none (not found) with its id"
+else
+	t_ok 1 "gone before the lookup: released and delivered"; t_diag "$(pf_why gone-lo)"
+fi
 
 t_done

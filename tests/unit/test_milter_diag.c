@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,6 +154,26 @@ test_not_there(void **state)
 	assert_int_equal(1, mo_peer_diag((struct sockaddr *)&in, (struct sockaddr *)&in, &t, &uid,
 	    &inode));
 	assert_int_equal(-1, mo_peer_lookup("/proc", (struct sockaddr *)&in, NULL, &t, 1, &p));
+}
+
+/* No table to read (a /proc the asker cannot open): its own fault, not a
+ * client gone, so that only it may follow fail = open */
+static void
+test_own_fault(void **state)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(1) };
+	struct timespec t = soon();
+	struct mo_peer p;
+
+	(void)state;
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(-3, mo_peer_find("/nonexistent", (struct sockaddr *)&in, &t, 0, &p));
+	assert_int_equal(ENOENT, p.err);
+	assert_int_equal(MO_PEER_FAULT, mo_peer_locate("/nonexistent", (struct sockaddr *)&in, NULL,
+	    &t, 0, &p));
+	assert_int_equal(ENOENT, p.err);
+	/* a client gone from a table that was read is no fault of the asker */
+	assert_int_equal(MO_PEER_GONE, mo_peer_locate("/proc", (struct sockaddr *)&in, NULL, &t, 0, &p));
 }
 
 /* A listener (any address) and a port of a test net's address. */
@@ -333,6 +354,7 @@ main(void)
 		cmocka_unit_test(test_v6),
 		cmocka_unit_test(test_closed),
 		cmocka_unit_test(test_not_there),
+		cmocka_unit_test(test_own_fault),
 		cmocka_unit_test(test_listener_is_no_client),
 		cmocka_unit_test(test_shared_port),
 		cmocka_unit_test(test_is_local),
