@@ -451,7 +451,7 @@ record_release(struct ctl *c, const struct mo_config *cfg, const struct held *h,
 		return;
 	mo_passrec_digest(v, d);
 	if (mo_passrec_put(c->statefd, h->id, uid,
-	    strtoul(mo_holdmeta_get(&h->meta, "rcpts"), NULL, 10), d, time(NULL)) == -1 &&
+	    strtoul(mo_holdmeta_get(&h->meta, "rcpts"), NULL, 10), d, MO_KINDS_ALL, time(NULL)) == -1 &&
 	    errno != ENOENT)
 		fprintf(stderr, "mailoriginctl: hold %s: pass record: %s; a milter counts it\n",
 		    h->id, strerror(errno));

@@ -53,7 +53,8 @@ mo_decide(const struct mo_limits *lim, int statefd, int create, const struct mo_
 		strlcpy(d->rule, cells[v.over].key, sizeof(d->rule));
 		snprintf(d->window, sizeof(d->window), "%s %s", cells[v.over].w.text,
 		    cells[v.over].w.unit == MO_UNIT_MESSAGES ? "messages" : "recipients");
-	}
+	} else
+		d->charged = mo_limits_kinds(lim, s);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct mo_decision {
 	char	rule[112];      /* "uid:33", "max_recipients" */
 	char	window[40];     /* "5/1h messages" */
 	int	rebuilt;        /* the store was half-made and is built again (a fault to log) */
+	unsigned charged;       /* passed: the kinds (MO_KIND bits) whose cells were charged */
 };
 
 /* Returns 0 with d filled, or -1 on a fault of the store (err filled,

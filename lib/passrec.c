@@ -18,6 +18,7 @@
 #define MAGIC 0x4d4f7031U       /* "MOp1" */
 #define LIVE 1
 #define USED 2
+#define STATE(s) ((s)->state & 0xff)    /* above it: the kinds the wrapper charged */
 #define NBUCKETS (MO_PASSREC_SLOTS / MO_PASSREC_BUCKET)
 #define SKEW 3600               /* a record this far in the future is junk */
 
@@ -174,7 +175,7 @@ victim(const struct slot v[MO_PASSREC_BUCKET], uid_t uid)
 
 int
 mo_passrec_put(int statefd, const char *id, uid_t uid, unsigned long rcpts,
-    const unsigned char digest[MO_PASSREC_DIGEST], time_t now)
+    const unsigned char digest[MO_PASSREC_DIGEST], unsigned kinds, time_t now)
 {
 	struct slot v[MO_PASSREC_BUCKET], s;
 	long b = bucket_of(id);
@@ -189,13 +190,13 @@ mo_passrec_put(int statefd, const char *id, uid_t uid, unsigned long rcpts,
 	if (read_bucket(fd, b, v) == -1)
 		goto fail;
 	for (i = 0; i < MO_PASSREC_BUCKET && pick == -1; i++)
-		if (v[i].magic != MAGIC || v[i].state != LIVE || !fresh(&v[i], now))
+		if (v[i].magic != MAGIC || STATE(&v[i]) != LIVE || !fresh(&v[i], now))
 			pick = i;
 	if (pick == -1)         /* all live: one goes (its message is charged again) */
 		pick = victim(v, uid);
 	memset(&s, 0, sizeof(s));
 	s.magic = MAGIC;
-	s.state = LIVE;
+	s.state = LIVE | (kinds & 0xff) << 8;
 	s.time = (int64_t)now;
 	s.uid = (uint32_t)uid;
 	s.rcpts = rcpts > UINT32_MAX ? UINT32_MAX : (uint32_t)rcpts;
@@ -213,7 +214,7 @@ fail:
 
 enum mo_passrec_verdict
 mo_passrec_take(int statefd, const char *id, uid_t uid, unsigned long rcpts,
-    const unsigned char digest[MO_PASSREC_DIGEST], time_t now)
+    const unsigned char digest[MO_PASSREC_DIGEST], time_t now, unsigned *kinds)
 {
 	struct slot v[MO_PASSREC_BUCKET];
 	enum mo_passrec_verdict r = MO_PASSREC_NONE;
@@ -221,6 +222,7 @@ mo_passrec_take(int statefd, const char *id, uid_t uid, unsigned long rcpts,
 	struct stat st;
 	int fd, i, saved;
 
+	*kinds = 0;
 	if (b < 0)
 		return MO_PASSREC_NONE;
 	if ((fd = openat(statefd, MO_PASSREC_NAME, O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)) == -1)
@@ -243,7 +245,7 @@ mo_passrec_take(int statefd, const char *id, uid_t uid, unsigned long rcpts,
 	for (i = 0; i < MO_PASSREC_BUCKET; i++) {
 		if (v[i].magic != MAGIC || memcmp(v[i].id, id, MO_ID_LEN) != 0)
 			continue;
-		if (v[i].state != LIVE) {
+		if (STATE(&v[i]) != LIVE) {
 			r = MO_PASSREC_REPLAYED;
 			continue;       /* a live one may follow (an id made twice) */
 		}
@@ -258,6 +260,7 @@ mo_passrec_take(int statefd, const char *id, uid_t uid, unsigned long rcpts,
 		else if (memcmp(v[i].digest, digest, MO_PASSREC_DIGEST) != 0)
 			r = MO_PASSREC_STAMPS;
 		else {
+			*kinds = v[i].state >> 8 & 0xff;
 			v[i].state = USED;
 			r = write_slot(fd, b, i, &v[i]) == 0 ? MO_PASSREC_OK : MO_PASSREC_FAULT;
 			break;

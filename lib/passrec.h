@@ -20,6 +20,14 @@
  * charged again: the safe side.  One uid cannot push another's live
  * records out of a bucket below its own share.
  *
+ * The record says which kinds of rule (ratelimit.h's MO_KIND bits) the
+ * wrapper charged under keys the milter would charge too: uid, user and
+ * all, and vhost only when the wrapper's vhost was the user's (the
+ * milter's vhost for local mail; the wrapper's comes from the claimed
+ * cwd).  The milter charges the kinds left (review S3-5: a record for
+ * per-vhost rules alone switched the milter's count off on the word of
+ * a vhost the sender chose).
+ *
  * The milter takes a record once: the id must be live in the table, the
  * uid the pickup uid, the recipients no more than were charged, the
  * stamps those digested; then the slot is marked used (under flock, so
@@ -65,14 +73,17 @@ const char *mo_passrec_verdict_name(enum mo_passrec_verdict v);
 void mo_passrec_digest(const char *const vals[MO_PASSREC_NSTAMPS],
     unsigned char out[MO_PASSREC_DIGEST]);
 
-/* The wrapper: record id (MO_ID_LEN hex digits) for uid.  0, or -1 with
- * errno (ENOENT: there is no table here, nothing to say). */
+/* The wrapper: record id (MO_ID_LEN hex digits) for uid, with the kinds
+ * of rule it charged (MO_KIND bits; a release: MO_KINDS_ALL).  0, or -1
+ * with errno (ENOENT: there is no table here, nothing to say). */
 int mo_passrec_put(int statefd, const char *id, uid_t uid, unsigned long rcpts,
-    const unsigned char digest[MO_PASSREC_DIGEST], time_t now);
+    const unsigned char digest[MO_PASSREC_DIGEST], unsigned kinds, time_t now);
 
-/* The milter: take id's record if it is good for uid, rcpts and digest. */
+/* The milter: take id's record if it is good for uid, rcpts and digest;
+ * *kinds the kinds it says were charged (0 unless MO_PASSREC_OK). */
 enum mo_passrec_verdict mo_passrec_take(int statefd, const char *id, uid_t uid,
-    unsigned long rcpts, const unsigned char digest[MO_PASSREC_DIGEST], time_t now);
+    unsigned long rcpts, const unsigned char digest[MO_PASSREC_DIGEST], time_t now,
+    unsigned *kinds);
 
 /* Make the table when it is missing (root: the milter's start): whole
  * (zeros written, so that a full disk cannot fail a record later), mode

@@ -125,18 +125,18 @@ cell_key(char *key, size_t len, enum mo_match m, const struct mo_sender *s)
 	}
 }
 
-size_t
-mo_limits_cells(const struct mo_limits *l, const struct mo_sender *s,
-    unsigned long rcpts, struct mo_cell *cells, size_t cap)
+/* The rule of each kind that applies to s (NULL: none). */
+static void
+pick_rules(const struct mo_limits *l, const struct mo_sender *s,
+    const struct mo_rule *pick[MO_MATCH_KINDS])
 {
-	const struct mo_rule *pick[MO_MATCH_KINDS] = { NULL };
-	size_t i, j, n = 0;
-	int k;
+	size_t i;
 
 	for (i = 0; i < l->nrules; i++) {
 		const struct mo_rule *r = &l->rules[i];
 		if ((r->match == MO_MATCH_SASL && s->sasl == NULL) ||
-		    (s->no_uid && r->match != MO_MATCH_SASL && r->match != MO_MATCH_ALL))
+		    (s->no_uid && r->match != MO_MATCH_SASL && r->match != MO_MATCH_ALL) ||
+		    (s->skip & MO_KIND(r->match)))
 			continue;
 		if (r->value == NULL) {
 			if (pick[r->match] == NULL)
@@ -145,6 +145,31 @@ mo_limits_cells(const struct mo_limits *l, const struct mo_sender *s,
 		    (pick[r->match] == NULL || pick[r->match]->value == NULL))
 			pick[r->match] = r;
 	}
+}
+
+unsigned
+mo_limits_kinds(const struct mo_limits *l, const struct mo_sender *s)
+{
+	const struct mo_rule *pick[MO_MATCH_KINDS] = { NULL };
+	unsigned kinds = 0;
+	int k;
+
+	pick_rules(l, s, pick);
+	for (k = 0; k < MO_MATCH_KINDS; k++)
+		if (pick[k] != NULL && pick[k]->nwindows > 0)
+			kinds |= MO_KIND(k);
+	return kinds;
+}
+
+size_t
+mo_limits_cells(const struct mo_limits *l, const struct mo_sender *s,
+    unsigned long rcpts, struct mo_cell *cells, size_t cap)
+{
+	const struct mo_rule *pick[MO_MATCH_KINDS] = { NULL };
+	size_t j, n = 0;
+	int k;
+
+	pick_rules(l, s, pick);
 	for (k = 0; k < MO_MATCH_KINDS; k++) {
 		const struct mo_rule *r = pick[k];
 		if (r == NULL)

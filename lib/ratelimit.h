@@ -61,7 +61,11 @@ struct mo_sender {
 	const char	*sasl;          /* the SMTP AUTH user, or NULL: sasl rules do not apply */
 	int		 no_uid;        /* no local uid known (a remote client): uid, user
 					 * and vhost rules do not apply */
+	unsigned	 skip;          /* kinds (1 << MO_MATCH_*) charged already
+					 * (the wrapper's, passrec.h): left out */
 };
+#define MO_KIND(m) (1U << (m))
+#define MO_KINDS_ALL ((1U << MO_MATCH_KINDS) - 1)
 
 /* One cell a message must fit into. */
 struct mo_cell {
@@ -76,9 +80,12 @@ const char *mo_match_name(enum mo_match m);
 /* Is the sender exempt from every limit? */
 int mo_limits_exempt(const struct mo_limits *l, const struct mo_sender *s);
 /* The cells a message of rcpts recipients must fit into; returns their
- * count (at most cap).  Specific rules replace generic ones per kind. */
+ * count (at most cap).  Specific rules replace generic ones per kind; the
+ * kinds in s->skip are left out.  With kinds, the kinds that have cells
+ * (MO_KIND bits) into *kinds. */
 size_t mo_limits_cells(const struct mo_limits *l, const struct mo_sender *s,
     unsigned long rcpts, struct mo_cell *cells, size_t cap);
+unsigned mo_limits_kinds(const struct mo_limits *l, const struct mo_sender *s);
 void mo_limits_free(struct mo_limits *l);
 
 /* GCRA: may a cost of c enter a cell whose theoretical arrival time is

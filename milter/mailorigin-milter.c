@@ -124,6 +124,7 @@ struct conn {
 	unsigned char	 nours[MO_PASSREC_NSTAMPS];
 	int		 ours_odd;      /* another name, a repeat, a value too long */
 	const char	*wrapper;       /* the wrapper's record: its verdict, or NULL */
+	unsigned	 skip;          /* kinds of rule the wrapper charged (MO_KIND bits) */
 	char		 wrapper_id[MO_ID_LEN * 2 + 1];
 };
 
@@ -316,6 +317,7 @@ message_reset(struct conn *c)
 	c->ours_odd = 0;
 	c->wrapper = NULL;
 	c->wrapper_id[0] = '\0';
+	c->skip = 0;
 	if (c->nonsmtp) {
 		/* each message its own sender: looked up at its end */
 		c->have_uid = 0;
@@ -422,7 +424,7 @@ check_limits(struct conn *c, struct mo_decision *d)
 	const struct mo_limits *lim = &M.cfg.limits;
 	struct mo_sender s = {
 		.uid = c->origin.uid, .user = c->origin.user, .vhost = c->origin.vhost,
-		.sasl = c->sasl[0] ? c->sasl : NULL, .no_uid = !c->have_uid,
+		.sasl = c->sasl[0] ? c->sasl : NULL, .no_uid = !c->have_uid, .skip = c->skip,
 	};
 	char msg[512];
 
@@ -536,7 +538,9 @@ stamp(SMFICTX *ctx, struct conn *c)
  * the wrapper's when the wrapper's record says so (passrec.h): the id
  * live in the table for pickup's uid, no more recipients than it charged,
  * the five stamps as it wrote them.  Then the record is used up (a
- * replay is charged) and 1 is returned: nothing to strip, stamp or count.
+ * replay is charged) and 1 is returned: nothing to strip or stamp, and
+ * only the kinds of rule the wrapper did not charge (c->skip the others)
+ * to count.
  * Otherwise the stamps are a forgery like any other. */
 static int
 wrapper_counted(struct conn *c)
@@ -569,7 +573,7 @@ wrapper_counted(struct conn *c)
 	for (i = 0; i < MO_PASSREC_NSTAMPS; i++)
 		vals[i] = c->ours[i];
 	mo_passrec_digest(vals, dig);
-	v = mo_passrec_take(M.statefd, id, c->origin.uid, c->rcpts, dig, time(NULL));
+	v = mo_passrec_take(M.statefd, id, c->origin.uid, c->rcpts, dig, time(NULL), &c->skip);
 	c->wrapper = mo_passrec_verdict_name(v);
 	if (v == MO_PASSREC_FAULT)
 		add_fault(c, "pass record %s/%s: %s", M.cfg.state_dir, MO_PASSREC_NAME,
@@ -618,12 +622,10 @@ on_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (c->nonsmtp)
 		lookup_local(ctx, c);
-	/* the wrapper's message, counted by the wrapper: logged, kept as is */
-	if (wrapper_counted(c)) {
-		message_line(c, &l, "pass");
-		log_line(LOG_INFO, &l);
-		return SMFIS_CONTINUE;
-	}
+	/* the wrapper's message, counted by the wrapper: kept as is, and
+	 * charged for the kinds of rule the wrapper did not charge */
+	if (wrapper_counted(c))
+		goto count;
 	delete_forged(ctx, c);
 	/* inbound mail from elsewhere is not ours to count */
 	if (!c->have_uid && c->sasl[0] == '\0' && c->remote)
@@ -632,6 +634,7 @@ on_eom(SMFICTX *ctx)
 		strlcpy(c->origin.vhost, c->sasl, sizeof(c->origin.vhost));
 	read_php_at(c);
 	stamp(ctx, c);
+count:
 	check_limits(c, &d);
 	/* from this machine, and nobody found: a fault, not inbound mail.
 	 * A client that closed its end before we asked (or shares its port,

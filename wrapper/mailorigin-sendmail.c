@@ -86,6 +86,7 @@ struct wrapper {
 	unsigned long long	 size;          /* bytes in the spool */
 	unsigned char		 stamp_digest[MO_PASSREC_DIGEST];       /* of our 5 stamps */
 	int			 charged;       /* the limits decided (and counted it) */
+	unsigned		 kinds;         /* ...under keys the milter would charge too */
 	char			 id[MO_ID_LEN + 1];
 	char			 faults[512];   /* "what: why; ..." for the log line */
 	struct mo_args		 args;
@@ -713,8 +714,16 @@ check_limits(struct wrapper *w, struct mo_decision *d)
 	/* the caller sets our limits and may stop a wrapper holding the
 	 * store's lock: what it can bring about holds, whatever fail says */
 	if (mo_decide_fail(lim, w->statefd, geteuid() == 0, &s, w->args.argv_rcpts +
-	    w->st.header_rcpts, 1, d, msg, sizeof(msg)) == 0)
+	    w->st.header_rcpts, 1, d, msg, sizeof(msg)) == 0) {
 		w->charged = 1;
+		/* uid, user and all are the milter's keys too; a vhost only
+		 * when it is the user's (the milter's for local mail), not one
+		 * the claimed cwd named (passrec.h) */
+		w->kinds = d->charged & (MO_KIND(MO_MATCH_UID) | MO_KIND(MO_MATCH_USER) |
+		    MO_KIND(MO_MATCH_ALL));
+		if ((d->charged & MO_KIND(MO_MATCH_VHOST)) && strcmp(s.vhost, s.user) == 0)
+			w->kinds |= MO_KIND(MO_MATCH_VHOST);
+	}
 	if (msg[0] != '\0')
 		fault(w, "%s", msg);
 }
@@ -774,7 +783,8 @@ enforce(struct wrapper *w, const struct mo_decision *d, int msgfd, int argc, cha
 /* With non_smtpd_milters the message meets mailorigin-milter again, from
  * Postfix's pickup: tell it that this one is counted (passrec.h), so that
  * it keeps our stamps and does not charge the uid again.  Only what the
- * limits counted is recorded.  A failure costs a second charge, never the
+ * limits counted is recorded, with the kinds of rule charged under the
+ * milter's keys: it charges the others.  A failure costs a second charge, never the
  * message. */
 static void
 record_pass(struct wrapper *w)
@@ -782,7 +792,7 @@ record_pass(struct wrapper *w)
 	if (!w->charged || w->statefd == -1 || w->cfg.mta_type != MO_MTA_POSTFIX)
 		return;
 	if (mo_passrec_put(w->statefd, w->id, getuid(), w->args.argv_rcpts + w->st.header_rcpts,
-	    w->stamp_digest, mo_time()) == -1 && errno != ENOENT)
+	    w->stamp_digest, w->kinds, mo_time()) == -1 && errno != ENOENT)
 		fault(w, "pass record %s/%s: %s; a milter counts this message again",
 		    w->cfg.state_dir, MO_PASSREC_NAME, strerror(errno));
 }

@@ -19,7 +19,11 @@
 #  - mailoriginctl hold list: a message put on hold by hand (postsuper -h)
 #    with stamps of its own is listed "unverified", its stamped uid not
 #    believed, and can be released; the milter's own hold (its record in
-#    STATE/quarantine) is the milter's, with its rule.
+#    STATE/quarantine) is the milter's, with its rule;
+#  - review S3-5: with per-vhost rules alone (the wrapper's vhost from the
+#    cwd the script chose), the wrapper's record does not switch off the
+#    milter's own key for the uid (vhost:USER): the milter charges the
+#    kinds of rule the wrapper did not charge under its keys.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/postfix.sh"
 . "$MO_ROOT/tests/lib/php.sh"
@@ -64,6 +68,7 @@ rsend() {  # rsend USER FILE [ARG...]: the real sendmail -t -i, run by USER
 	(cd "$SITE" && mo_as "$u" /usr/sbin/sendmail -t -i "$@") <"$f"
 }
 ours() { hdr_names "$1" | grep -ci '^x-mailorigin-'; }
+delivered_n() { grep -l -a -E "^Delivered-To: mo-rcpt\+$1@" "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null | wc -l; }
 lines_of() { grep -a -c -E "(^| )id=$1( |\$)" "$MO_LOG"; }
 # the milter's line for ID (path=smtp)
 milter_line() { grep -a -E "(^| )id=$1( |\$)" "$MO_LOG" | grep -a ' path=smtp ' | tail -1; }
@@ -239,5 +244,46 @@ t_is "$(grep -a -r -l 'X-Mailorigin-Id: 00c0ffee00c0ffee' "$PF/spool/hold" 2>/de
 t_is "$?" 0 "hold release: the milter's" || t_diag "$(cat "$T/rel.out")"
 f=$(pf_wait mh2); t_ok $? "... delivered"
 t_ok "$([ ! -e "$MO_STATE/quarantine/$MH" ]; echo $?)" "... and its record is gone"
+
+# ---- S3-5: per-vhost rules alone, the vhost from a cwd the sender chose -------------
+# the wrapper charges vhost:site-b and vhost:site-x (mo-site-a's script in
+# their folders); the milter's key for local mail is vhost:mo-site-a (the
+# user's), which the wrapper did not charge: the milter charges it
+milter_stop
+mkdir -p "$MO_WWW/site-x"; chmod 755 "$MO_WWW/site-x"
+LIM="limits = ( { match = \"vhost\"; messages = [ \"2/1d\" ]; } );"   # vhosts: $MO_WWW/*/ (mo_conf)
+conf_mta /usr/sbin/sendmail
+milter_start
+postconf -e "non_smtpd_milters = unix:$SOCK" "defer_transports =" || mo_bail "postconf -e failed"
+postfix reload >/dev/null 2>&1 || mo_bail "postfix reload failed"
+for i in $(seq 100); do   # until pickup's cleanup runs with the milter again
+	printf 'Subject: probe\n\nprobe\n' | /usr/sbin/sendmail -i "$(pf_addr "vprobe$i")"
+	f=$(pf_wait "vprobe$i") && [ -n "$(hdr "$f" X-Mailorigin-Id)" ] && break
+done
+used_key() {
+	"$CTL" limits show --json | php -n -r '$n = 0; while (($l = fgets(STDIN)) !== false) {
+		$o = json_decode($l, true); if ($o["key"] === $argv[1] && $o["unit"] === "messages") $n = $o["used"]; }
+		echo $n, "\n";' "$1"
+}
+h0=$(find "$PF/spool/hold" -type f | wc -l)
+for c in b1:site-b b2:site-b x1:site-x x2:site-x; do
+	printf 'To: %s\nSubject: %s\n\n%s\n' "$(pf_addr "vh-${c%%:*}")" "${c%%:*}" "${c%%:*}" |
+		(cd "$MO_WWW/${c#*:}" && mo_as mo-site-a "$W" -t -i) >"$T/wsend.out" 2>&1
+done
+pf_settle
+t_is "$(used_key vhost:site-b)/$(used_key vhost:site-x)" "2/2" \
+	"per-vhost rules: the wrapper charged the vhosts of the folders the script chose (2 each)"
+t_is "$(used_key vhost:mo-site-a)" 2 \
+	"per-vhost rules: the milter charges vhost:mo-site-a, the key the wrapper did not charge (before: 0)"
+t_is "$(delivered_n 'vh-[bx][12]')/$(( $(find "$PF/spool/hold" -type f | wc -l) - h0 ))" "2/2" \
+	"per-vhost rules: 2 delivered, 2 held by the milter's vhost:mo-site-a 2/1d (before: 4/0)"
+t_is "$(grep -a ' path=smtp ' "$MO_LOG" | grep -a ' action=hold ' | grep -a -c 'wrapper=verified .*rule=vhost:mo-site-a ')" 2 \
+	"per-vhost rules: the milter's holds are the wrapper's messages (wrapper=verified), rule vhost:mo-site-a"
+if f=$(pf_wait vh-b1 10); then
+	t_is "$(hdr "$f" X-Mailorigin-Vhost)/$(ours "$f")" "site-b/5" \
+		"per-vhost rules: the delivered one keeps the wrapper's stamps (its vhost site-b, 5 headers)"
+else
+	t_ok 1 "per-vhost rules: vh-b1 delivered"; t_diag "$(pf_why vh-b1)" "$(tail -4 "$MO_LOG")"
+fi
 
 t_done

@@ -52,6 +52,8 @@ digest_of(const char *script, unsigned char d[MO_PASSREC_DIGEST])
 	mo_passrec_digest(v, d);
 }
 
+static unsigned kinds;
+
 static void
 need_root(void)
 {
@@ -104,19 +106,21 @@ test_once_and_only_for_its_facts(void **st)
 	need_root();
 	digest_of("/srv/a/x.php; source=cwd", d);
 	digest_of("/srv/b/x.php; source=cwd", other);
-	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW), MO_PASSREC_NONE);
-	assert_int_equal(mo_passrec_put(statefd, id, 1001, 2, d, NOW), 0);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW, &kinds), MO_PASSREC_NONE);
+	assert_int_equal(mo_passrec_put(statefd, id, 1001, 2, d, 0x15, NOW), 0);
 	/* mismatches leave it live */
-	assert_int_equal(mo_passrec_take(statefd, id, 1002, 1, d, NOW), MO_PASSREC_UID);
-	assert_int_equal(mo_passrec_take(statefd, id, 1001, 3, d, NOW), MO_PASSREC_RCPTS);
-	assert_int_equal(mo_passrec_take(statefd, id, 1001, 2, other, NOW), MO_PASSREC_STAMPS);
-	assert_int_equal(mo_passrec_take(statefd, id, 1001, 2, d, NOW + MO_PASSREC_MAX_AGE + 1),
+	assert_int_equal(mo_passrec_take(statefd, id, 1002, 1, d, NOW, &kinds), MO_PASSREC_UID);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 3, d, NOW, &kinds), MO_PASSREC_RCPTS);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 2, other, NOW, &kinds), MO_PASSREC_STAMPS);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 2, d, NOW + MO_PASSREC_MAX_AGE + 1, &kinds),
 	    MO_PASSREC_EXPIRED);
-	assert_int_equal(mo_passrec_take(statefd, "69300000a1b2c3d5", 1001, 2, d, NOW),
+	assert_int_equal(mo_passrec_take(statefd, "69300000a1b2c3d5", 1001, 2, d, NOW, &kinds),
 	    MO_PASSREC_NONE);
 	/* fewer recipients than charged (Postfix drops duplicates): the wrapper's */
-	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 60), MO_PASSREC_OK);
-	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 60), MO_PASSREC_REPLAYED);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 60, &kinds), MO_PASSREC_OK);
+	assert_int_equal(kinds, 0x15);  /* the kinds of rule the wrapper charged */
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 60, &kinds), MO_PASSREC_REPLAYED);
+	assert_int_equal(kinds, 0);
 }
 
 static void
@@ -133,8 +137,8 @@ test_not_our_ids(void **st)
 	need_root();
 	digest_of("s", d);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(mo_passrec_put(statefd, bad[i], 1, 1, d, NOW), -1);
-		assert_int_equal(mo_passrec_take(statefd, bad[i], 1, 1, d, NOW), MO_PASSREC_NONE);
+		assert_int_equal(mo_passrec_put(statefd, bad[i], 1, 1, d, 0, NOW), -1);
+		assert_int_equal(mo_passrec_take(statefd, bad[i], 1, 1, d, NOW, &kinds), MO_PASSREC_NONE);
 	}
 }
 
@@ -154,14 +158,14 @@ test_full_bucket_drops_the_oldest(void **st)
 		/* the same random part modulo the buckets: the same bucket */
 		snprintf(id[i], sizeof(id[i]), "%08x%08x", 0x69300000U + (unsigned)i,
 		    0x00000777U + (unsigned)i * (MO_PASSREC_SLOTS / MO_PASSREC_BUCKET));
-		assert_int_equal(mo_passrec_put(statefd, id[i], 7, 1, d, NOW + i), 0);
+		assert_int_equal(mo_passrec_put(statefd, id[i], 7, 1, d, 0, NOW + i), 0);
 	}
-	assert_int_equal(mo_passrec_take(statefd, id[0], 7, 1, d, NOW + 10), MO_PASSREC_NONE);
+	assert_int_equal(mo_passrec_take(statefd, id[0], 7, 1, d, NOW + 10, &kinds), MO_PASSREC_NONE);
 	for (i = 1; i < 9; i++)
-		assert_int_equal(mo_passrec_take(statefd, id[i], 7, 1, d, NOW + 10), MO_PASSREC_OK);
+		assert_int_equal(mo_passrec_take(statefd, id[i], 7, 1, d, NOW + 10, &kinds), MO_PASSREC_OK);
 	/* used slots are free again */
-	assert_int_equal(mo_passrec_put(statefd, id[0], 7, 1, d, NOW + 11), 0);
-	assert_int_equal(mo_passrec_take(statefd, id[0], 7, 1, d, NOW + 12), MO_PASSREC_OK);
+	assert_int_equal(mo_passrec_put(statefd, id[0], 7, 1, d, 0, NOW + 11), 0);
+	assert_int_equal(mo_passrec_take(statefd, id[0], 7, 1, d, NOW + 12, &kinds), MO_PASSREC_OK);
 }
 
 /* Ids whose random parts fall in one bucket (k: which of them). */
@@ -187,40 +191,40 @@ test_one_uid_cannot_flood_a_bucket(void **st)
 	need_root();
 	digest_of("s", d);
 	bucket_id(b1, 0x555, 1000);
-	assert_int_equal(mo_passrec_put(statefd, b1, 2002, 1, d, NOW), 0);
+	assert_int_equal(mo_passrec_put(statefd, b1, 2002, 1, d, 0, NOW), 0);
 	for (k = 0; k < 100; k++) {
 		bucket_id(id, 0x555, k);
-		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, NOW + 1 + k), 0);
+		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, 0, NOW + 1 + k), 0);
 	}
-	assert_int_equal(mo_passrec_take(statefd, b1, 2002, 1, d, NOW + 200), MO_PASSREC_OK);
+	assert_int_equal(mo_passrec_take(statefd, b1, 2002, 1, d, NOW + 200, &kinds), MO_PASSREC_OK);
 	/* the flooder's own: its seven latest stay, the older are gone */
 	bucket_id(id, 0x555, 92);
-	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 200), MO_PASSREC_NONE);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 200, &kinds), MO_PASSREC_NONE);
 	bucket_id(id, 0x555, 93);
-	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 200), MO_PASSREC_OK);
+	assert_int_equal(mo_passrec_take(statefd, id, 1001, 1, d, NOW + 200, &kinds), MO_PASSREC_OK);
 	/* eight of its own now (the two freed slots refilled): another uid's
 	 * record still goes in, and stays through the next flood */
 	for (k = 100; k < 102; k++) {
 		bucket_id(id, 0x555, k);
-		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, NOW + 201 + k), 0);
+		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, 0, NOW + 201 + k), 0);
 	}
 	bucket_id(b2, 0x555, 1001);
-	assert_int_equal(mo_passrec_put(statefd, b2, 2002, 1, d, NOW + 400), 0);
+	assert_int_equal(mo_passrec_put(statefd, b2, 2002, 1, d, 0, NOW + 400), 0);
 	for (k = 102; k < 150; k++) {
 		bucket_id(id, 0x555, k);
-		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, NOW + 400 + k), 0);
+		assert_int_equal(mo_passrec_put(statefd, id, 1001, 1, d, 0, NOW + 400 + k), 0);
 	}
-	assert_int_equal(mo_passrec_take(statefd, b2, 2002, 1, d, NOW + 600), MO_PASSREC_OK);
+	assert_int_equal(mo_passrec_take(statefd, b2, 2002, 1, d, NOW + 600, &kinds), MO_PASSREC_OK);
 	/* eight uids, a record each, and a ninth uid: the oldest goes */
 	for (k = 0; k < 9; k++) {
 		bucket_id(id, 0x556, 200 + k);
-		assert_int_equal(mo_passrec_put(statefd, id, 3000 + k, 1, d, NOW + 700 + k), 0);
+		assert_int_equal(mo_passrec_put(statefd, id, 3000 + k, 1, d, 0, NOW + 700 + k), 0);
 	}
 	bucket_id(id, 0x556, 200);
-	assert_int_equal(mo_passrec_take(statefd, id, 3000, 1, d, NOW + 800), MO_PASSREC_NONE);
+	assert_int_equal(mo_passrec_take(statefd, id, 3000, 1, d, NOW + 800, &kinds), MO_PASSREC_NONE);
 	for (k = 1; k < 9; k++) {
 		bucket_id(id, 0x556, 200 + k);
-		assert_int_equal(mo_passrec_take(statefd, id, 3000 + k, 1, d, NOW + 800), MO_PASSREC_OK);
+		assert_int_equal(mo_passrec_take(statefd, id, 3000 + k, 1, d, NOW + 800, &kinds), MO_PASSREC_OK);
 	}
 }
 
@@ -237,15 +241,15 @@ test_no_table_and_foreign_table(void **st)
 	need_root();
 	digest_of("s", d);
 	assert_int_equal(renameat(statefd, MO_PASSREC_NAME, statefd, "away"), 0);
-	assert_int_equal(mo_passrec_put(statefd, id, 5, 1, d, NOW), -1);
+	assert_int_equal(mo_passrec_put(statefd, id, 5, 1, d, 0, NOW), -1);
 	assert_int_equal(errno, ENOENT);
-	assert_int_equal(mo_passrec_take(statefd, id, 5, 1, d, NOW), MO_PASSREC_NONE);
+	assert_int_equal(mo_passrec_take(statefd, id, 5, 1, d, NOW, &kinds), MO_PASSREC_NONE);
 	fd = openat(statefd, MO_PASSREC_NAME, O_RDWR | O_CREAT, 0660);
 	assert_true(fd >= 0);
 	assert_int_equal(fchown(fd, 12345, 0), 0);
 	close(fd);
-	assert_int_equal(mo_passrec_put(statefd, id, 5, 1, d, NOW), 0);
-	assert_int_equal(mo_passrec_take(statefd, id, 5, 1, d, NOW), MO_PASSREC_FAULT);
+	assert_int_equal(mo_passrec_put(statefd, id, 5, 1, d, 0, NOW), 0);
+	assert_int_equal(mo_passrec_take(statefd, id, 5, 1, d, NOW, &kinds), MO_PASSREC_FAULT);
 	assert_int_equal(unlinkat(statefd, MO_PASSREC_NAME, 0), 0);
 	assert_int_equal(renameat(statefd, "away", statefd, MO_PASSREC_NAME), 0);
 }

@@ -160,7 +160,7 @@ test_cells(void **state)
 	    ");\nexempt = [ \"uid:0\", \"user:backup\" ];\n", &c, err, sizeof(err)));
 
 	/* uid 1001 (bob): generic uid rule, vhost, all */
-	struct mo_sender bob = { 1001, "bob", "bob.example", NULL, 0 };
+	struct mo_sender bob = { 1001, "bob", "bob.example", NULL, 0, 0 };
 	n = mo_limits_cells(&c.limits, &bob, 7, cells, 64);
 	assert_int_equal(5, n);
 	assert_string_equal("uid:1001", cells[0].key);
@@ -169,22 +169,31 @@ test_cells(void **state)
 	assert_int_equal(7, cells[2].cost);
 	assert_string_equal("vhost:bob.example", cells[3].key);
 	assert_string_equal("all", cells[4].key);
+	assert_int_equal(MO_KIND(MO_MATCH_UID) | MO_KIND(MO_MATCH_VHOST) | MO_KIND(MO_MATCH_ALL),
+	    mo_limits_kinds(&c.limits, &bob));
+	/* the kinds the wrapper charged are left out (the milter, S3-5) */
+	bob.skip = MO_KIND(MO_MATCH_UID) | MO_KIND(MO_MATCH_ALL);
+	n = mo_limits_cells(&c.limits, &bob, 7, cells, 64);
+	assert_int_equal(1, n);
+	assert_string_equal("vhost:bob.example", cells[0].key);
+	assert_int_equal(MO_KIND(MO_MATCH_VHOST), mo_limits_kinds(&c.limits, &bob));
+	bob.skip = 0;
 
 	/* uid 33: the specific rule replaces the generic uid rule */
-	struct mo_sender www = { 33, "www-data", "www-data", NULL, 0 };
+	struct mo_sender www = { 33, "www-data", "www-data", NULL, 0, 0 };
 	n = mo_limits_cells(&c.limits, &www, 1, cells, 64);
 	assert_int_equal(3, n);
 	assert_string_equal("uid:33", cells[0].key);
 	assert_string_equal("5/1h", cells[0].w.text);
 
 	/* alice: user kind applies beside the uid kind */
-	struct mo_sender alice = { 1002, "alice", "alice.example", NULL, 0 };
+	struct mo_sender alice = { 1002, "alice", "alice.example", NULL, 0, 0 };
 	n = mo_limits_cells(&c.limits, &alice, 1, cells, 64);
 	assert_int_equal(6, n);
 	assert_string_equal("user:alice", cells[3].key);
 
-	struct mo_sender root = { 0, "root", "root", NULL, 0 };
-	struct mo_sender backup = { 1003, "backup", "x.example", NULL, 0 };
+	struct mo_sender root = { 0, "root", "root", NULL, 0, 0 };
+	struct mo_sender backup = { 1003, "backup", "x.example", NULL, 0, 0 };
 	assert_true(mo_limits_exempt(&c.limits, &root));
 	assert_true(mo_limits_exempt(&c.limits, &backup));
 	assert_false(mo_limits_exempt(&c.limits, &bob));
@@ -209,13 +218,13 @@ test_cells_sasl(void **state)
 	    "  { match = \"sasl:alice@test.invalid\"; messages = [ \"2/1h\" ]; },\n"
 	    "  { match = \"all\";  messages = [ \"5000/1h\" ]; }\n"
 	    ");\nexempt = [ \"uid:0\" ];\n", &c, err, sizeof(err)));
-	struct mo_sender local = { 1001, "bob", "bob.example", NULL, 0 };
+	struct mo_sender local = { 1001, "bob", "bob.example", NULL, 0, 0 };
 	n = mo_limits_cells(&c.limits, &local, 1, cells, 64);
 	assert_int_equal(2, n);
 	assert_string_equal("uid:1001", cells[0].key);
 	assert_string_equal("all", cells[1].key);
 
-	struct mo_sender bob = { 0, "", "", "bob@test.invalid", 1 };
+	struct mo_sender bob = { 0, "", "", "bob@test.invalid", 1, 0 };
 	n = mo_limits_cells(&c.limits, &bob, 1, cells, 64);
 	assert_int_equal(2, n);
 	assert_string_equal("sasl:bob@test.invalid", cells[0].key);
@@ -224,7 +233,7 @@ test_cells_sasl(void **state)
 	/* uid 0 in a remote sender's struct exempts nothing */
 	assert_false(mo_limits_exempt(&c.limits, &bob));
 
-	struct mo_sender alice = { 0, "", "", "alice@test.invalid", 1 };
+	struct mo_sender alice = { 0, "", "", "alice@test.invalid", 1, 0 };
 	n = mo_limits_cells(&c.limits, &alice, 1, cells, 64);
 	assert_int_equal(2, n);
 	assert_string_equal("sasl:alice@test.invalid", cells[0].key);
