@@ -135,11 +135,8 @@ install-state:
 	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/limits.db
 	# the milter's records of its holds in Postfix's hold queue: root's alone
 	install -d -m 0700 -o root -g root $(DESTDIR)$(STATEDIR)/quarantine
-	# the wrapper's pass records for the milter (lib/passrec.h): 1 MiB, written whole
-	test -e $(DESTDIR)$(STATEDIR)/passed || { \
-	  install -m 0660 -o root -g $(GROUP) /dev/null $(DESTDIR)$(STATEDIR)/passed.new && \
-	  head -c 1048576 /dev/zero >>$(DESTDIR)$(STATEDIR)/passed.new && \
-	  mv $(DESTDIR)$(STATEDIR)/passed.new $(DESTDIR)$(STATEDIR)/passed; }
+	# no STATE/passed (lib/passrec.h): mailorigin-milter makes it at its
+	# start, and without it the wrapper records nothing (one failed open)
 
 # The Debian package, mailorigin_VERSION_ARCH.deb here (dpkg-buildpackage
 # writes into ..; the .deb, .buildinfo and .changes are moved here).

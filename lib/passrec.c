@@ -48,12 +48,12 @@ mo_passrec_verdict_name(enum mo_passrec_verdict v)
 }
 
 static void
-trimmed(const char *s, const char **p, size_t *n)
+trimmed(const char *s, size_t len, const char **p, size_t *n)
 {
-	size_t len;
-
-	s += strspn(s, " \t");
-	len = strlen(s);
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
 	    s[len - 1] == '\n'))
 		len--;
@@ -64,6 +64,21 @@ trimmed(const char *s, const char **p, size_t *n)
 void
 mo_passrec_digest(const char *const vals[MO_PASSREC_NSTAMPS], unsigned char out[MO_PASSREC_DIGEST])
 {
+	size_t lens[MO_PASSREC_NSTAMPS];
+	const char *v[MO_PASSREC_NSTAMPS];
+	int i;
+
+	for (i = 0; i < MO_PASSREC_NSTAMPS; i++) {
+		v[i] = vals[i] != NULL ? vals[i] : "";
+		lens[i] = strlen(v[i]);
+	}
+	mo_passrec_digest_n(v, lens, out);
+}
+
+void
+mo_passrec_digest_n(const char *const vals[MO_PASSREC_NSTAMPS],
+    const size_t lens[MO_PASSREC_NSTAMPS], unsigned char out[MO_PASSREC_DIGEST])
+{
 	unsigned char full[SHA256_DIGEST_LENGTH];
 	SHA2_CTX ctx;
 	const char *p;
@@ -72,7 +87,7 @@ mo_passrec_digest(const char *const vals[MO_PASSREC_NSTAMPS], unsigned char out[
 
 	SHA256Init(&ctx);
 	for (i = 0; i < MO_PASSREC_NSTAMPS; i++) {
-		trimmed(vals[i] != NULL ? vals[i] : "", &p, &n);
+		trimmed(vals[i], lens[i], &p, &n);
 		SHA256Update(&ctx, (const uint8_t *)mo_passrec_names[i], strlen(mo_passrec_names[i]));
 		SHA256Update(&ctx, (const uint8_t *)":", 1);
 		SHA256Update(&ctx, (const uint8_t *)p, n);
@@ -174,21 +189,25 @@ victim(const struct slot v[MO_PASSREC_BUCKET], uid_t uid)
 }
 
 int
-mo_passrec_put(int statefd, const char *id, uid_t uid, unsigned long rcpts,
+mo_passrec_open(int statefd)
+{
+	return openat(statefd, MO_PASSREC_NAME, O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+}
+
+int
+mo_passrec_put_fd(int fd, const char *id, uid_t uid, unsigned long rcpts,
     const unsigned char digest[MO_PASSREC_DIGEST], unsigned kinds, time_t now)
 {
 	struct slot v[MO_PASSREC_BUCKET], s;
 	long b = bucket_of(id);
-	int fd, i, pick = -1, saved;
+	int i, pick = -1;
 
 	if (b < 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	if ((fd = openat(statefd, MO_PASSREC_NAME, O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)) == -1)
-		return -1;
 	if (read_bucket(fd, b, v) == -1)
-		goto fail;
+		return -1;
 	for (i = 0; i < MO_PASSREC_BUCKET && pick == -1; i++)
 		if (v[i].magic != MAGIC || STATE(&v[i]) != LIVE || !fresh(&v[i], now))
 			pick = i;
@@ -202,14 +221,28 @@ mo_passrec_put(int statefd, const char *id, uid_t uid, unsigned long rcpts,
 	s.rcpts = rcpts > UINT32_MAX ? UINT32_MAX : (uint32_t)rcpts;
 	memcpy(s.id, id, MO_ID_LEN);
 	memcpy(s.digest, digest, MO_PASSREC_DIGEST);
-	if (write_slot(fd, b, pick, &s) == -1)
-		goto fail;
+	return write_slot(fd, b, pick, &s);
+}
+
+int
+mo_passrec_put(int statefd, const char *id, uid_t uid, unsigned long rcpts,
+    const unsigned char digest[MO_PASSREC_DIGEST], unsigned kinds, time_t now)
+{
+	int fd, saved;
+
+	if (bucket_of(id) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = mo_passrec_open(statefd)) == -1)
+		return -1;
+	if (mo_passrec_put_fd(fd, id, uid, rcpts, digest, kinds, now) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
 	return close(fd);
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
 }
 
 enum mo_passrec_verdict

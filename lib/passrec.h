@@ -73,6 +73,17 @@ const char *mo_passrec_verdict_name(enum mo_passrec_verdict v);
 void mo_passrec_digest(const char *const vals[MO_PASSREC_NSTAMPS],
     unsigned char out[MO_PASSREC_DIGEST]);
 
+/* The same over values of the given lengths (not NUL-terminated). */
+void mo_passrec_digest_n(const char *const vals[MO_PASSREC_NSTAMPS],
+    const size_t lens[MO_PASSREC_NSTAMPS], unsigned char out[MO_PASSREC_DIGEST]);
+
+/* The table, open for writing, or -1 (errno; ENOENT: there is no table,
+ * no milter here: nothing to record, and no digest to make). */
+int mo_passrec_open(int statefd);
+/* mo_passrec_put() into the table open on fd. */
+int mo_passrec_put_fd(int fd, const char *id, uid_t uid, unsigned long rcpts,
+    const unsigned char digest[MO_PASSREC_DIGEST], unsigned kinds, time_t now);
+
 /* The wrapper: record id (MO_ID_LEN hex digits) for uid, with the kinds
  * of rule it charged (MO_KIND bits; a release: MO_KINDS_ALL).  0, or -1
  * with errno (ENOENT: there is no table here, nothing to say). */

@@ -84,7 +84,10 @@ struct wrapper {
 	int			 statefd;       /* -1 when the state dir failed */
 	int			 logfd;         /* -1 when no log file */
 	unsigned long long	 size;          /* bytes in the spool */
-	unsigned char		 stamp_digest[MO_PASSREC_DIGEST];       /* of our 5 stamps */
+	/* our 5 stamps' values, in the header block, for the pass record's
+	 * digest (made only where there is a table to write it to) */
+	const char		*stamp_val[MO_PASSREC_NSTAMPS];
+	size_t			 stamp_len[MO_PASSREC_NSTAMPS];
 	int			 charged;       /* the limits decided (and counted it) */
 	unsigned		 kinds;         /* ...under keys the milter would charge too */
 	char			 id[MO_ID_LEN + 1];
@@ -463,14 +466,17 @@ collect_origin(struct wrapper *w)
 	}
 }
 
-/* Append "PREFIXName: value EOL" to the block; value already escaped. */
-static void
+/* Append "PREFIXName: value EOL" to the block; value already escaped.
+ * Where the value is in the block, or NULL when it did not fit. */
+static const char *
 header(char *block, size_t cap, const char *prefix, const char *name, const char *value,
     const char *eol)
 {
 	size_t n = strlen(block);
+	int len = snprintf(block + n, cap - n, "%s%s: %s%s", prefix, name, value, eol);
 
-	snprintf(block + n, cap - n, "%s%s: %s%s", prefix, name, value, eol);
+	return len < 0 || (size_t)len >= cap - n ? NULL :
+	    block + n + strlen(prefix) + strlen(name) + 2;
 }
 
 /* Our headers, each value escaped and cut; the script's own separators
@@ -482,23 +488,28 @@ stamp_headers(struct wrapper *w, char *block, size_t cap, const char *eol)
 	const char *p = w->cfg.header_prefix;
 	char v[4][MO_HEADER_VALUE_MAX + 8], uid[96], script[MO_HEADER_VALUE_MAX + 64];
 	/* in the order of mo_passrec_names, for the milter's check */
-	const char *vals[MO_PASSREC_NSTAMPS] = { v[0], v[1], v[2], script, v[3] };
+	const char **at = w->stamp_val;
+	size_t *len = w->stamp_len;
 
 	block[0] = '\0';
 	mo_escape(v[0], sizeof(v[0]), MO_HEADER_VALUE_MAX, w->id, strlen(w->id));
-	header(block, cap, p, "Id", v[0], eol);
+	len[0] = strlen(v[0]);
+	at[0] = header(block, cap, p, "Id", v[0], eol);
 	snprintf(uid, sizeof(uid), "%lu (%s)", (unsigned long)g->uid, g->user);
 	mo_escape(v[1], sizeof(v[1]), MO_HEADER_VALUE_MAX, uid, strlen(uid));
-	header(block, cap, p, "Uid", v[1], eol);
+	len[1] = strlen(v[1]);
+	at[1] = header(block, cap, p, "Uid", v[1], eol);
 	mo_escape(v[2], sizeof(v[2]), MO_HEADER_VALUE_MAX, g->cwd, strlen(g->cwd));
-	header(block, cap, p, "Cwd", v[2], eol);
+	len[2] = strlen(v[2]);
+	at[2] = header(block, cap, p, "Cwd", v[2], eol);
 	mo_escape_also(v[3], sizeof(v[3]), MO_HEADER_VALUE_MAX - 32, g->script, strlen(g->script), ";");
 	snprintf(script, sizeof(script), "%s; source=%s%s", v[3], g->script_src,
 	    g->script_claimed ? "; claimed" : "");
-	header(block, cap, p, "Script", script, eol);
+	len[3] = strlen(script);
+	at[3] = header(block, cap, p, "Script", script, eol);
 	mo_escape(v[3], sizeof(v[3]), MO_HEADER_VALUE_MAX, g->vhost, strlen(g->vhost));
-	header(block, cap, p, "Vhost", v[3], eol);
-	mo_passrec_digest(vals, w->stamp_digest);
+	len[4] = strlen(v[3]);
+	at[4] = header(block, cap, p, "Vhost", v[3], eol);
 }
 
 /* The MTA's input rules for this command line. */
@@ -789,12 +800,31 @@ enforce(struct wrapper *w, const struct mo_decision *d, int msgfd, int argc, cha
 static void
 record_pass(struct wrapper *w)
 {
+	unsigned char dig[MO_PASSREC_DIGEST];
+	int fd, i;
+
 	if (!w->charged || w->statefd == -1 || w->cfg.mta_type != MO_MTA_POSTFIX)
 		return;
-	if (mo_passrec_put(w->statefd, w->id, getuid(), w->args.argv_rcpts + w->st.header_rcpts,
-	    w->stamp_digest, w->kinds, mo_time()) == -1 && errno != ENOENT)
-		fault(w, "pass record %s/%s: %s; a milter counts this message again",
-		    w->cfg.state_dir, MO_PASSREC_NAME, strerror(errno));
+	for (i = 0; i < MO_PASSREC_NSTAMPS; i++)
+		if (w->stamp_val[i] == NULL)
+			return;
+	/* no table (no milter made it): nothing to say, and no digest made */
+	if ((fd = mo_passrec_open(w->statefd)) == -1) {
+		if (errno != ENOENT)
+			goto fail;
+		return;
+	}
+	mo_passrec_digest_n(w->stamp_val, w->stamp_len, dig);
+	if (mo_passrec_put_fd(fd, w->id, getuid(), w->args.argv_rcpts + w->st.header_rcpts,
+	    dig, w->kinds, mo_time()) == -1) {
+		close(fd);
+		goto fail;
+	}
+	close(fd);
+	return;
+fail:
+	fault(w, "pass record %s/%s: %s; a milter counts this message again",
+	    w->cfg.state_dir, MO_PASSREC_NAME, strerror(errno));
 }
 
 static void __attribute__((noreturn))

@@ -18,8 +18,8 @@ t_is "$(m /var/lib/mailorigin)" "drwxrws--- root:mailorigin" "state dir: root:ma
 t_is "$(m /var/lib/mailorigin/tmp)/$(m /var/lib/mailorigin/hold)" \
 	"drwxrws--- root:mailorigin/drwxrws--- root:mailorigin" "state dir: tmp/ and hold/"
 t_is "$(m /var/lib/mailorigin/limits.db)" "-rw-rw---- root:mailorigin" "state dir: limits.db"
-t_is "$(m /var/lib/mailorigin/passed) $(stat -c %s "$D/var/lib/mailorigin/passed" 2>/dev/null)" \
-	"-rw-rw---- root:mailorigin 1048576" "state dir: passed (the wrapper's pass records), 1 MiB"
+t_ok "$([ ! -e "$D/var/lib/mailorigin/passed" ]; echo $?)" \
+	"state dir: no passed (the milter makes its pass-record table at its start; without it the wrapper writes none)"
 t_is "$(m /var/lib/mailorigin/quarantine)" "drwx--S--- root:root" "state dir: quarantine/ (the milter's hold records), root's alone (the setgid bit of the state dir inherited, harmless)"
 t_is "$(m /etc/mailorigin/mailorigin.conf)" "-rw-r--r-- root:root" "config: root-owned, 0644"
 t_is "$(m /etc/logrotate.d/mailorigin)" "-rw-r--r-- root:root" "logrotate file installed"

@@ -221,8 +221,7 @@ mo_install_wrapper() {
 	install -d -o root -g mailorigin -m 2770 "$MO_STATE" "$MO_STATE/tmp" "$MO_STATE/hold"
 	install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/limits.db"
 	install -d -o root -g root -m 0700 "$MO_STATE/quarantine"
-	install -o root -g mailorigin -m 0660 /dev/null "$MO_STATE/passed"
-	head -c 1048576 /dev/zero >>"$MO_STATE/passed"
+	# no passed: the milter makes it at its start (lib/passrec.h)
 	MO_LOGDIR=$T/log
 	mkdir -p "$MO_LOGDIR"; chown root:mailorigin "$MO_LOGDIR"; chmod 2770 "$MO_LOGDIR"
 	MO_LOG=$MO_LOGDIR/mailorigin.log
