@@ -58,30 +58,58 @@ end_of(const struct sockaddr *sa, struct end *e, int mapped)
 	return -1;
 }
 
+/* One condition of a filter's bytecode at bc: e's address (all of it)
+ * and port as the socket's source (INET_DIAG_BC_S_COND) or destination
+ * (D_COND); true jumps to the next op, false past the end (drop the
+ * socket: rest is what is left from this op on).  Its length. */
+static size_t
+put_cond(unsigned char *bc, unsigned char code, const struct end *e, size_t rest)
+{
+	struct inet_diag_bc_op op;
+	struct inet_diag_hostcond hc;
+	size_t len = sizeof(op) + sizeof(hc) + e->alen;
+
+	op.code = code;
+	op.yes = (unsigned char)len;
+	op.no = (unsigned short)(rest + 4);
+	memset(&hc, 0, sizeof(hc));
+	hc.family = (uint8_t)e->family;
+	hc.prefix_len = (uint8_t)(e->alen * 8);
+	hc.port = e->port;
+	memcpy(bc, &op, sizeof(op));
+	memcpy(bc + sizeof(op), &hc, sizeof(hc));
+	memcpy(bc + sizeof(op) + sizeof(hc), e->addr, e->alen);
+	return len;
+}
+
 /*
  * Ask for the TCP socket whose local end is c.  With the other end s
  * known (the server's), the kernel looks the 4-tuple up in its hash
  * (inet_diag_find_one): one message.  Without it, a dump with a one-op
  * filter (INET_DIAG_BC_S_COND, address and port): the kernel walks its
- * table but sends that socket alone.  0 found, 1 not there, 2 several
+ * table but sends that socket alone.  With s and dump set, a dump
+ * filtered on both ends: what the hash misses, a socket bound to an
+ * interface (SO_BINDTODEVICE, which any user may set to lo; an IPv6
+ * link-local connect binds itself), which the hash looks up with
+ * interface 0 and does not match.  0 found, 1 not there, 2 several
  * sockets have that end (dump only), -1 (errno) netlink failed.
  */
 static int
-ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long *inode)
+ask(int fd, const struct end *c, const struct end *s, int dump, uid_t *uid, unsigned long *inode)
 {
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
 	struct {
 		struct nlmsghdr			h;
 		struct inet_diag_req_v2		r;
 		struct rtattr			a;
-		struct inet_diag_bc_op		op;
-		/* a struct inet_diag_hostcond, then its address (its flexible
-		 * array member): bytes, as a struct with one inside may not have
+		/* ops, each a struct inet_diag_bc_op and a struct
+		 * inet_diag_hostcond with its address (its flexible array
+		 * member): bytes, as a struct with one inside may not have
 		 * members after it */
-		unsigned char			hc[sizeof(struct inet_diag_hostcond) + 16];
+		unsigned char			bc[2 * (sizeof(struct inet_diag_bc_op) +
+		    sizeof(struct inet_diag_hostcond) + 16)];
 	} req;
-	struct inet_diag_hostcond hc;
-	size_t bclen = sizeof(req.op) + sizeof(hc) + c->alen;
+	size_t bclen, clen = sizeof(struct inet_diag_bc_op) + sizeof(struct inet_diag_hostcond) + c->alen;
 	static unsigned seq;
 	union { char b[DIAG_BUF]; struct nlmsghdr align; } buf;
 	struct nlmsghdr *h;
@@ -97,26 +125,22 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 	req.r.id.idiag_sport = htons(c->port);
 	memcpy(req.r.id.idiag_src, c->addr, c->alen);
 	req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-	if (s != NULL) {
+	if (s != NULL && !dump) {
 		req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.r));
 		req.h.nlmsg_flags = NLM_F_REQUEST;
 		req.r.id.idiag_dport = htons(s->port);
 		memcpy(req.r.id.idiag_dst, s->addr, s->alen);
 	} else {
+		/* the client's end, then the server's: all true keeps it */
+		bclen = clen + (s != NULL ? sizeof(struct inet_diag_bc_op) +
+		    sizeof(struct inet_diag_hostcond) + s->alen : 0);
+		put_cond(req.bc, INET_DIAG_BC_S_COND, c, bclen);
+		if (s != NULL)
+			put_cond(req.bc + clen, INET_DIAG_BC_D_COND, s, bclen - clen);
 		req.h.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.r)) + RTA_LENGTH(bclen));
 		req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 		req.a.rta_type = INET_DIAG_REQ_BYTECODE;
 		req.a.rta_len = (unsigned short)RTA_LENGTH(bclen);
-		/* true: jump to the end (keep it); false: past the end (drop it) */
-		req.op.code = INET_DIAG_BC_S_COND;
-		req.op.yes = (unsigned char)bclen;
-		req.op.no = (unsigned short)(bclen + 4);
-		memset(&hc, 0, sizeof(hc));
-		hc.family = (uint8_t)c->family;
-		hc.prefix_len = (uint8_t)(c->alen * 8);
-		hc.port = c->port;
-		memcpy(req.hc, &hc, sizeof(hc));
-		memcpy(req.hc + sizeof(hc), c->addr, c->alen);
 	}
 	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&nl, sizeof(nl)) == -1)
 		return -1;
@@ -151,19 +175,22 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 			 * the client's port (the kernel looks the pair up as it
 			 * would an arriving packet, listeners last): that is
 			 * nobody's client end, and no other answer comes */
-			if (s != NULL && (m->idiag_family != c->family || m->idiag_state == TCP_LISTEN ||
+			if (s != NULL && !dump && (m->idiag_family != c->family ||
+			    m->idiag_state == TCP_LISTEN ||
 			    m->id.idiag_sport != htons(c->port) || m->id.idiag_dport != htons(s->port) ||
 			    memcmp(m->id.idiag_src, c->addr, c->alen) != 0 ||
 			    memcmp(m->id.idiag_dst, s->addr, s->alen) != 0))
 				return 1;
 			if (m->idiag_family != c->family || m->id.idiag_sport != htons(c->port) ||
-			    memcmp(m->id.idiag_src, c->addr, c->alen) != 0)
+			    memcmp(m->id.idiag_src, c->addr, c->alen) != 0 || (s != NULL &&
+			    (m->id.idiag_dport != htons(s->port) ||
+			    memcmp(m->id.idiag_dst, s->addr, s->alen) != 0)))
 				continue;
 			/* no inode: a closed socket (time-wait, or orphaned after
 			 * its close), which the kernel reports as uid 0; nobody
 			 * holds it, so it names nobody (as /proc's reader skips it) */
 			if (m->idiag_inode == 0) {
-				if (s != NULL)
+				if (s != NULL && !dump)
 					return 1;
 				continue;
 			}
@@ -177,7 +204,7 @@ ask(int fd, const struct end *c, const struct end *s, uid_t *uid, unsigned long 
 			*uid = (uid_t)m->idiag_uid;
 			*inode = m->idiag_inode;
 			found = 1;
-			if (s != NULL)          /* one answer, no NLMSG_DONE after it */
+			if (s != NULL && !dump) /* one answer, no NLMSG_DONE after it */
 				return 0;
 		}
 	}
@@ -312,8 +339,9 @@ mo_peer_diag_socket(const struct timespec *deadline)
 	return fd;
 }
 
-int
-mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
+/* mo_peer_diag(), or with dump the dump filtered on both ends */
+static int
+diag(const struct sockaddr *sa, const struct sockaddr *server, int dump,
     const struct timespec *deadline, uid_t *uid, unsigned long *inode)
 {
 	struct end c, s;
@@ -335,9 +363,9 @@ mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
 			break;
 		}
 		if (exact && end_of(server, &s, mapped) == 0)
-			r = ask(fd, &c, &s, &u2, &i2);
+			r = ask(fd, &c, &s, dump, &u2, &i2);
 		else
-			r = ask(fd, &c, NULL, &u2, &i2);
+			r = ask(fd, &c, NULL, 0, &u2, &i2);
 		if (mapped == 1 && rc == 0 && r != 1)
 			rc = r == -1 ? -1 : 2;          /* on both families: which? */
 		else if (mapped == 0 || rc == 1) {
@@ -351,13 +379,48 @@ mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
 }
 
 int
+mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
+    const struct timespec *deadline, uid_t *uid, unsigned long *inode)
+{
+	return diag(sa, server, 0, deadline, uid, inode);
+}
+
+int
+mo_peer_diag_bound(const struct sockaddr *sa, const struct sockaddr *server,
+    const struct timespec *deadline, uid_t *uid, unsigned long *inode)
+{
+	return diag(sa, server, 1, deadline, uid, inode);
+}
+
+/* ::ffff:a.b.c.d as the AF_INET address it is (a dual-stack listener's
+ * view of an IPv4 client, as tcpserver's TCPREMOTEIP gives it): the
+ * kernel's answer about the client's own socket is then of its family */
+static const struct sockaddr *
+unmapped(const struct sockaddr *sa, struct sockaddr_storage *out)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+	struct sockaddr_in *in = (struct sockaddr_in *)out;
+
+	if (sa == NULL || sa->sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+		return sa;
+	memset(out, 0, sizeof(*out));
+	in->sin_family = AF_INET;
+	in->sin_port = in6->sin6_port;
+	memcpy(&in->sin_addr, in6->sin6_addr.s6_addr + 12, 4);
+	return (const struct sockaddr *)out;
+}
+
+int
 mo_peer_lookup(const char *procroot, const struct sockaddr *sa, const struct sockaddr *server,
     const struct timespec *deadline, int walk, struct mo_peer *p)
 {
+	struct sockaddr_storage a, b;
 	uid_t uid;
 	unsigned long inode;
 	int rc;
 
+	sa = unmapped(sa, &a);
+	server = unmapped(server, &b);
 	/* the kernel's sockets are the real /proc's: a test's fake tree
 	 * (another procroot) is read as files */
 	if (strcmp(procroot, "/proc") != 0 || (rc = mo_peer_diag(sa, server, deadline, &uid, &inode)) == -1)
@@ -377,11 +440,14 @@ enum mo_peer_where
 mo_peer_locate(const char *procroot, const struct sockaddr *sa, const struct sockaddr *server,
     const struct timespec *deadline, int walk, struct mo_peer *p)
 {
+	struct sockaddr_storage a, b;
 	uid_t uid;
 	unsigned long inode;
 	int rc, local, saved;
 
 	memset(p, 0, sizeof(*p));
+	sa = unmapped(sa, &a);
+	server = unmapped(server, &b);
 	/* the kernel's word first: is the client's end of this very
 	 * connection a socket here?  For a remote client one exact query
 	 * says no, and the address is then looked at */
@@ -395,12 +461,24 @@ mo_peer_locate(const char *procroot, const struct sockaddr *sa, const struct soc
 				mo_peer_find_process(procroot, deadline, p);
 			return MO_PEER_FOUND;
 		}
-		/* gone (closed before we asked), or never here */
+		/* gone (closed before we asked), never here, or bound to an
+		 * interface, which the hash does not match with interface 0:
+		 * for an address of this machine, the dump on both ends */
 		if ((local = mo_peer_is_local(sa)) == -1) {
 			p->err = errno ? errno : EIO;
 			return MO_PEER_FAULT;
 		}
-		return local == 0 ? MO_PEER_REMOTE : MO_PEER_GONE;
+		if (local == 0)
+			return MO_PEER_REMOTE;
+		if ((rc = mo_peer_diag_bound(sa, server, deadline, &uid, &inode)) == 0) {
+			p->uid = uid;
+			p->inode = inode;
+			p->netlink = 3;
+			if (walk)
+				mo_peer_find_process(procroot, deadline, p);
+			return MO_PEER_FOUND;
+		}
+		return rc == 2 ? MO_PEER_AMBIGUOUS : MO_PEER_GONE;
 	}
 	/* without the server's end (or netlink): the address says whether
 	 * to look, the client's end alone which socket */
@@ -420,5 +498,6 @@ mo_peer_locate(const char *procroot, const struct sockaddr *sa, const struct soc
 const char *
 mo_peer_via(const struct mo_peer *p)
 {
-	return p->netlink == 2 ? "netlink-exact" : p->netlink ? "netlink" : "proc";
+	return p->netlink == 3 ? "netlink-bound" : p->netlink == 2 ? "netlink-exact" :
+	    p->netlink ? "netlink" : "proc";
 }

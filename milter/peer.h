@@ -24,7 +24,9 @@ struct mo_peer {
 	unsigned	fds_seen;       /* fds looked at in the walk */
 	int		timed_out;
 	int		netlink;        /* uid and inode from NETLINK_SOCK_DIAG: 1 a filtered
-					 * dump, 2 the exact 4-tuple; 0 /proc/net/tcp */
+					 * dump, 2 the exact 4-tuple, 3 the dump on both
+					 * ends (a socket bound to an interface); 0
+					 * /proc/net/tcp */
 	int		err;            /* MO_PEER_FAULT: the errno of the lookup's own failure */
 };
 
@@ -52,6 +54,13 @@ void mo_peer_find_process(const char *procroot, const struct timespec *deadline,
  * socket).  0 found, 1 no such socket, 2 several sockets have that end
  * (the dump), -1 netlink unavailable (errno). */
 int mo_peer_diag(const struct sockaddr *sa, const struct sockaddr *server,
+    const struct timespec *deadline, uid_t *uid, unsigned long *inode);
+/* The 4-tuple (server not NULL) by a dump filtered on both ends, which
+ * finds what the exact lookup misses: a client socket bound to an
+ * interface (SO_BINDTODEVICE to lo, which any user may set on Linux 5.7
+ * and later, or an IPv6 link-local connect), which the kernel's hash
+ * matches only when asked with that interface.  Same returns. */
+int mo_peer_diag_bound(const struct sockaddr *sa, const struct sockaddr *server,
     const struct timespec *deadline, uid_t *uid, unsigned long *inode);
 /* A NETLINK_SOCK_DIAG socket whose answers wait until the deadline at the
  * most (1 ms when it is past); -1 (errno). */
@@ -94,7 +103,10 @@ enum mo_peer_where mo_peer_locate(const char *procroot, const struct sockaddr *s
  * fails)?  1 yes, 0 no, -1 cannot tell. */
 int mo_peer_is_local(const struct sockaddr *sa);
 
-/* How p was found: "netlink-exact", "netlink" or "proc" (the log's lookup=). */
+/* How p was found: "netlink-exact", "netlink-bound" (the dump on both
+ * ends), "netlink" or "proc" (the log's lookup=).  An IPv4 address given
+ * as ::ffff:a.b.c.d (a dual-stack listener's view) is looked up as the
+ * IPv4 address it is, by mo_peer_lookup() and mo_peer_locate(). */
 const char *mo_peer_via(const struct mo_peer *p);
 
 /* The uid and inode from one /proc/net/tcp line whose local address is

@@ -293,6 +293,14 @@ mo_check_log "$MO_ID" "lookup" path=smtp client="127.0.0.1:$CPORT" uid="$uid_b" 
 t_is "$(lf "$MO_LINE" fault)" "" "lookup: no fault"
 cmp -s "$M/env" "$Q/fd1"; t_ok $? "lookup: envelope byte for byte"
 t_is "$(ls "$W8" | grep -c '^slow')" 4 "lookup: answered while 4 silent askers hold their connections"
+# a dual-stack tcpserver (an IPv6 socket) shows the IPv4 client as
+# ::ffff:127.0.0.1 (review S3-13: nobody found before, the answer's family
+# being the client socket's AF_INET)
+qq "v4-mapped" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=::ffff:127.0.0.1 TCPREMOTEPORT="$CPORT" \
+	TCPLOCALIP=::ffff:127.0.0.1 TCPLOCALPORT="$LPORT"
+t_is "$RC:$(ran && echo ran)" "0:ran" "v4-mapped TCPREMOTEIP: queued"
+t_is "$(hdr "$Q/stdin" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "v4-mapped TCPREMOTEIP: the IPv4 client's uid"
+t_is "$(lf "$(tail -1 "$MO_LOG")" fault)" "" "v4-mapped TCPREMOTEIP: no fault"
 # what the lookup answers about: connections to an SMTP port of ours (-P)
 ask() { mo_as mo-rcpt php -n -r '$s = stream_socket_client("unix://" . $argv[1]); fwrite($s, $argv[2] . "\n");
 	echo fgets($s);' "$LOOKUP" "$1"; }

@@ -10,6 +10,9 @@
 #    machine's own 10.213.0.1: stamped with their uid, logged, limited
 #    (uid:A 2/1d: the 3rd held) - before the fix: no stamp, no log line,
 #    no limit (taken for inbound mail);
+#  - a PHP client (sockets extension) as uid B with its socket bound to lo
+#    (SO_BINDTODEVICE), to 127.0.0.1 and to 10.213.0.1: attributed to uid B
+#    (the kernel's exact lookup misses a bound socket: before, nobody);
 #  - a client from the other namespace (10.214.0.2) is inbound: no stamp,
 #    no log line, never held;
 #  - a client that waits for the greeting, then pipelines the whole
@@ -122,6 +125,23 @@ if f=$(pf_wait own-php 10); then
 else
 	t_ok 1 "own address: PHPMailer delivered"; t_diag "$(pf_why own-php)"
 fi
+
+# ---- a client bound to lo (SO_BINDTODEVICE, review S3-13) ---------------------------
+# The kernel's exact lookup asks with interface 0 and misses a socket bound
+# to one; any user may bind to lo.  Before: nobody found, passed unlimited.
+install -m 644 "$MO_ROOT/tests/integration/smtp-bound.php" "$T/smtp-bound.php"
+for a in 127.0.0.1 "$LOCAL"; do
+	out=$(mo_as mo-site-b php "$T/smtp-bound.php" "$a" "$PORT" "$(pf_addr "bound-$a")" 2>&1)
+	t_is "$out" "sent=1" "bound to lo, to $a: sent"
+	if f=$(pf_wait "bound-$a" 10); then
+		t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "bound to lo, to $a: stamped with its uid (before: none (not found))"
+		L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+		t_is "$(lf "$L" uid)/$(lf "$L" lookup)/$(lf "$L" sapi)" "$uid_b/netlink-bound/cli" \
+			"bound to lo, to $a: logged uid, found by the dump on both ends, its process (php cli)"
+	else
+		t_ok 1 "bound to lo, to $a: delivered"; t_diag "$(pf_why "bound-$a")" "$(tail -2 "$MO_LOG")"
+	fi
+done
 
 # ---- another machine (the other namespace): inbound ----------------------------------
 for i in 1 2 3; do
