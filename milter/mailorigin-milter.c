@@ -101,6 +101,7 @@ struct conn {
 	int		 remote;        /* a TCP client that is not on loopback */
 	int		 nonsmtp;       /* no SMTP client: postdrop/sendmail via pickup */
 	int		 unix_smtp;     /* ...or one on a unix-socket smtpd (this message) */
+	int		 early_tried;   /* looked for before DATA (this message) */
 	char		 client[128];   /* ADDR:PORT, local, or unix:PATH */
 	int		 have_uid;      /* origin.uid is known */
 	struct mo_origin origin;
@@ -222,7 +223,7 @@ read_php_at(struct conn *c)
  * socket.  Either way from the cleanup that holds the queue file, through
  * its client (unixpeer.h). */
 static void
-lookup_local(SMFICTX *ctx, struct conn *c)
+lookup_local(SMFICTX *ctx, struct conn *c, int last)
 {
 	const char *qid = smfi_getsymval(ctx, "i");
 	struct timespec deadline;
@@ -231,6 +232,8 @@ lookup_local(SMFICTX *ctx, struct conn *c)
 
 	deadline_in(&deadline, M.lookup_ms);
 	if (mo_unix_client(M.procroot, qid, M.mta_uid, &deadline, &u, why, sizeof(why)) == -1) {
+		if (!last)              /* tried again at the end of the message */
+			return;
 		c->own_fault = u.own_fault;
 		add_fault(c, "local mail: no pickup or unix socket client found: %s", why);
 		return;
@@ -253,6 +256,25 @@ lookup_local(SMFICTX *ctx, struct conn *c)
 	}
 	mo_origin_collect_peer(&c->origin, M.procroot, u.peer.pid, u.peer.uid, &M.cfg);
 	mo_php_at_note(&c->at, M.procroot, c->origin.php_pid);
+}
+
+/* Local mail (or SMTP on a unix socket), as soon as the queue file is
+ * there (the "i" macro: at MAIL FROM under smtpd_delay_open_until_valid_rcpt
+ * = no, from the second RCPT, and at DATA), while the client still waits
+ * for a reply: one that sends its message and closes at once is then
+ * still found.  Once per message before DATA, and at DATA, until found;
+ * the end of the message is the last try (and logs why it failed). */
+static void
+lookup_early(SMFICTX *ctx, struct conn *c, int at_data)
+{
+	const char *qid;
+
+	if (!c->nonsmtp || c->have_uid || (c->early_tried && !at_data))
+		return;
+	if ((qid = smfi_getsymval(ctx, "i")) == NULL || qid[0] == '\0')
+		return;
+	c->early_tried = 1;
+	lookup_local(ctx, c, 0);
 }
 
 /* The server's end ({daemon_addr}, {daemon_port}: the port only when
@@ -324,6 +346,7 @@ message_reset(struct conn *c)
 		c->lookup = NULL;
 		c->at.pid = 0;
 		c->unix_smtp = 0;
+		c->early_tried = 0;
 		strlcpy(c->client, "local", sizeof(c->client));
 	}
 }
@@ -347,6 +370,7 @@ on_envfrom(SMFICTX *ctx, char **argv)
 	}
 	if ((s = smfi_getsymval(ctx, "{auth_authen}")) != NULL && s[0] != '\0')
 		strlcpy(c->sasl, s, sizeof(c->sasl));
+	lookup_early(ctx, c, 0);
 	return SMFIS_CONTINUE;
 }
 
@@ -356,8 +380,20 @@ on_envrcpt(SMFICTX *ctx, char **argv)
 	struct conn *c = smfi_getpriv(ctx);
 
 	(void)argv;
-	if (c != NULL)
+	if (c != NULL) {
 		c->rcpts++;
+		lookup_early(ctx, c, 0);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_data(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		lookup_early(ctx, c, 1);
 	return SMFIS_CONTINUE;
 }
 
@@ -620,8 +656,8 @@ on_eom(SMFICTX *ctx)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	if (c->nonsmtp)
-		lookup_local(ctx, c);
+	if (c->nonsmtp && !c->have_uid)
+		lookup_local(ctx, c, 1);
 	/* the wrapper's message, counted by the wrapper: kept as is, and
 	 * charged for the kinds of rule the wrapper did not charge */
 	if (wrapper_counted(c))
@@ -1037,7 +1073,8 @@ main(int argc, char *argv[])
 		.xxfi_name = (char *)PROG, .xxfi_version = SMFI_VERSION,
 		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
 		.xxfi_connect = on_connect, .xxfi_envfrom = on_envfrom,
-		.xxfi_envrcpt = on_envrcpt, .xxfi_header = on_header, .xxfi_body = on_body,
+		.xxfi_envrcpt = on_envrcpt, .xxfi_data = on_data, .xxfi_header = on_header,
+		.xxfi_body = on_body,
 		.xxfi_eom = on_eom, .xxfi_abort = on_abort, .xxfi_close = on_close,
 	};
 	const char *conf = MO_CONF_PATH, *sock = "/run/mailorigin/milter.sock";

@@ -9,7 +9,14 @@
 #  - PHP's stream_socket_client("unix://...") from the CLI (mo-site-b) and
 #    from php-fpm (site-a: its memory names the file and line it waits at);
 #  - uid b's limit applies to its unix-socket mail (held over it);
-#  - mail over loopback TCP in the same Postfix is still found as before.
+#  - mail over loopback TCP in the same Postfix is still found as before;
+#  - review S3-11: a client that sends its message after the 354 and closes
+#    without waiting for the reply (the milter stopped until it has exited)
+#    is found, since the milter looks at DATA, while the client waits for
+#    the 354 (before: at the end of the message, nobody);
+#  - a client that pipelines the whole transaction after the greeting and
+#    closes (gone before DATA too), under fail = "open": held (rule=fault),
+#    nothing lost, released by mailoriginctl (before: passed unlimited).
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/postfix.sh"
 . "$MO_ROOT/tests/lib/php.sh"
@@ -24,6 +31,7 @@ mo_install_wrapper
 php_sites
 for s in a b; do
 	install -o "mo-site-$s" -g "mo-site-$s" -m 644 "$MO_ROOT/tests/integration/smtp-unix.php" "$MO_WWW/site-$s/smtp-unix.php"
+	install -o "mo-site-$s" -g "mo-site-$s" -m 644 "$MO_ROOT/tests/integration/smtp-unix-close.php" "$MO_WWW/site-$s/smtp-unix-close.php"
 done
 wait_line=$(grep -n 'MO-WAIT' "$MO_ROOT/tests/integration/smtp-unix.php" | cut -d: -f1)
 uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
@@ -120,4 +128,45 @@ if f=$(pf_wait tcp); then
 else
 	t_ok 1 "loopback TCP: delivered"; t_diag "$(pf_why tcp)"
 fi
+
+# ---- clients that close without waiting for the reply (S3-11, and the hold) -----------
+W8=$T/w8; mkdir -p "$W8"; chmod 777 "$W8"
+# close_run MODE CASE: the client as mo-site-a (uid b is over its limit by
+# now); the milter stopped from
+# its READY until it has closed and exited
+close_run() {
+	rm -f "$W8/ready" "$W8/go"
+	(cd "$MO_WWW/site-a" && mo_as mo-site-a php -n smtp-unix-close.php --socket="$USOCK" \
+		--to="$(pf_addr "$2")" --ready="$W8/ready" --go="$W8/go" --mode="$1") >"$T/close-$2.out" 2>&1 &
+	local cpid=$! i
+	for i in $(seq 300); do [ -e "$W8/ready" ] && break; sleep 0.1; done
+	kill -STOP "$MILTER_PID"
+	touch "$W8/go"
+	wait "$cpid"
+	kill -CONT "$MILTER_PID"
+}
+close_run body unix-close-body
+t_is "$(cat "$T/close-unix-close-body.out")" "sent" "closing after the 354: sent"
+if f=$(pf_wait unix-close-body); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "closing after the 354: found at DATA, stamped with its uid (before: none)"
+	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" client)/$(lf "$L" lookup)/$(lf "$L" sapi)" "unix:public/submit-unix/unix-diag/cli" \
+		"closing after the 354: logged client=unix:PATH lookup=unix-diag, its process (php cli)"
+else
+	t_ok 1 "closing after the 354: delivered"; t_diag "$(pf_why unix-close-body)" "$(tail -2 "$MO_LOG")"
+fi
+grep -q '^fail' "$MO_ETC/mailorigin.conf" && mo_bail "the config sets fail: this check wants the default (open)"
+n_before=$(grep -a -c 'rule=fault' "$MO_LOG")
+close_run pipeline unix-close-pipe
+for i in $(seq 300); do [ "$(grep -a -c 'rule=fault' "$MO_LOG")" -gt "$n_before" ] && break; sleep 0.1; done
+pf_settle
+L=$(grep -a 'rule=fault' "$MO_LOG" | tail -1)
+t_is "$(delivered unix-close-pipe)/$(held_for unix-close-pipe)" "0/1" "pipelined and closed, fail = open: held, not delivered (before: passed)" ||
+	t_diag "$(pf_why unix-close-pipe)" "$(tail -2 "$MO_LOG")"
+t_is "$(lf "$L" action)/$(lf "$L" rule)/$(lf "$L" client)" "hold/fault/local" "pipelined and closed: logged action=hold rule=fault"
+t_like "$(lf "$L" fault)" 'no pickup or unix socket client found.*a fault the client can bring about\): holding' \
+	"pipelined and closed: fault= says nobody was found and why it holds"
+"$MO_ROOT/build/mailoriginctl" hold release "$(lf "$L" id)" >"$T/rel-pipe.out" 2>&1
+t_is "$?" 0 "pipelined and closed: mailoriginctl hold release exit 0" || t_diag "$(cat "$T/rel-pipe.out")"
+f=$(pf_wait unix-close-pipe 30); t_ok $? "pipelined and closed: released and delivered"
 t_done
