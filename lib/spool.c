@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 
 #include <bsd/stdlib.h>
+#include <bsd/string.h>
 #include <dirent.h>
 #include <limits.h>
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +71,93 @@ mo_quarantine_dir(int statefd, int create)
 		return -1;
 	}
 	return 0;
+}
+
+void
+mo_quarantine_key(char *key, size_t keysz, int have_uid, uid_t uid, const char *sasl)
+{
+	size_t n, i;
+
+	if (have_uid) {
+		snprintf(key, keysz, "uid-%lu", (unsigned long)uid);
+		return;
+	}
+	if (sasl == NULL || sasl[0] == '\0' || keysz < 8) {
+		snprintf(key, keysz, "none");
+		return;
+	}
+	/* a name any client may choose: hex, cut to fit a file name */
+	n = strlcpy(key, "sasl-", keysz);
+	for (i = 0; sasl[i] != '\0' && n + 3 <= keysz && n + 2 <= MO_QUARANTINE_KEY_MAX; i++)
+		n += (size_t)snprintf(key + n, keysz - n, "%02x", (unsigned char)sasl[i]);
+}
+
+/* quarantine/by/KEY, made when create is set; an fd, or -1. */
+static int
+quarantine_by(int statefd, const char *key, int create)
+{
+	char path[sizeof(MO_QUARANTINE_DIR) + MO_QUARANTINE_KEY_MAX + 8];
+
+	if (strchr(key, '/') != NULL || key[0] == '.' || key[0] == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/by", MO_QUARANTINE_DIR);
+	if (create && mkdirat(statefd, path, 0700) == -1 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/by/%s", MO_QUARANTINE_DIR, key);
+	if (create && mkdirat(statefd, path, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return openat(statefd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int
+mo_quarantine_usage(int statefd, const char *key, unsigned long long *msgs,
+    unsigned long long *bytes)
+{
+	struct dirent *e;
+	struct stat st;
+	const char *dot;
+	DIR *d;
+	int fd;
+
+	*msgs = *bytes = 0;
+	if ((fd = quarantine_by(statefd, key, 0)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || (dot = strchr(e->d_name, '.')) == NULL ||
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if (st.st_nlink < 2) {          /* its record is gone: so is the hold */
+			unlinkat(fd, e->d_name, 0);
+			continue;
+		}
+		(*msgs)++;
+		*bytes += strtoull(dot + 1, NULL, 10);
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+mo_quarantine_note(int statefd, const char *key, const char *id, unsigned long long size)
+{
+	char rec[sizeof(MO_QUARANTINE_DIR) + NAME_MAX + 2], name[NAME_MAX + 1];
+	int fd, rc, saved;
+
+	if ((fd = quarantine_by(statefd, key, 1)) == -1)
+		return -1;
+	snprintf(rec, sizeof(rec), "%s/%s", MO_QUARANTINE_DIR, id);
+	snprintf(name, sizeof(name), "%s.%llu", id, size);
+	rc = linkat(statefd, rec, fd, name, 0);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 void

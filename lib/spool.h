@@ -30,6 +30,22 @@ int mo_state_open(const char *state_dir, int create);
  * create is set); 0, or -1 (errno: EPERM when it is not root's alone). */
 #define MO_QUARANTINE_DIR "quarantine"
 int mo_quarantine_dir(int statefd, int create);
+/*
+ * The milter's holds per sender, for the hold quota (hold_max_messages,
+ * hold_max_bytes: the hold spool's rule, counted in Postfix's hold queue
+ * apart): STATE/quarantine/by/KEY/ID.SIZE, a second link to the hold's
+ * record (KEY "uid-N", "sasl-HEX" for a SASL user without a uid, "none").
+ * A link whose record is gone (released, deleted, pruned: one link left)
+ * no longer counts and is removed when the usage is read.
+ */
+#define MO_QUARANTINE_KEY_MAX 224
+void mo_quarantine_key(char *key, size_t keysz, int have_uid, uid_t uid, const char *sasl);
+/* KEY's live holds and the bytes of their messages; 0 (none: 0, 0), or
+ * -1 (errno) when the folder cannot be read. */
+int mo_quarantine_usage(int statefd, const char *key, unsigned long long *msgs,
+    unsigned long long *bytes);
+/* Count the hold whose record is quarantine/ID (size bytes) for KEY.  0, or -1 (errno). */
+int mo_quarantine_note(int statefd, const char *key, const char *id, unsigned long long size);
 /* A new unlinked spool file in STATE/tmp, or -1 (errno). */
 int mo_spool_create(int statefd);
 /* A new anonymous spool file in memory, or -1 (errno). */

@@ -621,12 +621,41 @@ wrapper_counted(struct conn *c)
 	return 1;
 }
 
+/* Would one more hold put the sender over the hold quota (the wrapper's
+ * hold_max_messages and hold_max_bytes, counted over the milter's holds
+ * in Postfix's hold queue, per uid, else per SASL user)?  1 with why. */
+static int
+quarantine_full(const struct conn *c, char *why, size_t whysz)
+{
+	unsigned long long msgs, bytes;
+	char key[MO_QUARANTINE_KEY_MAX + 8];
+
+	if (M.cfg.hold_max_messages == 0 && M.cfg.hold_max_bytes == 0)
+		return 0;
+	mo_quarantine_key(key, sizeof(key), c->have_uid, c->origin.uid, c->sasl);
+	if (mo_quarantine_usage(M.statefd, key, &msgs, &bytes) == -1) {
+		snprintf(why, whysz, "hold quota of %s: %s/by: %s", key, MO_QUARANTINE_DIR,
+		    strerror(errno));
+		return 1;
+	}
+	if ((M.cfg.hold_max_messages != 0 && msgs + 1 > M.cfg.hold_max_messages) ||
+	    (M.cfg.hold_max_bytes != 0 && bytes + c->size > M.cfg.hold_max_bytes)) {
+		snprintf(why, whysz, "hold quota of %s reached (%llu messages, %llu bytes held; "
+		    "hold_max_messages %llu, hold_max_bytes %llu)", key, msgs, bytes,
+		    M.cfg.hold_max_messages, M.cfg.hold_max_bytes);
+		return 1;
+	}
+	return 0;
+}
+
 /* Our word that this hold is ours (mailoriginctl hold list believes the
  * stamps of a message in Postfix's hold queue only with it): the hold's
- * line in STATE/quarantine/ID, root's alone.  A failure is in the line. */
+ * line in STATE/quarantine/ID, root's alone, and its second link for the
+ * hold quota.  A failure is in the line. */
 static void
 record_quarantine(struct conn *c, struct mo_line *l)
 {
+	char key[MO_QUARANTINE_KEY_MAX + 8];
 	char path[sizeof(MO_QUARANTINE_DIR) + MO_ID_LEN + 2];
 	int fd, saved;
 
@@ -634,8 +663,12 @@ record_quarantine(struct conn *c, struct mo_line *l)
 	fd = openat(M.statefd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
 	    0600);
 	if (fd != -1 && mo_write_all(fd, l->buf, l->len) == 0 && mo_write_all(fd, "\n", 1) == 0 &&
-	    close(fd) == 0)
+	    close(fd) == 0) {
+		mo_quarantine_key(key, sizeof(key), c->have_uid, c->origin.uid, c->sasl);
+		if (mo_quarantine_note(M.statefd, key, c->id, c->size) == -1)
+			mo_line_kv(l, "hold_quota", strerror(errno));
 		return;
+	}
 	saved = errno;
 	if (fd != -1) {
 		close(fd);
@@ -700,12 +733,24 @@ count:
 	mo_line_kvu(&l, "first", (unsigned)d.first);
 	snprintf(reason, sizeof(reason), "mailorigin %s: limit %s %s", c->id, d.rule, d.window);
 	if (how == MO_ON_LIMIT_HOLD) {
-		if (smfi_quarantine(ctx, reason) == MI_SUCCESS) {
+		char why[MO_QUARANTINE_KEY_MAX + 400];
+
+		/* over the hold quota: not held, the client keeps the message
+		 * (a user may not fill /var with Postfix's hold queue) */
+		if (quarantine_full(c, why, sizeof(why)))
+			;
+		else if (smfi_quarantine(ctx, reason) == MI_SUCCESS) {
 			record_quarantine(c, &l);
 			log_line(d.first ? LOG_WARNING : LOG_INFO, &l);
 			return SMFIS_CONTINUE;
-		}
-		mo_line_kv(&l, "hold_error", "quarantine refused");
+		} else
+			strlcpy(why, "quarantine refused", sizeof(why));
+		/* not held: the line says what happens, as the wrapper's does */
+		message_line(c, &l, "tempfail");
+		mo_line_kv(&l, "rule", d.rule);
+		mo_line_kv(&l, "window", d.window);
+		mo_line_kvu(&l, "first", (unsigned)d.first);
+		mo_line_kv_long(&l, "hold_error", why);
 		log_line(LOG_ERR, &l);
 		smfi_setreply(ctx, "451", "4.7.1", "sending limit reached and the message cannot be held");
 		return SMFIS_TEMPFAIL;

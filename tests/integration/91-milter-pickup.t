@@ -12,7 +12,12 @@
 #    (25 processes: a process may not have more than 20,000 here): the
 #    lookup is not stalled, the sender found, no fault logged (before:
 #    each one's fds were walked to the end, without a look at the clock,
-#    until the lookup's bound had passed, and nobody was found).
+#    until the lookup's bound had passed, and nobody was found);
+#  - review S3-12: the hold quota (hold_max_messages, as for the wrapper's
+#    hold spool) over the milter's holds in Postfix's hold queue, per uid:
+#    over it the message is not held, 451 at the end of DATA (the client
+#    keeps it), logged action=tempfail with hold_error; a released hold
+#    no longer counts.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$MO_ROOT/tests/lib/postfix.sh"
 . "$MO_ROOT/tests/lib/milter.sh"
@@ -28,8 +33,14 @@ uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
 
 MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"
 SOCK=$MS/milter.sock
-postconf -e "non_smtpd_milters = unix:$SOCK" "milter_default_action = tempfail" \
-	"milter_protocol = 6" || mo_bail "postconf -e failed"
+PORT=$(mo_free_port 10625)
+postconf -e "non_smtpd_milters = unix:$SOCK" "smtpd_milters = unix:$SOCK" \
+	"milter_default_action = tempfail" "milter_protocol = 6" "master_service_disable =" \
+	"milter_connect_macros = j {daemon_name} {daemon_addr} {daemon_port} v _" \
+	"smtpd_recipient_restrictions = permit_mynetworks, reject" "mynetworks = 127.0.0.0/8" ||
+	mo_bail "postconf -e failed"
+postconf -M# smtp/inet
+postconf -Me "127.0.0.1:$PORT/inet=127.0.0.1:$PORT inet n - n - - smtpd" || mo_bail "postconf -Me failed"
 milter_conf ""
 # a short lookup bound (the milter's -t): a walk of a user's 500,000 fds
 # takes longer than this; the real lookup, a few ms, far less
@@ -117,6 +128,44 @@ if f=$(pf_wait many 10); then
 else
 	t_ok 1 "many: delivered"; t_ok 1 "many: its line"; t_diag "$(pf_why many)" "$(tail -3 "$MO_LOG")"
 fi
-kill "$FAKE_MANY" 2>/dev/null
+kill $FAKE_MANY 2>/dev/null
+
+# ---- S3-12: the hold quota over the milter's holds (Postfix's hold queue) --------------
+# mo-site-b: 1 a day, and at most 2 messages held; over SMTP from loopback
+milter_stop
+milter_conf "hold_max_messages = 2;
+limits = ( { match = \"uid:$uid_b\"; messages = [ \"1/1d\" ]; } );"
+milter_start
+for i in $(seq 50); do
+	awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp | grep -qix "$(printf '%04X' "$PORT")" && break
+	sleep 0.1
+done
+hq() { find "$PF/spool/hold" -type f | wc -l; }
+ssend() {  # ssend CASE: swaks as mo-site-b to the loopback smtpd; its output in $T/swaks-CASE
+	mo_as mo-site-b swaks --server "127.0.0.1:$PORT" --from b@test.invalid --to "$(pf_addr "$1")" \
+		--header "Subject: $1" --body "$1" >"$T/swaks-$1" 2>&1
+}
+for i in 1 2 3 4; do ssend "q$i"; done
+pf_settle
+t_is "$(grep -l -a -E '^Delivered-To: mo-rcpt\+q[1-4]@' "$PF_MAIL"/mo-rcpt/new/* 2>/dev/null | wc -l)/$(hq)" "1/2" \
+	"hold quota 2: of 4 over SMTP (1/1d), 1 delivered, 2 in Postfix's hold queue (before: 3)"
+t_like "$(grep -a '^<\*\* *4' "$T/swaks-q4" | head -1)" '^<\*\* +451 4\.7\.1 ' \
+	"the 4th, over the hold quota: 451 at the end of DATA, the client keeps it (before: 250, held)"
+L=$(grep -a ' path=smtp ' "$MO_LOG" | grep -a "from=b@test.invalid" | tail -1)
+t_is "$(lf "$L" action)/$(lf "$L" uid)/$(lf "$L" rule)" "tempfail/$uid_b/uid:$uid_b" \
+	"its line: action=tempfail, the uid, the limit's rule"
+t_like "$(lf "$L" hold_error)" "^hold quota of uid-$uid_b reached \\(2 messages, [0-9]+ bytes held; hold_max_messages 2, " \
+	"its line: hold_error says the hold quota of the uid"
+t_is "$(ls "$MO_STATE/quarantine/by/uid-$uid_b" 2>/dev/null | wc -l)" 2 \
+	"the two holds counted for the uid (quarantine/by/uid-N)"
+# a released hold no longer counts
+MH=$(grep -a ' action=hold ' "$MO_LOG" | grep -a " uid=$uid_b " | tail -1 | sed -n 's/.*: id=\([0-9a-f]*\) .*/\1/p')
+"$MO_ROOT/build/mailoriginctl" hold release "$MH" >"$T/rel.out" 2>&1
+t_is "$?" 0 "hold release of one of the milter's holds" || t_diag "$(cat "$T/rel.out")"
+pf_settle
+ssend q5
+pf_settle
+t_is "$(hq)" 2 "after a release, one more hold fits (2 in the hold queue again)"
+t_is "$(grep -a -c 'queued as' "$T/swaks-q5")" 1 "... the 5th accepted (held)"
 
 t_done

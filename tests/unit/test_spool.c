@@ -145,6 +145,52 @@ test_no_spool(void **state)
 	close(statefd);
 }
 
+/* Review S3-12: the milter's holds counted per sender for the hold quota:
+ * a second link to each hold's record; a hold whose record is gone
+ * (released, deleted) no longer counts, and its link goes. */
+static void
+test_quarantine_usage(void **state)
+{
+	char key[MO_QUARANTINE_KEY_MAX + 8], other[MO_QUARANTINE_KEY_MAX + 8], p[PATH_MAX];
+	unsigned long long msgs, bytes;
+	const char *ids[] = { "aaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaa3" };
+	int statefd, fd, i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();         /* quarantine/ is root's: the milter's alone */
+	assert_true((statefd = open(root, O_RDONLY | O_DIRECTORY)) >= 0);
+	mo_quarantine_key(key, sizeof(key), 1, 1001, "ignored@x");
+	assert_string_equal(key, "uid-1001");
+	mo_quarantine_key(other, sizeof(other), 0, 0, "a/b");
+	assert_string_equal(other, "sasl-612f62");
+	mo_quarantine_key(other, sizeof(other), 0, 0, NULL);
+	assert_string_equal(other, "none");
+	assert_int_equal(0, mo_quarantine_usage(statefd, key, &msgs, &bytes));
+	assert_true(msgs == 0 && bytes == 0);
+	assert_int_equal(0, mo_quarantine_dir(statefd, 1));
+	for (i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", MO_QUARANTINE_DIR, ids[i]);
+		assert_true((fd = openat(statefd, p, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+		close(fd);
+		assert_int_equal(0, mo_quarantine_note(statefd, i < 2 ? key : "none", ids[i],
+		    1000 * (i + 1)));
+	}
+	assert_int_equal(0, mo_quarantine_usage(statefd, key, &msgs, &bytes));
+	assert_true(msgs == 2 && bytes == 3000);
+	/* released: the record goes, and the hold no longer counts */
+	snprintf(p, sizeof(p), "%s/%s", MO_QUARANTINE_DIR, ids[0]);
+	assert_int_equal(0, unlinkat(statefd, p, 0));
+	assert_int_equal(0, mo_quarantine_usage(statefd, key, &msgs, &bytes));
+	assert_true(msgs == 1 && bytes == 2000);
+	snprintf(p, sizeof(p), "%s/by/%s/%s.1000", MO_QUARANTINE_DIR, key, ids[0]);
+	assert_int_equal(-1, faccessat(statefd, p, F_OK, 0));
+	assert_int_equal(0, mo_quarantine_usage(statefd, "none", &msgs, &bytes));
+	assert_true(msgs == 1 && bytes == 3000);
+	assert_int_equal(-1, mo_quarantine_usage(statefd, "../x", &msgs, &bytes));
+	close(statefd);
+}
+
 static void
 test_ids(void **state)
 {
@@ -164,6 +210,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hold),
 		cmocka_unit_test(test_no_spool),
+		cmocka_unit_test(test_quarantine_usage),
 		cmocka_unit_test(test_ids),
 	};
 
