@@ -2,6 +2,8 @@
 #include <sys/stat.h>
 
 #include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -389,6 +391,62 @@ test_proc_open(void **state)
 	assert_int_equal(0, rmdir(dir));
 }
 
+/* The milter looks up clients in several threads at once: each message
+ * gets its own uid's name (getpwuid's one static answer, shared by the
+ * threads, once gave a message another uid's name; review R10).  Two
+ * threads, two uids, a process that is not there (only the name is
+ * looked at). */
+struct namer {
+	uid_t		 uid;
+	const char	*want;
+	struct mo_config *c;
+	unsigned	 wrong;
+};
+
+static void *
+namer_run(void *arg)
+{
+	struct namer *n = arg;
+	static _Thread_local struct mo_origin o;
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		mo_origin_collect_peer(&o, root, 12345, n->uid, n->c);
+		if (strcmp(o.user, n->want) != 0)
+			n->wrong++;
+	}
+	return NULL;
+}
+
+static void
+test_names_in_threads(void **state)
+{
+	struct mo_config c;
+	struct namer a = { .uid = 0 }, b = { .uid = 65534 };
+	struct passwd *pw;
+	char wa[64], wb[64];
+	pthread_t ta, tb;
+
+	(void)state;
+	config_with_vhosts(&c);
+	if ((pw = getpwuid(0)) == NULL || (snprintf(wa, sizeof(wa), "%s", pw->pw_name), 0) ||
+	    (pw = getpwuid(65534)) == NULL) {
+		mo_config_free(&c);
+		skip();
+	}
+	snprintf(wb, sizeof(wb), "%s", pw->pw_name);
+	a.want = wa, a.c = &c;
+	b.want = wb, b.c = &c;
+	assert_int_equal(0, pthread_create(&ta, NULL, namer_run, &a));
+	assert_int_equal(0, pthread_create(&tb, NULL, namer_run, &b));
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	print_message("wrong names: %u of uid 0, %u of uid 65534\n", a.wrong, b.wrong);
+	assert_int_equal(0, a.wrong);
+	assert_int_equal(0, b.wrong);
+	mo_config_free(&c);
+}
+
 int
 main(void)
 {
@@ -402,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_cli_script),
 		cmocka_unit_test(test_dirty_reuse),
 		cmocka_unit_test(test_proc_open),
+		cmocka_unit_test(test_names_in_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
