@@ -22,7 +22,11 @@ MO_FIXTURES=$MO_ROOT/tests/integration/fixtures
 MO_WRAPPER_BUILD=${MO_WRAPPER_BUILD:-$MO_ROOT/build/mailorigin-sendmail}
 MO_PHP=$(command -v php || echo /usr/bin/php)
 MO_STD_PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
-MO_USERS="mo-site-a mo-site-b mo-rcpt"
+# mo-crowd: a uid no test sends mail as, for fd-heavy crowds of processes
+# (91-milter-pickup.t, 93-milter-sapi.t): test files run in parallel, and a
+# lookup walks the client uid's own processes first, so a crowd of
+# mo-site-b's would slow another file's lookup of a mo-site-b client
+MO_USERS="mo-site-a mo-site-b mo-rcpt mo-crowd"
 _mo_cleanups=()
 
 mo_atexit() { _mo_cleanups+=("$*"); }
