@@ -8,7 +8,7 @@ pkgs=(
   clang libclang-rt-14-dev valgrind
   postfix php-cli php-fpm php-cgi apache2 libapache2-mod-php libfcgi-bin
   libphp-phpmailer bsd-mailx curl lsof hyperfine procps util-linux
-  sasl2-bin libsasl2-modules swaks libmilter-dev php-symfony-mailer pflogsumm iproute2
+  sasl2-bin libsasl2-modules swaks libio-socket-inet6-perl libmilter-dev php-symfony-mailer pflogsumm iproute2
   mmdebstrap zlib1g-dev git make ca-certificates time python3 perl nodejs jq
   debhelper lintian strace
 )

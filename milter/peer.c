@@ -211,7 +211,12 @@ walk_pass(int procfd, const char *want, size_t wantlen, int mine, const struct t
 }
 
 /* The socket's owner usually holds it: its processes are walked first, so
- * that another user's thousands of fds cost nothing in the common case. */
+ * that another user's thousands of fds cost nothing in the common case.
+ * /proc/PID's owner is the process's effective uid (the socket's uid is
+ * the fsuid that made it), also for one that is not dumpable (an FPM
+ * worker, a mod_php child): the kernel makes only the entries inside
+ * (fd, mem, ...) root's then, not the world-readable directory
+ * (tests/integration/93-milter-sapi.t). */
 void
 mo_peer_find_process(const char *procroot, const struct timespec *deadline, struct mo_peer *p)
 {

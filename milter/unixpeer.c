@@ -247,8 +247,9 @@ is_queue_file(int procfd, const char *pid, const char *fd, const char *id, char 
 }
 
 /* Is pid a process of Postfix's user (its real uid: what no other user can
- * take on)?  /proc/PID's owner is its effective uid, or root when it is
- * not dumpable: a cheap first sieve. */
+ * take on)?  /proc/PID's owner is its effective uid (the kernel keeps that
+ * directory's owner even when the process is not dumpable; only the
+ * entries inside become root's): a cheap first sieve. */
 static int
 mta_process(int procfd, const char *pid, uid_t mta_uid)
 {
