@@ -365,5 +365,27 @@ mo_check_log "$MO_ID" "own address" path=smtp client="10.213.0.1:$OC" uid="$uid_
 # without tcpserver's server end: an address of this machine, looked up by the client's end
 qq "own address, no TCPLOCAL*" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=10.213.0.1 TCPREMOTEPORT="$OC"
 t_is "$(hdr "$Q/stdin" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" "own address, no TCPLOCALIP: the socket's uid (the daemon wants the server's end)"
+# ---- IPv6: a PHP client to [::1] (tcpserver's TCPREMOTEIP=::1) --------------------------
+# (before: the lookup over IPv6 was unit-tested only)
+if [ "$(cat /proc/sys/net/ipv6/conf/lo/disable_ipv6 2>/dev/null)" = 0 ] &&
+	ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
+	php -n "$T/listen.php" "$OPORT" "$W8/up6" "$W8/done" "[::1]" & mo_atexit "kill $! 2>/dev/null"
+	for i in $(seq 100); do [ -f "$W8/up6" ] && break; sleep 0.05; done
+	(cd "$MO_WWW/site-b" && mo_as mo-site-b php -n client.php "$OPORT" "$W8/port6" "$W8/done" "[::1]") & mo_atexit "kill $! 2>/dev/null"
+	for i in $(seq 200); do [ -s "$W8/port6" ] && break; sleep 0.05; done
+	C6=$(cat "$W8/port6" 2>/dev/null)
+	t_like "$C6" '^[0-9]+$' "ipv6: the PHP client is connected to [::1]:$OPORT"
+	qq "ipv6" mo-rcpt "$M/plain.eml" "$M/env" TCPREMOTEIP=::1 TCPREMOTEPORT="$C6" \
+		TCPLOCALIP=::1 TCPLOCALPORT="$OPORT"
+	t_is "$RC:$(ran && echo ran)" "0:ran" "ipv6: queued"
+	mo_check_stamp "$Q/stdin" "ipv6" "" "$uid_b" mo-site-b "$MO_WWW/site-b" \
+		"$MO_WWW/site-b/client.php; source=php-cli-argv; claimed" site-b
+	mo_check_log "$MO_ID" "ipv6" path=smtp client="::1:$C6" uid="$uid_b" sapi=cli
+	t_is "$(lf "$MO_LINE" fault)" "" "ipv6: no fault"
+else
+	for d in "ipv6: the PHP client is connected" "ipv6: queued" "ipv6: stamped" "ipv6: logged" "ipv6: no fault"; do
+		t_skip "$d" "no ::1 on lo in this network namespace"
+	done
+fi
 touch "$W8/done"
 t_done
