@@ -59,7 +59,8 @@ struct fpm_status {
 	size_t n;
 };
 
-/* Parse a status page BODY (JSON, headers already cut).  0 or -1. */
+/* Parse a status page BODY (JSON, headers already cut).  0 or -1; only
+ * st->w[0] to st->w[st->n - 1] are set. */
 int fpm_status_parse(const char *body, struct fpm_status *st);
 /*
  * Ask POOL for its status page over FastCGI, within TIMEOUT_MS.  0, or -1

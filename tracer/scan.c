@@ -437,7 +437,6 @@ struct walk {
 	pid_t self;
 	struct lite *all;
 	size_t nall, capall;
-	size_t capt, capm;
 	struct master *masters;
 	size_t nmasters, capmasters;
 };
@@ -550,11 +549,11 @@ visit(struct walk *w, pid_t pid, const char *name)
 	}
 	if (sapi == MO_SAPI_FPM_MASTER) {
 		struct master *m;
-		if (mo_grow(&w->masters, &w->capmasters, w->nmasters,
+		/* 800 KiB each (64 pools), mostly never written: zeros */
+		if (mo_grow_big(&w->masters, &w->capmasters, w->nmasters,
 		         sizeof(*m)) == -1)
 			goto out;
 		m = &w->masters[w->nmasters++];
-		memset(m, 0, sizeof(*m));
 		m->pid = pid;
 		(void)mo_proc_link(dirfd, "cwd", m->cwd, sizeof(m->cwd));
 		/*
@@ -575,10 +574,10 @@ visit(struct walk *w, pid_t pid, const char *name)
 	}
 	if (sapi == MO_SAPI_MAIL) {
 		struct mailproc *mp;
-		if (mo_grow(&res->m, &w->capm, res->nm, sizeof(*mp)) == -1)
+		/* fresh elements of mo_grow_big's arrays are zeros */
+		if (mo_grow_big(&res->m, &res->capm, res->nm, sizeof(*mp)) == -1)
 			goto out;
 		mp = &res->m[res->nm++];
-		memset(mp, 0, sizeof(*mp));
 		mp->pi = pi;
 		mp->php = -1;
 		strlcpy(mp->prog, extra, sizeof(mp->prog));
@@ -587,10 +586,9 @@ visit(struct walk *w, pid_t pid, const char *name)
 	}
 	{
 		struct traced *t;
-		if (mo_grow(&res->t, &w->capt, res->nt, sizeof(*t)) == -1)
+		if (mo_grow_big(&res->t, &res->capt, res->nt, sizeof(*t)) == -1)
 			goto out;
 		t = &res->t[res->nt++];
-		memset(t, 0, sizeof(*t));
 		t->pi = pi;
 		t->sapi = sapi;
 		if (sapi == MO_SAPI_FPM)
@@ -855,14 +853,14 @@ scan_run(const struct scan_opts *o, struct scan_result *res)
 	mail_chains(&w, uptime, tck);
 	close(w.procfd);
 	free(w.all);
-	free(w.masters);
+	mo_big_free(w.masters, w.capmasters, sizeof(*w.masters));
 	return 0;
 }
 
 void
 scan_free(struct scan_result *res)
 {
-	free(res->t);
-	free(res->m);
+	mo_big_free(res->t, res->capt, sizeof(*res->t));
+	mo_big_free(res->m, res->capm, sizeof(*res->m));
 	memset(res, 0, sizeof(*res));
 }

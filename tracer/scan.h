@@ -115,10 +115,10 @@ struct denied {
 };
 
 struct scan_result {
-	struct traced *t;
-	size_t nt;
+	struct traced *t;                   /* mo_grow_big's arrays (lib/buf.h) */
+	size_t nt, capt;
 	struct mailproc *m;
-	size_t nm;
+	size_t nm, capm;
 	unsigned nprocs;                    /* processes looked at */
 	struct denied denied;
 	char notes[8][200];                 /* status page or offsets trouble */

@@ -466,6 +466,18 @@ test_fpm_status(void **state)
 	assert_string_equal(st.w[1].uri, "/b.php?x=\"1\"");
 	assert_string_equal(st.w[1].method, "POST");
 	assert_int_equal(st.w[1].duration_us, 2500000);
+	/* parsed again into the same struct (the tracer's is static, and not
+	 * cleared whole): nothing of the first page is left */
+	assert_int_equal(fpm_status_parse("{\"processes\":[{\"pid\":7,\"state\":\"Idle\"}]}",
+	    &st), 0);
+	assert_string_equal(st.pool, "");
+	assert_int_equal(st.n, 1);
+	assert_int_equal(st.w[0].pid, 7);
+	assert_string_equal(st.w[0].state, "Idle");
+	assert_string_equal(st.w[0].script, "");
+	assert_string_equal(st.w[0].uri, "");
+	assert_string_equal(st.w[0].method, "");
+	assert_int_equal(st.w[0].duration_us, 0);
 	assert_int_equal(fpm_status_parse("{\"pool\":\"x\"}", &st), -1);
 	assert_int_equal(fpm_status_parse("{\"processes\":[{\"pid\":1,", &st), -1);
 	assert_int_equal(fpm_status_parse("{\"processes\":[{\"pid\":\"unterminated}]}", &st), -1);
