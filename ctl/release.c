@@ -395,7 +395,7 @@ release_mta(const struct ctl *c, struct mo_config *cfg)
 	struct mo_install_record *rec;
 	char err[256];
 
-	*cfg = c->cfg;
+	mo_config_copy(cfg, &c->cfg);
 	if ((rec = malloc(sizeof(*rec))) == NULL)
 		return;
 	if (mo_install_record_read(cfg->state_dir, rec, err, sizeof(err)) == 1)

@@ -299,7 +299,7 @@ default_sources(struct ctl *c, char **out, int max)
 	int n = 0, i;
 
 	if (c->cfg.log_file[0] && stat(c->cfg.log_file, &sb) == 0)
-		out[n++] = c->cfg.log_file;
+		out[n++] = (char *)c->cfg.log_file;
 	for (i = 0; mta[i] && n < max; i++)
 		if (stat(mta[i], &sb) == 0)
 			out[n++] = (char *)mta[i];

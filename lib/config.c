@@ -23,17 +23,80 @@ static const char *const top_keys[] = {
 	"message_size_limit", "hold_max_messages", "hold_max_bytes", NULL
 };
 
+/*
+ * Pack the path strings in use, but SKIP's, at the front of strs.  Only
+ * when strs is full (a string replaced several times): not inlined, so
+ * that its 24 KiB buffer is no part of mo_config_set_path()'s frame.
+ */
+static __attribute__((noinline)) void
+paths_compact(struct mo_config *c, const char **skip)
+{
+	const char **f[MO_CONFIG_PATHS] = { &c->mta_path, &c->state_dir, &c->log_file,
+	    &c->qmail_queue, &c->lookup_socket };
+	char tmp[MO_CONFIG_STRS];
+	size_t off[MO_CONFIG_PATHS], i, n, used = 0;
+
+	for (i = 0; i < MO_CONFIG_PATHS; i++) {
+		if (f[i] == skip)
+			continue;
+		n = strlen(*f[i]) + 1;
+		memcpy(tmp + used, *f[i], n);
+		off[i] = used;
+		used += n;
+	}
+	memcpy(c->strs, tmp, used);
+	for (i = 0; i < MO_CONFIG_PATHS; i++)
+		if (f[i] != skip)
+			*f[i] = c->strs + off[i];
+	c->strs_used = used;
+}
+
+int
+mo_config_set_path(struct mo_config *c, const char **field, const char *v)
+{
+	size_t n = strnlen(v, PATH_MAX);
+	char *p;
+
+	if (n >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* each of the other four is shorter than PATH_MAX: packed, they
+	 * leave room for this one */
+	if (sizeof(c->strs) - c->strs_used < n + 1)
+		paths_compact(c, field);
+	p = c->strs + c->strs_used;
+	memmove(p, v, n + 1);   /* v may be one of c's own strings */
+	c->strs_used += n + 1;
+	*field = p;
+	return 0;
+}
+
+void
+mo_config_copy(struct mo_config *dst, const struct mo_config *src)
+{
+	memcpy(dst, src, offsetof(struct mo_config, strs) + src->strs_used);
+	dst->mta_path = dst->strs + (src->mta_path - src->strs);
+	dst->state_dir = dst->strs + (src->state_dir - src->strs);
+	dst->log_file = dst->strs + (src->log_file - src->strs);
+	dst->qmail_queue = dst->strs + (src->qmail_queue - src->strs);
+	dst->lookup_socket = dst->strs + (src->lookup_socket - src->strs);
+}
+
 void
 mo_config_defaults(struct mo_config *c)
 {
-	memset(c, 0, offsetof(struct mo_config, mta_path));
-	c->log_file[0] = '\0';
+	memset(c, 0, offsetof(struct mo_config, strs));
 	c->mta_type = MO_MTA_POSTFIX;
-	strlcpy(c->mta_path, MO_DEFAULT_MTA_PATH, sizeof(c->mta_path));
-	strlcpy(c->qmail_queue, MO_DEFAULT_QMAIL_QUEUE, sizeof(c->qmail_queue));
+	/* the empty string first: every field points into strs */
+	c->strs[0] = '\0';
+	c->strs_used = 1;
+	c->log_file = c->strs;
+	(void)mo_config_set_path(c, &c->mta_path, MO_DEFAULT_MTA_PATH);
+	(void)mo_config_set_path(c, &c->qmail_queue, MO_DEFAULT_QMAIL_QUEUE);
 	strlcpy(c->qmail_smtpd_user, MO_DEFAULT_QMAIL_SMTPD_USER, sizeof(c->qmail_smtpd_user));
-	strlcpy(c->lookup_socket, MO_DEFAULT_LOOKUP_SOCKET, sizeof(c->lookup_socket));
-	strlcpy(c->state_dir, MO_STATE_DIR, sizeof(c->state_dir));
+	(void)mo_config_set_path(c, &c->lookup_socket, MO_DEFAULT_LOOKUP_SOCKET);
+	(void)mo_config_set_path(c, &c->state_dir, MO_STATE_DIR);
 	c->log_syslog = 1;
 	strlcpy(c->header_prefix, MO_DEFAULT_PREFIX, sizeof(c->header_prefix));
 	c->message_size_limit = MO_DEFAULT_MESSAGE_SIZE_LIMIT;
@@ -120,6 +183,26 @@ get_string(const config_setting_t *g, const char *key, char *out, size_t outlen,
 	return 0;
 }
 
+/* A path string: absolute, as get_string() reads it, into *field. */
+static int
+get_path(struct mo_config *c, const config_setting_t *g, const char *key,
+    const char **field, const char *name, char *err, size_t errlen)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	const char *v;
+
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail(err, errlen, name, line_of(s), "%s must be a string", key);
+	v = config_setting_get_string(s);
+	if (v[0] != '/')
+		return fail(err, errlen, name, line_of(s), "%s must be an absolute path, not \"%s\"", key, v);
+	if (mo_config_set_path(c, field, v) == -1)
+		return fail(err, errlen, name, line_of(s), "%s is too long", key);
+	return 0;
+}
+
 static int
 read_mta(struct mo_config *c, const config_setting_t *g, const char *name, char *err, size_t errlen)
 {
@@ -132,12 +215,11 @@ read_mta(struct mo_config *c, const config_setting_t *g, const char *name, char 
 		return fail(err, errlen, name, line_of(g), "mta must be a group { type = ...; path = ...; }");
 	if (check_keys(g, keys, "mta", name, err, errlen) == -1 ||
 	    get_string(g, "type", type, sizeof(type), 0, name, err, errlen) == -1 ||
-	    get_string(g, "path", c->mta_path, sizeof(c->mta_path), 1, name, err, errlen) == -1 ||
-	    get_string(g, "queue", c->qmail_queue, sizeof(c->qmail_queue), 1, name, err, errlen) == -1 ||
+	    get_path(c, g, "path", &c->mta_path, name, err, errlen) == -1 ||
+	    get_path(c, g, "queue", &c->qmail_queue, name, err, errlen) == -1 ||
 	    get_string(g, "smtpd_user", c->qmail_smtpd_user, sizeof(c->qmail_smtpd_user), 0, name,
 	    err, errlen) == -1 ||
-	    get_string(g, "lookup", c->lookup_socket, sizeof(c->lookup_socket), 1, name, err,
-	    errlen) == -1)
+	    get_path(c, g, "lookup", &c->lookup_socket, name, err, errlen) == -1)
 		return -1;
 	/* tcpserver's TCPREMOTEINFO is an ident answer (the client's word)
 	 * unless it runs with -R and an AUTH patch sets it: opt-in */
@@ -154,7 +236,7 @@ read_mta(struct mo_config *c, const config_setting_t *g, const char *name, char 
 	else
 		return fail(err, errlen, name, line_of(t), "mta.type must be \"postfix\" or \"qmail\", not \"%s\"", type);
 	if (config_setting_get_member(g, "path") == NULL && c->mta_type == MO_MTA_QMAIL)
-		strlcpy(c->mta_path, "/var/qmail/bin/qmail-inject", sizeof(c->mta_path));
+		(void)mo_config_set_path(c, &c->mta_path, "/var/qmail/bin/qmail-inject");
 	return 0;
 }
 
@@ -167,7 +249,7 @@ read_log(struct mo_config *c, const config_setting_t *g, const char *name, char 
 	if (!config_setting_is_group(g))
 		return fail(err, errlen, name, line_of(g), "log must be a group { file = ...; syslog = ...; }");
 	if (check_keys(g, keys, "log", name, err, errlen) == -1 ||
-	    get_string(g, "file", c->log_file, sizeof(c->log_file), 1, name, err, errlen) == -1)
+	    get_path(c, g, "file", &c->log_file, name, err, errlen) == -1)
 		return -1;
 	if ((s = config_setting_get_member(g, "syslog")) != NULL) {
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
@@ -433,7 +515,7 @@ check_settings(struct mo_config *c, config_t *cfg, const char *name, char *err, 
 	if ((s = config_setting_get_member(root, "mta")) != NULL &&
 	    read_mta(c, s, name, err, errlen) == -1)
 		return -1;
-	if (get_string(root, "state_dir", c->state_dir, sizeof(c->state_dir), 1, name, err, errlen) == -1)
+	if (get_path(c, root, "state_dir", &c->state_dir, name, err, errlen) == -1)
 		return -1;
 	if ((s = config_setting_get_member(root, "log")) != NULL &&
 	    read_log(c, s, name, err, errlen) == -1)

@@ -24,10 +24,13 @@ struct mo_vhost_rule {
 	int	 line;
 };
 
-/* The small fields first, the PATH_MAX arrays last: mo_config_defaults()
- * clears the first part and sets each array's string, so that a config
- * costs a page per array it writes into, not 20 KiB of cleared memory (the
- * wrapper pays each fresh page as a page fault, for every message). */
+/* The path strings point into strs, one after the other, so that a config
+ * costs the pages its strings reach (one, as a rule), not a page per
+ * PATH_MAX array (the wrapper pays each fresh page as a page fault, for
+ * every message).  Set them with mo_config_set_path() only, and never copy
+ * a struct mo_config: its strings point into itself. */
+#define MO_CONFIG_PATHS 5
+#define MO_CONFIG_STRS ((MO_CONFIG_PATHS + 1) * PATH_MAX)
 struct mo_config {
 	enum mo_mta_type	 mta_type;
 	int			 log_syslog;
@@ -41,13 +44,16 @@ struct mo_config {
 	unsigned long long	 message_size_limit;    /* bytes of one message */
 	unsigned long long	 hold_max_messages;     /* held messages per uid */
 	unsigned long long	 hold_max_bytes;        /* held bytes per uid */
-	/* strings, read up to their NUL; every one set by mo_config_defaults() */
-	char			 mta_path[PATH_MAX];
-	char			 state_dir[PATH_MAX];
-	char			 log_file[PATH_MAX];    /* "" when none */
+	/* strings of fewer than PATH_MAX bytes, every one set by
+	 * mo_config_defaults() */
+	const char		*mta_path;
+	const char		*state_dir;
+	const char		*log_file;     /* "" when none */
 	/* qmail's QMAILQUEUE front end (mailorigin-qmail-queue) */
-	char			 qmail_queue[PATH_MAX];         /* the real qmail-queue */
-	char			 lookup_socket[PATH_MAX];       /* the milter daemon's lookup */
+	const char		*qmail_queue;          /* the real qmail-queue */
+	const char		*lookup_socket;        /* the milter daemon's lookup */
+	size_t			 strs_used;
+	char			 strs[MO_CONFIG_STRS];
 };
 
 #define MO_DEFAULT_MTA_PATH "/usr/sbin/sendmail"
@@ -60,6 +66,13 @@ struct mo_config {
 #define MO_DEFAULT_PREFIX "X-Mailorigin-"
 
 void mo_config_defaults(struct mo_config *c);
+/* Set *field, one of c's path strings (&c->mta_path...), to a copy of v.
+ * -1 (ENAMETOOLONG), the field as it was, when v has PATH_MAX bytes or
+ * more; a string replaced leaves room that is taken back when needed. */
+int mo_config_set_path(struct mo_config *c, const char **field, const char *v);
+/* *dst = *src, with dst's path strings in dst's own strs (the vhost rules
+ * and limits are shared, as a struct copy shares them: free one only). */
+void mo_config_copy(struct mo_config *dst, const struct mo_config *src);
 /* Is this process privileged: setuid or setgid (AT_SECURE, or real and
  * effective ids that differ)?  The environment then decides nothing. */
 int mo_privileged(void);

@@ -501,7 +501,7 @@ mo_install_apply_record(struct mo_config *cfg, const struct mo_install_record *r
 			    (slash = strrchr(path, '/')) != NULL)
 				strlcpy(slash + 1, mo_base_name(MO_QMAIL_INJECT), sizeof(path) - (size_t)(slash + 1 - path));
 			cfg->mta_type = MO_MTA_QMAIL;
-			strlcpy(cfg->mta_path, path, sizeof(cfg->mta_path));
+			(void)mo_config_set_path(cfg, &cfg->mta_path, path);
 			return MO_INSTALL_ACTIVE;
 		}
 		if (expired && (deflt || cfg->mta_type == MO_MTA_QMAIL)) {
@@ -518,7 +518,7 @@ mo_install_apply_record(struct mo_config *cfg, const struct mo_install_record *r
 			if (pick_real(r, t, joined, is_self, path, sizeof(path)) == -1)
 				return MO_INSTALL_ACTIVE;
 			cfg->mta_type = MO_MTA_POSTFIX;     /* qmail's sendmail takes argv as is */
-			strlcpy(cfg->mta_path, path, sizeof(cfg->mta_path));
+			(void)mo_config_set_path(cfg, &cfg->mta_path, path);
 			return MO_INSTALL_EXPIRED;
 		}
 	}
@@ -529,7 +529,7 @@ mo_install_apply_record(struct mo_config *cfg, const struct mo_install_record *r
 			continue;
 		if (pick_real(r, &r->targets[i], joined, is_self, path, sizeof(path)) == -1)
 			return MO_INSTALL_ACTIVE;
-		strlcpy(cfg->mta_path, path, sizeof(cfg->mta_path));
+		(void)mo_config_set_path(cfg, &cfg->mta_path, path);
 		return expired ? MO_INSTALL_EXPIRED : MO_INSTALL_ACTIVE;
 	}
 	/* The config names some other MTA: this call may not have come

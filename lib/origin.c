@@ -180,14 +180,18 @@ passes_through(const struct mo_proc *p, char *sh_cmd, size_t len)
 	    sizeof(script)) == -1;
 }
 
-/* The script of the first program that is neither PHP nor passed through. */
+/* The script of the first program that is neither PHP nor passed through.
+ * SH_CMD (PATH_MAX bytes) holds the nearest shell's command, read for cron
+ * only; past that it is the buffer for the folder of a relative script, so
+ * that collect()'s frame, and the stack pages it touches, hold one PATH_MAX
+ * buffer fewer. */
 static void
 other_script(struct mo_origin *o, const char *procroot, const struct mo_proc *p,
-    const char *sh_cmd)
+    char *sh_cmd)
 {
 	static char src[24];
 	enum mo_interp in = mo_interp_of(p->comm, p->cmdline, p->cmdline_len, p->exe);
-	char cwd[PATH_MAX];
+	char *cwd = sh_cmd;
 
 	if (mo_is_cron(p->comm) || (p->exe[0] && mo_is_cron(mo_base_name(p->exe)))) {
 		/* the job's command, when a shell ran it (claimed: the user's
@@ -199,7 +203,7 @@ other_script(struct mo_origin *o, const char *procroot, const struct mo_proc *p,
 		return;
 	}
 	if (in != MO_INTERP_NONE) {
-		cwd_of(procroot, p, o, cwd, sizeof(cwd));
+		cwd_of(procroot, p, o, cwd, PATH_MAX);
 		if (mo_interp_script(in, p->cmdline, p->cmdline_len, cwd, o->script,
 		    sizeof(o->script)) == 0) {
 			snprintf(src, sizeof(src), "%s-argv", mo_interp_name(in));
@@ -222,16 +226,17 @@ by_cwd(struct mo_origin *o)
 	o->script_claimed = 1;
 }
 
-/* The script of the PHP process php, by its SAPI. */
+/* The script of the PHP process php, by its SAPI; PHP_CWD, PATH_MAX bytes,
+ * a buffer of the caller's (collect()'s sh_cmd, not needed for PHP). */
 static void
-php_script(struct mo_origin *o, const char *procroot, const struct mo_proc *php, int peer)
+php_script(struct mo_origin *o, const char *procroot, const struct mo_proc *php, int peer,
+    char *php_cwd)
 {
-	char php_cwd[PATH_MAX];
 	const char *sf;
 
 	switch (o->sapi) {
 	case MO_SAPI_CLI:
-		cwd_of(procroot, php, o, php_cwd, sizeof(php_cwd));
+		cwd_of(procroot, php, o, php_cwd, PATH_MAX);
 		if (mo_cli_script(php->cmdline, php->cmdline_len, php_cwd, o->script,
 		    sizeof(o->script)) == 0) {
 			o->script_src = "php-cli-argv";
@@ -258,13 +263,12 @@ php_script(struct mo_origin *o, const char *procroot, const struct mo_proc *php,
  * origin_start() with its uid): for a peer (not our caller) the cwd is the
  * process's own, and no environment of ours stands for its. */
 static void
-collect(struct mo_origin *o, const char *procroot, pid_t parent, int peer,
-    const struct mo_config *c)
+collect(struct mo_origin *o, const char *procroot, pid_t parent, int peer)
 {
 	struct mo_proc p;
 	pid_t pid = parent;
 	int depth, fd, found = 0;
-	char sh_cmd[PATH_MAX];
+	char sh_cmd[PATH_MAX];  /* then php_script()'s and other_script()'s buffer */
 
 	sh_cmd[0] = '\0';      /* not "" as initialiser: that clears all 4 KiB */
 	if (!peer)
@@ -294,7 +298,7 @@ collect(struct mo_origin *o, const char *procroot, pid_t parent, int peer,
 			o->php_pid = p.pid;
 			strlcpy(o->php_exe, p.exe[0] ? p.exe : p.comm, sizeof(o->php_exe));
 			mo_argv_join(p.cmdline, p.cmdline_len, o->php_cmdline, sizeof(o->php_cmdline));
-			php_script(o, procroot, &p, peer);
+			php_script(o, procroot, &p, peer, sh_cmd);
 		} else
 			other_script(o, procroot, &p, sh_cmd);
 		found = 1;
@@ -302,7 +306,14 @@ collect(struct mo_origin *o, const char *procroot, pid_t parent, int peer,
 	}
 	if (!found)
 		by_cwd(o);
+}
 
+/* The vhost, by the config's rules; after collect() has returned, so that
+ * the matcher's frame is not below collect()'s on the stack (a fresh stack
+ * page is a page fault: the wrapper pays it for every message). */
+static void
+vhost_of(struct mo_origin *o, const struct mo_config *c)
+{
 	/* a program's exe or a cron command is no path under a site */
 	if (mo_vhost_match(c, strcmp(o->script_src, "parent") == 0 ||
 	    strcmp(o->script_src, "cron") == 0 ? o->cwd : o->script, o->vhost,
@@ -342,7 +353,8 @@ mo_origin_collect(struct mo_origin *o, const char *procroot, pid_t parent,
     const struct mo_config *c)
 {
 	origin_start(o, getuid());
-	collect(o, procroot, parent, 0, c);
+	collect(o, procroot, parent, 0);
+	vhost_of(o, c);
 }
 
 void
@@ -350,7 +362,8 @@ mo_origin_collect_peer(struct mo_origin *o, const char *procroot, pid_t pid, uid
     const struct mo_config *c)
 {
 	origin_start(o, uid);
-	collect(o, procroot, pid, 1, c);
+	collect(o, procroot, pid, 1);
+	vhost_of(o, c);
 }
 
 void

@@ -394,6 +394,88 @@ test_defaults_dirty(void **state)
 	mo_config_free(&dirty);
 }
 
+/* The path strings are packed (a page, not a page per PATH_MAX array: the
+ * wrapper pays a fault for each fresh page), take up to PATH_MAX - 1 bytes
+ * as before, and survive any number of replacements. */
+static void
+test_paths_packed(void **state)
+{
+	static struct mo_config c;
+	static char text[5 * PATH_MAX + 512], want[5][PATH_MAX], err[512];
+	const char **f[5] = { &c.mta_path, &c.state_dir, &c.log_file, &c.qmail_queue, &c.lookup_socket };
+	const char *lo, *hi;
+	FILE *fp;
+	int i, k;
+
+	(void)state;
+	mo_config_defaults(&c);
+	lo = hi = *f[0];
+	for (i = 0; i < 5; i++) {
+		if (*f[i] < lo)
+			lo = *f[i];
+		if (*f[i] + strlen(*f[i]) + 1 > hi)
+			hi = *f[i] + strlen(*f[i]) + 1;
+	}
+	assert_true(hi - lo <= 4096);
+	/* the longest of each, from the file */
+	for (i = 0; i < 5; i++) {
+		memset(want[i], 'a' + i, PATH_MAX - 1);
+		want[i][0] = '/';
+		want[i][PATH_MAX - 1] = '\0';
+	}
+	snprintf(text, sizeof(text), "mta = { path = \"%s\"; queue = \"%s\"; lookup = \"%s\"; };\n"
+	    "state_dir = \"%s\";\nlog = { file = \"%s\"; };\n", want[0], want[3], want[4],
+	    want[1], want[2]);
+	fp = fmemopen(text, strlen(text), "r");
+	assert_int_equal(0, mo_config_read(&c, fp, "t", err, sizeof(err)));
+	fclose(fp);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(want[i], *f[i]);
+	/* replaced again and again, in turn: the others stay whole */
+	for (k = 0; k < 40; k++) {
+		i = k % 5;
+		want[i][1 + k % 7] = (char)('A' + k % 26);
+		assert_int_equal(0, mo_config_set_path(&c, f[i], want[i]));
+		for (i = 0; i < 5; i++)
+			assert_string_equal(want[i], *f[i]);
+	}
+	/* a field set from another field's string */
+	assert_int_equal(0, mo_config_set_path(&c, &c.log_file, c.state_dir));
+	assert_string_equal(want[1], c.log_file);
+	assert_string_equal(want[1], c.state_dir);
+	/* a copy has strings of its own: changing one leaves the other */
+	{
+		static struct mo_config cp;
+		const char **g[5] = { &cp.mta_path, &cp.state_dir, &cp.log_file,
+		    &cp.qmail_queue, &cp.lookup_socket };
+		mo_config_copy(&cp, &c);
+		same_config(&c, &cp);
+		for (i = 0; i < 5; i++)
+			assert_true(*g[i] >= cp.strs && *g[i] < cp.strs + sizeof(cp.strs));
+		assert_int_equal(0, mo_config_set_path(&cp, &cp.mta_path, "/copy"));
+		assert_string_equal("/copy", cp.mta_path);
+		assert_string_equal(want[0], c.mta_path);
+	}
+	/* PATH_MAX bytes is too long, the field kept */
+	want[0][PATH_MAX - 1] = 'x';
+	{
+		static char longer[PATH_MAX + 1];
+		memcpy(longer, want[0], PATH_MAX);
+		longer[PATH_MAX] = '\0';
+		want[0][PATH_MAX - 1] = '\0';
+		assert_int_equal(-1, mo_config_set_path(&c, &c.mta_path, longer));
+		assert_string_equal(want[0], c.mta_path);
+		snprintf(text, sizeof(text), "state_dir = \"%s\";\n", longer);
+	}
+	mo_config_free(&c);
+	mo_config_defaults(&c);
+	fp = fmemopen(text, strlen(text), "r");
+	assert_int_equal(-1, mo_config_read(&c, fp, "t", err, sizeof(err)));
+	fclose(fp);
+	assert_string_equal("t:1: state_dir is too long", err);
+	mo_config_free(&c);
+}
+
 int
 main(void)
 {
@@ -406,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_load_paths),
 		cmocka_unit_test(test_vhosts),
 		cmocka_unit_test(test_defaults_dirty),
+		cmocka_unit_test(test_paths_packed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

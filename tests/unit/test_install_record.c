@@ -275,19 +275,19 @@ test_apply(void **state)
 
 	/* config names the swapped file from outside the root; it is us */
 	mo_config_defaults(&c);
-	strcpy(c.mta_path, target);
+	assert_int_equal(0, mo_config_set_path(&c, &c.mta_path, target));
 	self_path = target;
 	assert_int_equal(MO_INSTALL_ACTIVE, mo_install_apply_record(&c, r, r->since, fake_self));
 	snprintf(want, sizeof(want), "%s%s", target, MO_REAL_SUFFIX);
 	assert_string_equal(want, c.mta_path);
 
 	/* window over: same real one, and pass through */
-	strcpy(c.mta_path, target);
+	assert_int_equal(0, mo_config_set_path(&c, &c.mta_path, target));
 	assert_int_equal(MO_INSTALL_EXPIRED, mo_install_apply_record(&c, r, r->until, fake_self));
 	assert_string_equal(want, c.mta_path);
 
 	/* the real one is back in place (revert under way): the target itself */
-	strcpy(c.mta_path, target);
+	assert_int_equal(0, mo_config_set_path(&c, &c.mta_path, target));
 	self_path = NULL;
 	assert_int_equal(MO_INSTALL_ACTIVE, mo_install_apply_record(&c, r, r->since, fake_self));
 	assert_string_equal(target, c.mta_path);
@@ -301,7 +301,7 @@ test_apply(void **state)
 	touch("/usr/sbin/sendmail" MO_REAL_SUFFIX);
 
 	/* some other MTA in the config: untouched, and stamping stays on */
-	strcpy(c.mta_path, "/opt/other/sendmail");
+	assert_int_equal(0, mo_config_set_path(&c, &c.mta_path, "/opt/other/sendmail"));
 	assert_int_equal(MO_INSTALL_ACTIVE, mo_install_apply_record(&c, r, r->until, fake_self));
 	assert_string_equal("/opt/other/sendmail", c.mta_path);
 
@@ -336,7 +336,11 @@ test_apply(void **state)
 	assert_string_equal(want, c.mta_path);
 	/* an explicit qmail config: untouched while on, qmail's sendmail once over */
 	c.mta_type = MO_MTA_QMAIL;
-	snprintf(c.mta_path, sizeof(c.mta_path), "%s/var/qmail/bin/qmail-inject", tdir);
+	{
+		char qi[PATH_MAX];
+		snprintf(qi, sizeof(qi), "%s/var/qmail/bin/qmail-inject", tdir);
+		assert_int_equal(0, mo_config_set_path(&c, &c.mta_path, qi));
+	}
 	assert_int_equal(MO_INSTALL_ACTIVE, mo_install_apply_record(&c, r, r->since, fake_self));
 	assert_int_equal(MO_MTA_QMAIL, c.mta_type);
 	assert_int_equal(MO_INSTALL_EXPIRED, mo_install_apply_record(&c, r, r->until, fake_self));
@@ -355,7 +359,7 @@ test_apply_no_record(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	mo_config_defaults(&c);
-	strcpy(c.state_dir, dir);
+	assert_int_equal(0, mo_config_set_path(&c, &c.state_dir, dir));
 	assert_int_equal(MO_INSTALL_NONE, mo_install_apply(&c, 0));
 	assert_string_equal(MO_DEFAULT_MTA_PATH, c.mta_path);
 	rmdir(dir);

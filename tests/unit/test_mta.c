@@ -178,7 +178,7 @@ test_qmail_argv(void **state)
 	(void)state;
 	mo_config_defaults(&c);
 	c.mta_type = MO_MTA_QMAIL;
-	strcpy(c.mta_path, "/var/qmail/bin/qmail-inject");
+	assert_int_equal(0, mo_config_set_path(&c, &c.mta_path, "/var/qmail/bin/qmail-inject"));
 	for (i = 0; i < sizeof(qcases) / sizeof(qcases[0]); i++) {
 		const struct qcase *q = &qcases[i];
 		char *argv[10], got[512] = "";
@@ -229,7 +229,7 @@ test_postfix_argv(void **state)
 
 	(void)state;
 	mo_config_defaults(&c);
-	strcpy(c.mta_path, "/usr/sbin/sendmail.mailorigin-real");
+	assert_int_equal(0, mo_config_set_path(&c, &c.mta_path, "/usr/sbin/sendmail.mailorigin-real"));
 	assert_int_equal(0, mo_args_classify(3, argv, &a));
 	assert_int_equal(0, mo_exec_build(&x, &c, &a, 3, argv, hostile_env, 1000));
 	assert_string_equal("sendmail", x.argv[0]);
