@@ -59,6 +59,13 @@ mo_decide(const struct mo_limits *lim, int statefd, int create, const struct mo_
 }
 
 int
+mo_fault_is_callers(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS || err == EFBIG ||
+	    err == ENOSPC || err == ETIMEDOUT || err == EAGAIN;
+}
+
+int
 mo_decide_fail(const struct mo_limits *lim, int statefd, int create, const struct mo_sender *s,
     unsigned long rcpts, int caller_faults, struct mo_decision *d, char *fault, size_t faultlen)
 {
@@ -74,8 +81,7 @@ mo_decide_fail(const struct mo_limits *lim, int statefd, int create, const struc
 		return 0;
 	}
 	why = errno;
-	closed = lim->fail_closed || (caller_faults && (why == EMFILE || why == ENFILE ||
-	    why == ENOMEM || why == EFBIG || why == ENOSPC || why == ETIMEDOUT));
+	closed = lim->fail_closed || (caller_faults && mo_fault_is_callers(why));
 	snprintf(fault, faultlen, "limit store %s; %s", err,
 	    closed ? "holding" : "passing unlimited (fail = open)");
 	if (closed) {

@@ -24,6 +24,12 @@ struct mo_decision {
 int mo_decide(const struct mo_limits *lim, int statefd, int create, const struct mo_sender *s,
     unsigned long rcpts, struct mo_decision *d, char *err, size_t errlen);
 
+/* Is err one a caller can bring about: too few fds (its rlimit, or a
+ * daemon's used up by many sessions), too little memory, a full table or
+ * disk, a bound run out (a lock held by a stopped process, a slow read)?
+ * Such a fault holds whatever fail says: it must not open the limits. */
+int mo_fault_is_callers(int err);
+
 /* mo_decide() and the fail policy over its result, the one of every
  * program: returns what mo_decide() did (0: decided; -1: the store
  * failed), with the fault to log in fault (faultlen bytes; "" when

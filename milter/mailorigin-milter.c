@@ -23,6 +23,7 @@
  * the socket is open, every capability but CAP_SYS_PTRACE and
  * CAP_DAC_READ_SEARCH is dropped, and no new privilege can be gained.
  */
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -180,8 +181,8 @@ lookup_client(struct conn *c, const struct sockaddr *sa, const struct sockaddr *
 		return;
 	case MO_PEER_FAULT:
 		c->own_fault = p.err;
-		add_fault(c, "client %s: lookup failed: %s (the milter's own fault)", c->client,
-		    strerror(p.err));
+		add_fault(c, "client %s: lookup failed: %s%s", c->client, strerror(p.err),
+		    mo_fault_is_callers(p.err) ? "" : " (the milter's own fault)");
 		return;
 	case MO_PEER_FOUND:
 		break;
@@ -711,9 +712,12 @@ count:
 	 * whatever fail says, as the wrapper holds the faults its caller
 	 * can cause.  Only the milter's own fault follows fail. */
 	if (!c->have_uid && c->sasl[0] == '\0') {
-		int hold = !c->own_fault || M.cfg.limits.fail_closed;
+		/* (the milter out of fds or memory: many sessions a local
+		 * user opened bring it about; review R2) */
+		int own = c->own_fault && !mo_fault_is_callers(c->own_fault);
+		int hold = !own || M.cfg.limits.fail_closed;
 
-		add_fault(c, "no sender found (%s)%s", c->own_fault ? "the milter's own fault" :
+		add_fault(c, "no sender found (%s)%s", own ? "the milter's own fault" :
 		    "a fault the client can bring about", d.over ? "" : hold ? ": holding" :
 		    ": passing (fail = open)");
 		if (hold && !d.over) {
@@ -1023,6 +1027,35 @@ open_lookup(const char *path, const char *owner)
 
 /* --- start-up --- */
 
+/* Room for many sessions at once: each takes a socket to Postfix and,
+ * while it looks, a few /proc and netlink fds.  At 1024 (the default soft
+ * limit) about 256 slow local sessions ran the lookups out of fds (review
+ * R2).  Raised while still root (CAP_SYS_RESOURCE), to the hard limit and
+ * at least MILTER_NOFILE; libmilter polls (no FD_SET), so high fds are fine.
+ * Running out is the client's doing all the same: it holds (on_eom). */
+#define MILTER_NOFILE 65536
+
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < MILTER_NOFILE) {
+		struct rlimit want = { MILTER_NOFILE, MILTER_NOFILE };
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > MILTER_NOFILE ?
+		    MILTER_NOFILE : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			syslog(LOG_WARNING, "cannot raise the open file limit: %m");
+	}
+}
+
 /* Keep only what reading other users' /proc needs. */
 static void
 drop_privileges(void)
@@ -1171,6 +1204,7 @@ main(int argc, char *argv[])
 		err(EX_OSERR, "daemon");
 	if (pidfile != NULL)
 		write_pid(pidfile);
+	raise_nofile();
 	drop_privileges();
 	/* after the drop: a thread keeps the capabilities it was made with */
 	if (lfd != -1 && (errno = pthread_create(&lt, NULL, lookup_serve, (void *)(intptr_t)lfd)) != 0)

@@ -316,8 +316,8 @@ who_smtp(struct qq *q, const char *ip)
 		return;
 	case MO_PEER_FAULT:
 		q->own_fault = p.err;
-		fault(q, "client %s: lookup failed: %s (the front end's own fault)", q->client,
-		    strerror(p.err));
+		fault(q, "client %s: lookup failed: %s%s", q->client, strerror(p.err),
+		    mo_fault_is_callers(p.err) ? "" : " (the front end's own fault)");
 		return;
 	case MO_PEER_FOUND:
 		break;
@@ -802,9 +802,11 @@ main(int argc, char *argv[])
 	 * and one the client brought about: held whatever fail says.  Only
 	 * our own fault (no netlink, no /proc/net/tcp) follows fail. */
 	if (!q.have_uid && q.sasl[0] == '\0') {
-		int hold = !q.own_fault || q.cfg.limits.fail_closed;
+		/* (out of fds or memory: its caller's rlimits or load) */
+		int own = q.own_fault && !mo_fault_is_callers(q.own_fault);
+		int hold = !own || q.cfg.limits.fail_closed;
 
-		fault(&q, "no sender found (%s)%s", q.own_fault ? "the front end's own fault" :
+		fault(&q, "no sender found (%s)%s", own ? "the front end's own fault" :
 		    "a fault the client can bring about", d.over ? "" : hold ? ": holding" :
 		    ": passing (fail = open)");
 		if (hold && !d.over) {

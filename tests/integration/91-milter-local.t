@@ -227,4 +227,43 @@ else
 	t_ok 1 "gone before the lookup: released and delivered"; t_diag "$(pf_why gone-lo)"
 fi
 
+# ---- the milter's open file limit: raised at start (review R2) -----------------------
+# A second milter on its own socket, started with a soft limit of 1024
+# under a hard one of 4096 (this machine may not raise a hard limit).
+prlimit --nofile=1024:4096 "$MILTER_BIN" -c "$MO_ETC/mailorigin.conf" -s "$MS/second.sock" \
+	-u postfix --foreground >>"$MS/out" 2>&1 &
+p2=$!
+for i in $(seq 100); do [ -S "$MS/second.sock" ] && break; sleep 0.1; done
+t_is "$(awk '/^Max open files/ { print $4 }' "/proc/$p2/limits" 2>/dev/null)" 4096 \
+	"the milter raises its open file limit at start (soft 1024, hard 4096: 4096)"
+kill -TERM "$p2" 2>/dev/null; wait "$p2" 2>/dev/null
+
+# ---- the milter out of fds: a local user's many sessions bring it about --------------
+# (review R2) Its limit is set, from outside, to the fds it has open plus
+# one: Postfix's connection is accepted, and the lookup then gets EMFILE.
+# Under fail = "open" that passed, unlimited, as the milter's own fault.
+# Now it is the client's doing: held, or, when the hold quota cannot be
+# counted either (no fd for it), 451: the client keeps the message.
+nfd=$(ls "/proc/$MILTER_PID/fd" | wc -l)
+t_diag "milter: $nfd fds open; $(grep '^Max open files' "/proc/$MILTER_PID/limits")"
+n_before=$(grep -a -c 'no sender found' "$MO_LOG")
+prlimit --pid "$MILTER_PID" --nofile=$((nfd + 1)):$((nfd + 1)) || mo_bail "prlimit on the milter failed"
+mo_as mo-site-b swaks --server "127.0.0.1:$PORT" --from b@test.invalid --to "$(pf_addr emfile)" \
+	--header "Subject: emfile" --body "emfile" >"$T/swaks-emfile.out" 2>&1
+rc=$?
+for i in $(seq 100); do [ "$(grep -a -c 'no sender found' "$MO_LOG")" -gt "$n_before" ] && break; sleep 0.1; done
+pf_settle
+L=$(grep -a 'no sender found' "$MO_LOG" | tail -1)
+t_is "$(delivered emfile)" 0 "milter out of fds, fail = open: not delivered unlimited (before: passed)" ||
+	t_diag "$(pf_why emfile)" "$L"
+t_like "$(lf "$L" fault)" 'lookup failed: Too many open files; no sender found \(a fault the client can bring about\)' \
+	"milter out of fds: fault= says the lookup failed and that it is the client's doing"
+case $(lf "$L" action) in
+hold) t_is "$(held_for emfile)/$(lf "$L" rule)" "1/fault" "milter out of fds: held, rule=fault" ;;
+tempfail) t_like "$rc $(lf "$L" rule) $(grep -a '^<.* 451' "$T/swaks-emfile.out" | head -1)" \
+	'^[1-9][0-9]* fault .*451' \
+	"milter out of fds: 451 to the client (the hold quota cannot be counted without an fd), rule=fault" ;;
+*) t_ok 1 "milter out of fds: held or 451"; t_diag "$L" ;;
+esac
+
 t_done
