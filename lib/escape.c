@@ -167,17 +167,18 @@ line_drop(struct mo_line *l, const char *key)
 	return -1;
 }
 
-/* Append key=value when it leaves reserve bytes free (and room for the
- * marker); else leave it out. */
+/* Append key=value (the value cut at max bytes) when it leaves reserve
+ * bytes free (and room for the marker); else leave it out. */
 static int
-line_add(struct mo_line *l, const char *key, const void *value, size_t len, size_t reserve)
+line_add_max(struct mo_line *l, const char *key, const void *value, size_t len, size_t reserve,
+    size_t max)
 {
 	char v[LOG_VALUE_MAX + 8];
 	size_t klen = strlen(key), vlen, need, at;
 	int q;
 
 	q = needs_quotes(value, len);
-	vlen = escape_into(v, LOG_VALUE_MAX, value, len, q, NULL);
+	vlen = escape_into(v, max, value, len, q, NULL);
 	need = (l->fields ? 1 : 0) + klen + 1 + vlen + (q ? 2 : 0);
 	if (l->fields + need + reserve >= sizeof(l->buf) - MO_LINE_CUT_ROOM)
 		return line_drop(l, key);
@@ -196,6 +197,20 @@ line_add(struct mo_line *l, const char *key, const void *value, size_t len, size
 	l->fields = at;
 	line_end(l);
 	return 0;
+}
+
+static int
+line_add(struct mo_line *l, const char *key, const void *value, size_t len, size_t reserve)
+{
+	return line_add_max(l, key, value, len, reserve, LOG_VALUE_MAX);
+}
+
+int
+mo_line_kv_fault(struct mo_line *l, const char *value)
+{
+	if (value == NULL)
+		value = "";
+	return line_add_max(l, "fault", value, strlen(value), 0, MO_LINE_FAULT_MAX);
 }
 
 int

@@ -45,10 +45,18 @@ size_t mo_escape_all(char *dst, const void *src, size_t len);
  * (the decision: rule, window, first, hold_error) always fit.  Put the
  * long fields a reader needs (vhost, script, from, msgid: the report's
  * attribution) before the others: at most 512 bytes each, five of them
- * and 500 bytes of short fields always fit. */
+ * and 500 bytes of short fields always fit.
+ *
+ * mo_line_kv_fault() is for the fault= field: its value cut at
+ * MO_LINE_FAULT_MAX bytes (escaped), to be written among the first short
+ * fields, before any long one, so that no long value a sender controls
+ * can push it off the line (review S3-14); the long fields after it still
+ * keep MO_LINE_RESERVE bytes for the decision.  Five long fields, the
+ * fault and 500 bytes of short fields always fit. */
 #define MO_UTC_STAMP_SIZE 32     /* with room for any year */
 #define MO_LINE_CUT_ROOM 64      /* " cut=KEY,KEY...": kept for the marker */
 #define MO_LINE_RESERVE 640      /* kept by the long fields for the short ones */
+#define MO_LINE_FAULT_MAX 280    /* fault='s value at most, escaped */
 
 struct mo_line {
 	char	buf[4096];
@@ -62,6 +70,7 @@ int mo_line_kv(struct mo_line *l, const char *key, const char *value);
 int mo_line_kvn(struct mo_line *l, const char *key, const void *value, size_t len);
 int mo_line_kvu(struct mo_line *l, const char *key, unsigned long long value);
 int mo_line_kv_long(struct mo_line *l, const char *key, const char *value);
+int mo_line_kv_fault(struct mo_line *l, const char *value);
 
 /* Append l to the log file fd as one line, "TIME IDENT[PID]: l\n" (UTC),
  * in one write so that the lines of concurrent writers never mix.

@@ -491,6 +491,9 @@ message_line(const struct conn *c, struct mo_line *l, const char *action)
 	mo_line_kv(l, "client", c->client);
 	if (c->lookup != NULL)
 		mo_line_kv(l, "lookup", c->lookup);
+	/* before the long fields, which a sender controls: always on the line */
+	if (c->fault[0])
+		mo_line_kv_fault(l, c->fault);
 	mo_line_kv_long(l, "sasl", c->sasl);
 	mo_line_origin(l, g, c->have_uid);
 	mo_line_kv_long(l, "from", c->from);
@@ -516,8 +519,6 @@ message_line(const struct conn *c, struct mo_line *l, const char *action)
 		mo_line_kv(l, "memory", c->at.ok ? "read" : c->at.why);
 		mo_line_kvu(l, "memory_us", (unsigned long long)c->at.us);
 	}
-	if (c->fault[0])
-		mo_line_kv_long(l, "fault", c->fault);
 	/* last: what a full line leaves out first */
 	mo_line_origin_detail(l, g);
 }

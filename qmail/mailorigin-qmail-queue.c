@@ -592,6 +592,9 @@ message_line(const struct qq *q, struct mo_line *l, const char *action, const ch
 	mo_line_kv(l, "action", action);
 	mo_line_kv(l, "path", q->smtp ? "smtp" : "qmail-queue");
 	mo_line_kv(l, "client", q->client);
+	/* before the long fields, which a sender controls: always on the line */
+	if (q->faults[0])
+		mo_line_kv_fault(l, q->faults);
 	mo_line_kv_long(l, "sasl", q->sasl);
 	mo_line_origin(l, &q->origin, q->have_uid);
 	mo_line_kv_long(l, "from", q->sender);
@@ -602,8 +605,6 @@ message_line(const struct qq *q, struct mo_line *l, const char *action, const ch
 		mo_line_kv_long(l, "msgid", msgid);
 	mo_line_kv(l, "mta_status", status);
 	mo_line_kvu(l, "owner", geteuid());
-	if (q->faults[0])
-		mo_line_kv_long(l, "fault", q->faults);
 	mo_line_kv_long(l, "mta", q->cfg.qmail_queue);
 	/* last: what a full line leaves out first */
 	mo_line_origin_detail(l, &q->origin);

@@ -129,6 +129,31 @@ else
 	t_ok 1 "loopback TCP: delivered"; t_diag "$(pf_why tcp)"
 fi
 
+# ---- S3-14: long fields do not push fault= off the line --------------------------------
+# php-fpm (site-a, its memory read: file=, function=, wait=) from a folder
+# whose path is longer than a field, a function name as long, a long
+# sender and Message-ID, and 70 forged X-Mailorigin-* headers (the milter
+# removes 64: a fault).  fault= is written before the long fields, so
+# that none can push it off the line (review S3-14).  This line stays
+# near 3100 bytes, short of the 3330 that pushed fault= off before (the
+# memory reader keeps function= to 128 bytes): a guard, not a check that
+# failed before; test_escape's test_log_line_fault_first is that one.
+LD=$MO_WWW/site-a/$(printf 'a%.0s' $(seq 200))/$(printf 'b%.0s' $(seq 200))/$(printf 'c%.0s' $(seq 150))
+mkdir -p "$LD" && chown -R mo-site-a:mo-site-a "$MO_WWW/site-a/aaaa"* 
+sed "s/FNAME/mo_$(printf 'f%.0s' $(seq 505))/" "$MO_ROOT/tests/integration/smtp-long.php" >"$LD/long.php"
+chown mo-site-a:mo-site-a "$LD/long.php"; touch -d '1 hour ago' "$LD/long.php"
+out=$(fpm_get site-a "${LD#"$MO_WWW/site-a/"}/long.php" "socket=$(urlenc "$USOCK")&to=$(urlenc "$(pf_addr unix-long)")")
+t_is "$out" "sent=1" "long fields: sent"
+if f=$(pf_wait unix-long); then
+	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" memory)" "read" "long fields: the worker's memory read (file=, function=, wait= long)"
+	t_like "$(lf "$L" fault)" '6 more forged headers than could be removed' "long fields: fault= is on the line"
+	t_unlike "$(lf "$L" cut)" 'fault' "long fields: fault is not among the fields left out"
+	t_diag "long fields: line of $(printf '%s' "$L" | wc -c) bytes, cut=$(lf "$L" cut)"
+else
+	t_ok 1 "long fields: delivered"; t_diag "$(pf_why unix-long)" "$(tail -2 "$MO_LOG")"
+fi
+
 # ---- clients that close without waiting for the reply (S3-11, and the hold) -----------
 W8=$T/w8; mkdir -p "$W8"; chmod 777 "$W8"
 # close_run MODE CASE: the client as mo-site-a (uid b is over its limit by

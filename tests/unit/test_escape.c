@@ -164,6 +164,47 @@ test_log_line_reserve(void **state)
 	assert_int_equal(l.len, strlen(l.buf));
 }
 
+/* fault= written among the first fields (as the milter and the qmail
+ * front end do) stays on the line whatever the long fields after it, and
+ * the decision after them still fits (review S3-14: after eight long
+ * fields, fault= was the one left out) */
+static void
+test_log_line_fault_first(void **state)
+{
+	char ctl[600], rule[112];
+	const char *keys[] = { "sasl", "vhost", "script", "from", "msgid", "file", "function", "wait" };
+	struct mo_line l;
+	const char *f;
+	size_t i;
+
+	(void)state;
+	memset(ctl, 1, sizeof(ctl) - 1);
+	ctl[sizeof(ctl) - 1] = '\0';
+	memset(rule, 1, sizeof(rule) - 1);
+	rule[sizeof(rule) - 1] = '\0';
+	mo_line_init(&l);
+	mo_line_kv(&l, "id", "0123456789abcdef");
+	mo_line_kv(&l, "action", "hold");
+	mo_line_kv(&l, "client", "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+	assert_int_equal(0, mo_line_kv_fault(&l, ctl));
+	assert_non_null(f = strstr(l.buf, " fault=\""));
+	assert_true(strcspn(f + 8, "\"") <= MO_LINE_FAULT_MAX);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		mo_line_kv_long(&l, keys[i], ctl);
+	mo_line_kv(&l, "memory", "the worker is gone");
+	for (i = 0; i < 8; i++)
+		mo_line_kv_long(&l, "cwd", ctl);
+	assert_int_equal(0, mo_line_kv(&l, "rule", rule));
+	assert_int_equal(0, mo_line_kv(&l, "window", "1000000/1000d recipients"));
+	assert_int_equal(0, mo_line_kvu(&l, "first", 1));
+	assert_int_equal(0, mo_line_kv(&l, "hold_error", "Disk quota exceeded (and more)"));
+	assert_true(l.full);
+	assert_null(strstr(l.cut, "fault"));
+	assert_non_null(strstr(l.buf, " fault=\""));
+	assert_true(l.len < sizeof(l.buf));
+	assert_int_equal(l.len, strlen(l.buf));
+}
+
 /* A record is never cut, whatever its length. */
 static void
 test_record(void **state)
@@ -287,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_log_line_full),
 		cmocka_unit_test(test_log_line_cut),
 		cmocka_unit_test(test_log_line_reserve),
+		cmocka_unit_test(test_log_line_fault_first),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_fault_escaped),
 		cmocka_unit_test(test_utc_stamp),
