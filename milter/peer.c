@@ -105,10 +105,16 @@ mo_peer_tcp_line(const char *line, const void *addr, size_t addrlen, uint16_t po
 	return 0;
 }
 
+/* The table's lines for that end (the fallback without netlink: the
+ * whole table is read, so a user with many sockets makes it long; the
+ * deadline is looked at every 256 lines, and running past it is a fault
+ * the client can bring about, ETIMEDOUT; review R7). */
 static int
-scan_table(const char *path, const void *addr, size_t addrlen, uint16_t port, struct mo_peer *p)
+scan_table(const char *path, const void *addr, size_t addrlen, uint16_t port,
+    const struct timespec *deadline, struct mo_peer *p)
 {
 	char line[512];
+	unsigned long n = 0;
 	FILE *f;
 	int rc = -1;
 
@@ -127,6 +133,12 @@ scan_table(const char *path, const void *addr, size_t addrlen, uint16_t port, st
 		uid_t u;
 		unsigned long ino;
 
+		if ((++n & 255) == 0 && deadline != NULL && past(deadline)) {
+			p->timed_out = 1;
+			p->err = ETIMEDOUT;
+			rc = -3;
+			break;
+		}
 		if (mo_peer_tcp_line(line, addr, addrlen, port, &u, &ino) != 0)
 			continue;
 		if (rc == 0 || p->inode != 0) {
@@ -246,14 +258,14 @@ mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct times
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 		port = ntohs(in->sin_port);
 		snprintf(path, sizeof(path), "%s/net/tcp", procroot);
-		rc = scan_table(path, &in->sin_addr, 4, port, p);
+		rc = scan_table(path, &in->sin_addr, 4, port, deadline, p);
 		if (rc != -2) {         /* or a v4-mapped IPv6 socket (both: ambiguous) */
 			int r;
 
 			mapped[10] = mapped[11] = 0xff;
 			memcpy(mapped + 12, &in->sin_addr, 4);
 			snprintf(path, sizeof(path), "%s/net/tcp6", procroot);
-			r = scan_table(path, mapped, 16, port, p);
+			r = p->timed_out ? -3 : scan_table(path, mapped, 16, port, deadline, p);
 			/* found in one, or in neither though both were read */
 			rc = r == -2 ? -2 : rc == 0 || r == 0 ? 0 : rc == -3 || r == -3 ? -3 : -1;
 		}
@@ -261,7 +273,7 @@ mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct times
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 		port = ntohs(in6->sin6_port);
 		snprintf(path, sizeof(path), "%s/net/tcp6", procroot);
-		rc = scan_table(path, &in6->sin6_addr, 16, port, p);
+		rc = scan_table(path, &in6->sin6_addr, 16, port, deadline, p);
 	}
 	if (rc == 0 && walk)
 		mo_peer_find_process(procroot, deadline, p);

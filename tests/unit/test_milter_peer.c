@@ -1,5 +1,10 @@
 /* The milter's /proc/net/tcp reading, over lines as the kernel prints them. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +102,47 @@ test_loopback(void **state)
 	assert_false(mo_peer_is_loopback(NULL));
 }
 
+/* Without netlink the whole of /proc/net/tcp is read: a user with many
+ * sockets makes it long, and the read looks at the deadline (review R7).
+ * A fake /proc whose table has 5000 lines, the client's the last: found
+ * with time to spare, a fault (ETIMEDOUT, the client's doing) past it. */
+static void
+test_table_deadline(void **state)
+{
+	char root[] = "/tmp/mo-peer-XXXXXX", path[64], hex[16];
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(0x9C4E) };
+	struct timespec later, gone = { 1, 0 };
+	struct mo_peer p;
+	FILE *f;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/net", root);
+	assert_int_equal(0, mkdir(path, 0755));
+	v4_hex("127.0.0.1", hex);
+	snprintf(path, sizeof(path), "%s/net/tcp", root);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n", f);
+	for (i = 0; i < 5000; i++)
+		fprintf(f, "%4d: %s:%04X %s:0019 01 00000000:00000000 00:00000000 00000000   1000        0 %d 1 0 20 4 30 10 -1\n",
+		    i, hex, i == 4999 ? 0x9C4E : 0x1000 + i, hex, 100000 + i);
+	fclose(f);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	clock_gettime(CLOCK_MONOTONIC, &later);
+	later.tv_sec += 60;
+	assert_int_equal(0, mo_peer_find(root, (struct sockaddr *)&sa, &later, 0, &p));
+	assert_int_equal(104999, p.inode);
+	assert_int_equal(1000, p.uid);
+	/* a deadline long past (1 s after the clock's start) */
+	assert_int_equal(-3, mo_peer_find(root, (struct sockaddr *)&sa, &gone, 0, &p));
+	assert_int_equal(ETIMEDOUT, p.err);
+	assert_int_equal(0, unlink(path));
+	snprintf(path, sizeof(path), "%s/net", root);
+	assert_int_equal(0, rmdir(path));
+	assert_int_equal(0, rmdir(root));
+}
+
 int
 main(void)
 {
@@ -104,6 +150,7 @@ main(void)
 		cmocka_unit_test(test_tcp_line),
 		cmocka_unit_test(test_tcp6_line),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_table_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
