@@ -16,7 +16,9 @@
  * that forge ours.  Then as in the wrapper: forged headers removed, our
  * stamps on top, one atomic limit decision in the same limits.db, one log
  * line (path=smtp), and over a limit: quarantine (Postfix's hold queue),
- * 451 or 550 as on_limit says.  An internal fault follows fail = open
+ * 451 or 550 as on_limit says.  A client of this machine whose owner
+ * cannot be found (gone, ambiguous) is quarantined whatever fail says: it
+ * can bring that about itself.  The milter's own fault follows fail = open
  * (pass, stamped, logged) or closed (quarantine).
  *
  * Privilege: started as root (other users' /proc/PID/fd need it); after
