@@ -624,6 +624,20 @@ mo_proc_parse_status_uid(const char *buf, uid_t *uid)
 	return 0;
 }
 
+int
+mo_proc_real_uid(int procfd, const char *pid, uid_t *uid)
+{
+	char buf[2048];
+	int fd;
+	ssize_t n;
+
+	if ((fd = openat(procfd, pid, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	n = mo_proc_file(fd, "status", buf, sizeof(buf));
+	close(fd);
+	return n <= 0 || mo_proc_parse_status_uid(buf, uid) == -1 ? -1 : 0;
+}
+
 /* The fourth number of the line that starts with TAG ("\nUid:"). */
 static int
 status_fourth(const char *buf, const char *tag, unsigned long *v)

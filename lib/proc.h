@@ -100,6 +100,9 @@ const char *mo_base_name(const char *path);
 
 /* Real uid from the text of /proc/PID/status; 0 or -1. */
 int mo_proc_parse_status_uid(const char *buf, uid_t *uid);
+/* The real uid of the process PID (a name in the folder procfd, a /proc),
+ * from its status; 0 or -1. */
+int mo_proc_real_uid(int procfd, const char *pid, uid_t *uid);
 /*
  * What the kernel checks a process's file access with: its filesystem uid
  * and gid (the fourth field of Uid: and Gid: in /proc/PID/status) and its

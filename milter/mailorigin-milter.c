@@ -191,6 +191,10 @@ lookup_client(struct conn *c, const struct sockaddr *sa, const struct sockaddr *
 	}
 	c->have_uid = 1;
 	c->lookup = mo_peer_via(&p);
+	if (p.holder_uid)
+		add_fault(c, "client %s: socket of uid %lu, held by a process of uid %lu: uid %lu "
+		    "charged", c->client, (unsigned long)p.sk_uid, (unsigned long)p.uid,
+		    (unsigned long)p.uid);
 	if (p.pid == 0) {
 		mo_origin_of_uid(&c->origin, p.uid, "socket");
 		add_fault(c, "client %s: socket of uid %lu, no process found%s", c->client,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "peer.h"
+#include "proc.h"
 
 int
 mo_peer_is_loopback(const struct sockaddr *sa)
@@ -241,6 +242,17 @@ mo_peer_find_process(const char *procroot, const struct timespec *deadline, stru
 		return;
 	if (!walk_pass(procfd, want, wantlen, 1, deadline, p))
 		walk_pass(procfd, want, wantlen, 0, deadline, p);
+	if (p->pid != 0) {
+		char pid[24];
+		uid_t holder;
+
+		snprintf(pid, sizeof(pid), "%ld", (long)p->pid);
+		if (mo_proc_real_uid(procfd, pid, &holder) == 0 && holder != p->uid && holder != 0) {
+			p->sk_uid = p->uid;
+			p->uid = holder;
+			p->holder_uid = 1;
+		}
+	}
 	close(procfd);
 }
 

@@ -28,6 +28,8 @@ struct mo_peer {
 					 * ends (a socket bound to an interface); 0
 					 * /proc/net/tcp */
 	int		err;            /* MO_PEER_FAULT: the errno of the lookup's own failure */
+	uid_t		sk_uid;         /* the socket's own uid, when uid is not it */
+	int		holder_uid;     /* uid is the holder's real uid, not the socket's */
 };
 
 /* Is sa (AF_INET or AF_INET6) a loopback address? */
@@ -42,7 +44,12 @@ int mo_peer_is_loopback(const struct sockaddr *sa);
 int mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
     int walk, struct mo_peer *p);
 /* The process holding p->inode (a walk of procroot/PID/fd, the
- * processes of p->uid first), into p->pid; 0 when none is found. */
+ * processes of p->uid first), into p->pid; 0 when none is found.  When
+ * the holder's real uid is not the socket's, the one charged (p->uid) is
+ * the one that is not root, the holder's when neither is (p->sk_uid the
+ * socket's, p->holder_uid set): a socket root accepted and handed to a
+ * user's code (inetd, a socket unit with Accept=yes), reconnected by it
+ * to port 25, keeps uid 0, which must not be the sender (review R3). */
 void mo_peer_find_process(const char *procroot, const struct timespec *deadline,
     struct mo_peer *p);
 

@@ -139,22 +139,6 @@ fail:
 	return -1;
 }
 
-/* The real uid of procroot/PID (its status), or -1. */
-static int
-real_uid(int procfd, const char *pid, uid_t *uid)
-{
-	char path[64], buf[2048];
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s", pid);
-	if ((fd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	n = mo_proc_file(fd, "status", buf, sizeof(buf));
-	close(fd);
-	return n <= 0 || mo_proc_parse_status_uid(buf, uid) == -1 ? -1 : 0;
-}
-
 static int
 comm_is(int procfd, const char *pid, const char *want)
 {
@@ -257,7 +241,7 @@ mta_process(int procfd, const char *pid, uid_t mta_uid)
 	uid_t uid;
 
 	return fstatat(procfd, pid, &st, 0) == 0 && (st.st_uid == mta_uid || st.st_uid == 0) &&
-	    real_uid(procfd, pid, &uid) == 0 && uid == mta_uid;
+	    mo_proc_real_uid(procfd, pid, &uid) == 0 && uid == mta_uid;
 }
 
 /* The cleanup process (Postfix's user) holding queue file ID; 0 or -1.
