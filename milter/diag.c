@@ -486,8 +486,10 @@ mo_peer_locate(const char *procroot, const struct sockaddr *sa, const struct soc
 		return MO_PEER_REMOTE;
 	saved = errno;
 	rc = mo_peer_lookup(procroot, sa, server, deadline, walk, p);
-	if (rc == -3)
+	if (rc == -3) {
+		p->local = local;
 		return MO_PEER_FAULT;
+	}
 	if (rc == -1 && local == -1) {          /* remote, or gone: cannot tell */
 		p->err = saved ? saved : EIO;
 		return MO_PEER_FAULT;

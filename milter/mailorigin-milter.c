@@ -111,6 +111,7 @@ struct conn {
 	char		 fault[256];
 	int		 own_fault;     /* the sender was not found by the milter's own
 					 * fault (errno): only then may fail = open pass */
+	int		 own_local;     /* and the client is known to be on this machine */
 	const char	*lookup;        /* how the loopback socket was found, or NULL */
 	struct mo_php_at at;            /* its PHP worker's file and line */
 	/* the message */
@@ -183,8 +184,9 @@ lookup_client(struct conn *c, const struct sockaddr *sa, const struct sockaddr *
 		return;
 	case MO_PEER_FAULT:
 		c->own_fault = p.err;
+		c->own_local = p.local == 1;
 		add_fault(c, "client %s: lookup failed: %s%s", c->client, strerror(p.err),
-		    mo_fault_is_callers(p.err) ? "" : " (the milter's own fault)");
+		    c->own_local && mo_fault_is_callers(p.err) ? "" : " (the milter's own fault)");
 		return;
 	case MO_PEER_FOUND:
 		break;
@@ -242,6 +244,7 @@ lookup_local(SMFICTX *ctx, struct conn *c, int last)
 		if (!last)              /* tried again at the end of the message */
 			return;
 		c->own_fault = u.own_fault;
+		c->own_local = 1;               /* local mail, or a unix socket */
 		add_fault(c, "local mail: no pickup or unix socket client found: %s", why);
 		return;
 	}
@@ -255,6 +258,10 @@ lookup_local(SMFICTX *ctx, struct conn *c, int last)
 	c->lookup = "unix-diag";
 	c->unix_smtp = 1;
 	c->have_uid = 1;
+	if (u.peer.holder_uid)
+		add_fault(c, "client %s: socket of uid %lu, held by a process of uid %lu: uid %lu "
+		    "charged", c->client, (unsigned long)u.peer.sk_uid, (unsigned long)u.peer.uid,
+		    (unsigned long)u.peer.uid);
 	if (u.peer.pid == 0) {
 		mo_origin_of_uid(&c->origin, u.peer.uid, "socket");
 		add_fault(c, "client %s: socket of uid %lu, no process found%s", c->client,
@@ -720,8 +727,10 @@ count:
 	 * can cause.  Only the milter's own fault follows fail. */
 	if (!c->have_uid && c->sasl[0] == '\0') {
 		/* (the milter out of fds or memory: many sessions a local
-		 * user opened bring it about; review R2) */
-		int own = c->own_fault && !mo_fault_is_callers(c->own_fault);
+		 * user opened bring it about, for a client known to be on
+		 * this machine; review R2.  Where that is not known, a
+		 * remote sender's mail follows fail) */
+		int own = c->own_fault && !(c->own_local && mo_fault_is_callers(c->own_fault));
 		int hold = !own || M.cfg.limits.fail_closed;
 
 		add_fault(c, "no sender found (%s)%s", own ? "the milter's own fault" :
@@ -1037,30 +1046,34 @@ open_lookup(const char *path, const char *owner)
 /* Room for many sessions at once: each takes a socket to Postfix and,
  * while it looks, a few /proc and netlink fds.  At 1024 (the default soft
  * limit) about 256 slow local sessions ran the lookups out of fds (review
- * R2).  Raised while still root (CAP_SYS_RESOURCE), to the hard limit and
- * at least MILTER_NOFILE; libmilter polls (no FD_SET), so high fds are fine.
+ * R2).  Raised while still root (CAP_SYS_RESOURCE) to MILTER_NOFILE, the
+ * hard limit with it where it is lower and may be raised, else as far as
+ * the hard limit goes; never lowered.  libmilter polls (no FD_SET), so
+ * high fds are fine.
  * Running out is the client's doing all the same: it holds (on_eom). */
 #define MILTER_NOFILE 65536
 
 static void
 raise_nofile(void)
 {
-	struct rlimit rl;
+	struct rlimit rl, want;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= MILTER_NOFILE)
 		return;
+	/* root: the hard limit too, where it is lower */
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < MILTER_NOFILE) {
-		struct rlimit want = { MILTER_NOFILE, MILTER_NOFILE };
-
+		want.rlim_cur = want.rlim_max = MILTER_NOFILE;
 		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
 			return;
 	}
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > MILTER_NOFILE ?
-		    MILTER_NOFILE : rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			syslog(LOG_WARNING, "cannot raise the open file limit: %m");
-	}
+	/* else as far as the hard limit lets it, never lower */
+	want.rlim_max = rl.rlim_max;
+	want.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > MILTER_NOFILE ?
+	    MILTER_NOFILE : rl.rlim_max;
+	if (want.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &want) == -1)
+		syslog(LOG_WARNING, "cannot raise the open file limit: %m");
+}
 }
 
 /* Keep only what reading other users' /proc needs. */

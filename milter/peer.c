@@ -223,6 +223,56 @@ walk_pass(int procfd, const char *want, size_t wantlen, int mine, const struct t
 	return p->pid != 0;
 }
 
+/* The real uid of pid, who held the socket: read, then the socket looked
+ * for again, so that a pid that was reused in between (whose status that
+ * was) does not count.  0 or -1. */
+static int
+holder_real_uid(int procfd, pid_t pid, const char *want, size_t wantlen, struct mo_peer *p,
+    const struct timespec *deadline, uid_t *uid)
+{
+	char name[24];
+
+	snprintf(name, sizeof(name), "%ld", (long)pid);
+	if (mo_proc_real_uid(procfd, name, uid) == -1 ||
+	    !holds(procfd, name, want, wantlen, p, deadline))
+		return -1;
+	return 0;
+}
+
+/* A socket of uid 0 is root's mail only when root's code sends it.  One
+ * that root accepted (inetd, a socket unit with Accept=yes) and handed to
+ * a user's code, which reconnected it to the SMTP port, keeps uid 0 and
+ * may still be held by root too (systemd keeps its copy; so does a su
+ * waiting on its child): the first holder found is then root's.  So the
+ * processes of other uids are walked too, and a holder among them whose
+ * real uid is not 0 is the sender; so is the holder found first when its
+ * real uid is not 0 (a setuid-root program's caller).  Only for uid 0: a
+ * user's socket handed to another uid's process (one that queues fds, as
+ * a bus daemon does) stays its maker's (review R3). */
+static void
+root_socket(int procfd, const char *want, size_t wantlen, const struct timespec *deadline,
+    struct mo_peer *p)
+{
+	struct mo_peer alt;
+	uid_t u;
+
+	if (holder_real_uid(procfd, p->pid, want, wantlen, p, deadline, &u) == 0 && u != 0)
+		goto found;
+	alt = *p;
+	alt.pid = 0;
+	if (!walk_pass(procfd, want, wantlen, 0, deadline, &alt) ||
+	    holder_real_uid(procfd, alt.pid, want, wantlen, &alt, deadline, &u) == -1 || u == 0) {
+		p->fds_seen = alt.fds_seen;
+		return;
+	}
+	p->pid = alt.pid;
+	p->fds_seen = alt.fds_seen;
+found:
+	p->sk_uid = 0;
+	p->uid = u;
+	p->holder_uid = 1;
+}
+
 /* The socket's owner usually holds it: its processes are walked first, so
  * that another user's thousands of fds cost nothing in the common case.
  * /proc/PID's owner is the process's effective uid (the socket's uid is
@@ -242,17 +292,8 @@ mo_peer_find_process(const char *procroot, const struct timespec *deadline, stru
 		return;
 	if (!walk_pass(procfd, want, wantlen, 1, deadline, p))
 		walk_pass(procfd, want, wantlen, 0, deadline, p);
-	if (p->pid != 0) {
-		char pid[24];
-		uid_t holder;
-
-		snprintf(pid, sizeof(pid), "%ld", (long)p->pid);
-		if (mo_proc_real_uid(procfd, pid, &holder) == 0 && holder != p->uid && holder != 0) {
-			p->sk_uid = p->uid;
-			p->uid = holder;
-			p->holder_uid = 1;
-		}
-	}
+	if (p->pid != 0 && p->uid == 0)
+		root_socket(procfd, want, wantlen, deadline, p);
 	close(procfd);
 }
 

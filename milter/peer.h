@@ -28,6 +28,9 @@ struct mo_peer {
 					 * ends (a socket bound to an interface); 0
 					 * /proc/net/tcp */
 	int		err;            /* MO_PEER_FAULT: the errno of the lookup's own failure */
+	int		local;          /* MO_PEER_FAULT: 1 the client is known to be on
+					 * this machine (its errno may then be its own
+					 * doing: mo_fault_is_callers), else unknown */
 	uid_t		sk_uid;         /* the socket's own uid, when uid is not it */
 	int		holder_uid;     /* uid is the holder's real uid, not the socket's */
 };
@@ -44,12 +47,13 @@ int mo_peer_is_loopback(const struct sockaddr *sa);
 int mo_peer_find(const char *procroot, const struct sockaddr *sa, const struct timespec *deadline,
     int walk, struct mo_peer *p);
 /* The process holding p->inode (a walk of procroot/PID/fd, the
- * processes of p->uid first), into p->pid; 0 when none is found.  When
- * the holder's real uid is not the socket's, the one charged (p->uid) is
- * the one that is not root, the holder's when neither is (p->sk_uid the
- * socket's, p->holder_uid set): a socket root accepted and handed to a
- * user's code (inetd, a socket unit with Accept=yes), reconnected by it
- * to port 25, keeps uid 0, which must not be the sender (review R3). */
+ * processes of p->uid first), into p->pid; 0 when none is found.  A
+ * socket of uid 0 held by a process whose real uid is not 0 (looked for
+ * among every holder) is charged to that uid (p->uid; p->sk_uid 0,
+ * p->holder_uid set): a socket root accepted and handed to a user's code
+ * (inetd, a socket unit with Accept=yes), reconnected by it to port 25,
+ * keeps uid 0, which must not be the sender (review R3).  Any other
+ * socket stays its maker's, whoever holds it. */
 void mo_peer_find_process(const char *procroot, const struct timespec *deadline,
     struct mo_peer *p);
 

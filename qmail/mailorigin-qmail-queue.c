@@ -99,6 +99,7 @@ struct qq {
 	int			 remote;        /* a client not on loopback */
 	int			 have_uid;
 	int			 own_fault;     /* not found by our own fault (errno) */
+	int			 own_local;     /* and the client is known to be local */
 	char			 client[INET6_ADDRSTRLEN + 8];
 	char			 sasl[256];
 	struct mo_origin	 origin;
@@ -316,8 +317,9 @@ who_smtp(struct qq *q, const char *ip)
 		return;
 	case MO_PEER_FAULT:
 		q->own_fault = p.err;
+		q->own_local = p.local == 1;
 		fault(q, "client %s: lookup failed: %s%s", q->client, strerror(p.err),
-		    mo_fault_is_callers(p.err) ? "" : " (the front end's own fault)");
+		    q->own_local && mo_fault_is_callers(p.err) ? "" : " (the front end's own fault)");
 		return;
 	case MO_PEER_FOUND:
 		break;
@@ -804,7 +806,7 @@ main(int argc, char *argv[])
 	 * our own fault (no netlink, no /proc/net/tcp) follows fail. */
 	if (!q.have_uid && q.sasl[0] == '\0') {
 		/* (out of fds or memory: its caller's rlimits or load) */
-		int own = q.own_fault && !mo_fault_is_callers(q.own_fault);
+		int own = q.own_fault && !(q.own_local && mo_fault_is_callers(q.own_fault));
 		int hold = !own || q.cfg.limits.fail_closed;
 
 		fault(&q, "no sender found (%s)%s", own ? "the front end's own fault" :
