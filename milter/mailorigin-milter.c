@@ -1074,7 +1074,6 @@ raise_nofile(void)
 	if (want.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &want) == -1)
 		syslog(LOG_WARNING, "cannot raise the open file limit: %m");
 }
-}
 
 /* Keep only what reading other users' /proc needs. */
 static void
