@@ -334,18 +334,38 @@ mo_origin_clear(struct mo_origin *o)
  * getpwuid_r: the milter looks up its clients in several threads at once,
  * and getpwuid's one static answer gave a message another uid's name (and
  * so that user's counters and exemptions; review R10: 771 of 200,000). */
+/*
+ * A passwd entry that does not fit the buffer (ERANGE: a long gecos, or
+ * an NSS module's large answer) is asked again with a bigger one, up to
+ * 1 MiB, instead of naming the account by its number.  The first try is
+ * on the stack: no allocation for the usual entry.
+ */
+#define PW_BUF_FIRST 2048
+#define PW_BUF_MAX (1024 * 1024)
+
 static void
 origin_start(struct mo_origin *o, uid_t uid)
 {
 	struct passwd pwd, *pw = NULL;
-	char buf[2048];
+	char first[PW_BUF_FIRST], *buf = first, *big = NULL;
+	size_t len = sizeof(first);
+	int e;
 
 	mo_origin_clear(o);
 	o->uid = uid;
-	if (getpwuid_r(uid, &pwd, buf, sizeof(buf), &pw) == 0 && pw != NULL && pw->pw_uid == uid)
+	while ((e = getpwuid_r(uid, &pwd, buf, len, &pw)) == ERANGE && len < PW_BUF_MAX) {
+		char *n;
+
+		len *= 2;
+		if ((n = realloc(big, len)) == NULL)
+			break;
+		buf = big = n;
+	}
+	if (e == 0 && pw != NULL && pw->pw_uid == uid)
 		strlcpy(o->user, pw->pw_name, sizeof(o->user));
 	else
 		snprintf(o->user, sizeof(o->user), "%lu", (unsigned long)uid);
+	free(big);
 }
 
 void

@@ -16,8 +16,8 @@
 #  - a client from the other namespace (10.214.0.2) is inbound: no stamp,
 #    no log line, never held;
 #  - a client that waits for the greeting, then pipelines the whole
-#    transaction and QUIT and closes at once: attributed (the lookup is at
-#    connect);
+#    transaction and QUIT and closes once DATA's 354 is read: attributed
+#    (the lookup is at connect);
 #  - clients that pipeline everything without waiting and close at once:
 #    no message of theirs is delivered without our stamps (nobody found is
 #    a fault, not inbound mail);
@@ -156,7 +156,7 @@ if f=$(pf_wait far1 10); then
 fi
 t_is "$(grep -a -c "client=$FAR:" "$MO_LOG")" 0 "remote client: no log line of ours"
 
-# ---- F1: the transaction pipelined after the greeting, QUIT, close at once ----------------
+# ---- F1: the transaction pipelined after the greeting, QUIT, close after the 354 ----------
 cat >"$T/bin/smtp-close" <<'EOF'
 #!/bin/bash
 # smtp-close HOST PORT RCPT WAIT: the whole transaction in one write, then
@@ -168,7 +168,9 @@ exec 3<>"/dev/tcp/$1/$2" || exit 1
 if [ "$4" = 1 ]; then IFS= read -r -t 30 l <&3 || exit 2; fi
 printf 'EHLO close\r\nMAIL FROM:<c@test.invalid>\r\nRCPT TO:<%s>\r\nDATA\r\nSubject: close\r\n\r\nclosed at once\r\n.\r\nQUIT\r\n' "$3" >&3
 if [ "$4" = 1 ]; then
-	while IFS= read -r -t 30 l <&3; do case $l in 354*) break ;; [45]*) exit 3 ;; esac; done
+	got=
+	while IFS= read -r -t 30 l <&3; do case $l in 354*) got=1; break ;; [45]*) exit 3 ;; esac; done
+	[ -n "$got" ] || exit 4   # no 354 in 30 s, or the server closed first
 fi
 exec 3>&- 3<&-
 EOF

@@ -134,7 +134,7 @@ mo_users() {
 # $(...) keeps) until it ends.  Test files run in parallel: without the
 # reservation, two could pick the same port before either listens.  A
 # reservation is a symbolic link /tmp/mo-ports/PORT -> PID (made in one
-# step); a dead PID's is taken over.
+# step); a dead PID's is taken over, under the lock /tmp/mo-ports/.lock.
 mo_free_port() {
 	local p used d owner
 	used=$(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
@@ -143,11 +143,16 @@ mo_free_port() {
 		printf '%s\n' "$used" | grep -qix "$(printf '%04X' "$p")" && continue
 		d=/tmp/mo-ports/$p
 		if ! ln -s "$$" "$d" 2>/dev/null; then
-			owner=$(readlink "$d" 2>/dev/null) || continue
-			[ "$owner" = "$$" ] && continue          # ours already, in use
-			kill -0 "$owner" 2>/dev/null && continue
-			rm -f "$d"
-			ln -s "$$" "$d" 2>/dev/null || continue
+			# A dead pid's reservation is taken over under one lock: two
+			# files that both saw it dead could otherwise both take it (the
+			# second's rm removing the first's new link).
+			(
+				flock 9 || exit 1
+				owner=$(readlink "$d" 2>/dev/null) || exit 1
+				[ "$owner" = "$$" ] && exit 1     # ours already, in use
+				kill -0 "$owner" 2>/dev/null && exit 1
+				rm -f "$d" && ln -s "$$" "$d" 2>/dev/null
+			) 9>>/tmp/mo-ports/.lock || continue
 		fi
 		echo "$p"
 		return 0

@@ -1,6 +1,8 @@
 /* Origin: process chain, SAPI, script and vhost over a fake /proc tree. */
 #include <sys/stat.h>
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -447,6 +449,67 @@ test_names_in_threads(void **state)
 	mo_config_free(&c);
 }
 
+/*
+ * An entry too big for the first buffer (a long gecos, an NSS module's
+ * large answer): getpwuid_r says ERANGE and origin.c asks again with a
+ * bigger one, instead of naming the account by its number.  This
+ * getpwuid_r stands in for libc's for BIG_UID only (its entry needs
+ * BIG_NEED bytes, as glibc's files backend needs the whole line), and
+ * passes every other uid on to the real one.
+ */
+#define BIG_UID 424242
+#define BIG_NEED 9000
+#define HUGE_UID 424243			/* needs more than origin.c ever gives */
+static unsigned big_calls;
+
+int
+getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t len, struct passwd **res)
+{
+	static int (*real)(uid_t, struct passwd *, char *, size_t, struct passwd **);
+
+	if (uid == BIG_UID || uid == HUGE_UID) {
+		big_calls++;
+		*res = NULL;
+		if (uid == HUGE_UID || len < BIG_NEED)
+			return ERANGE;
+		memset(pwd, 0, sizeof(*pwd));
+		memset(buf, 'g', BIG_NEED - 1);	/* the long gecos */
+		buf[BIG_NEED - 1] = '\0';
+		strcpy(buf, "longgecos");
+		pwd->pw_name = buf;
+		pwd->pw_gecos = buf + 16;
+		pwd->pw_uid = uid;
+		*res = pwd;
+		return 0;
+	}
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "getpwuid_r");
+	return real(uid, pwd, buf, len, res);
+}
+
+static void
+test_name_erange(void **state)
+{
+	struct mo_config c;
+	struct mo_origin o;
+
+	(void)state;
+	config_with_vhosts(&c);
+	big_calls = 0;
+	mo_origin_collect_peer(&o, root, 12345, BIG_UID, &c);
+	assert_string_equal("longgecos", o.user);
+	assert_true(big_calls >= 2);		/* asked again after ERANGE */
+	big_calls = 0;
+	mo_origin_collect_peer(&o, root, 12345, HUGE_UID, &c);
+	assert_string_equal("424243", o.user);	/* bounded: the number */
+	print_message("an entry that never fits: %u tries\n", big_calls);
+	assert_true(big_calls > 2 && big_calls < 20);
+	mo_origin_collect_peer(&o, root, 12345, 0, &c);	/* the real one still answers */
+	assert_int_equal(0, o.uid);
+	assert_string_not_equal("0", o.user);
+	mo_config_free(&c);
+}
+
 int
 main(void)
 {
@@ -461,6 +524,7 @@ main(void)
 		cmocka_unit_test(test_dirty_reuse),
 		cmocka_unit_test(test_proc_open),
 		cmocka_unit_test(test_names_in_threads),
+		cmocka_unit_test(test_name_erange),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
