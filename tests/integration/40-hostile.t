@@ -133,6 +133,18 @@ passed "state dir missing" "$M/plain.eml"
 line=$(mo_log_line "$MO_ID")
 t_like "$(lf "$line" fault)" . "state dir missing: log has fault=..." || t_diag "$line"
 t_is "$(lf "$line" action)" pass "state dir missing: action=pass"
+# the same fault behind long values the caller sets (a 3000-byte -f, a
+# 256-byte Message-ID): fault= is written before them, so they cannot push
+# it off the line (S3-14, as in the milter and the qmail front end)
+long_from="$(head -c 3000 /dev/zero | tr '\0' f)@test.invalid"
+{ printf 'Message-ID: <%s@test.invalid>\n' "$(head -c 256 /dev/zero | tr '\0' m)"; cat "$M/plain.eml"; } >"$M/longid.eml"
+send "$SITE" "$M/longid.eml" -i -f "$long_from" rcpt@test.invalid
+t_is "$RC" 0 "state dir missing, long -f and Message-ID: exit 0" || t_diag "stderr: $ERR"
+MO_ID=$(head -n 5 "$REC/stdin" 2>/dev/null | sed -n 's/^X-Mailorigin-Id: //p')
+line=$(mo_log_line "$MO_ID")
+t_like "$(lf "$line" fault)" 'state dir' "state dir missing, long -f and Message-ID: fault= still on the line" ||
+	t_diag "cut: $(lf "$line" cut)"
+t_is "$(lf "$line" action)" pass "state dir missing, long -f and Message-ID: action=pass"
 rec_reset "$REC"
 (cd "$SITE" && mo_as mo-site-a "$W" -t -i <"$M/plain.eml" 2>&-); RC=$?; ERR=
 passed "state dir missing, stderr closed" "$M/plain.eml"
