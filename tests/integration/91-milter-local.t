@@ -260,6 +260,27 @@ for mode in inetd systemd; do
 	fi
 done
 
+# ---- a user's socket handed to another uid's process: its maker's (review R3) ----------
+# mo-site-b makes a socket and passes it (SCM_RIGHTS) to a process of
+# mo-site-a, which connects it and sends the message; mo-site-b keeps its
+# copy meanwhile, so the lookup finds two holders of two uids (before
+# 93ace57 the holder that is not the socket's was charged).
+# Debian's python3 by path: a PATH python3 under a 0700 /root (pyenv) is
+# not one the test users can go on running after setuid.
+/usr/bin/python3 "$T/bin/rootsock.py" handoff "$uid_b" "$(mo_gid mo-site-b)" "$PORT" "$(pf_addr rootsock-handoff)" \
+	"$uid_a" "$(mo_gid mo-site-a)" >"$T/rootsock-handoff.out" 2>&1
+t_is "$?" 0 "handoff: a socket of uid $uid_b passed to uid $uid_a: its message sent" ||
+	t_diag "$(cat "$T/rootsock-handoff.out")"
+pf_settle
+if f=$(pf_wait rootsock-handoff 10); then
+	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_b (mo-site-b)" \
+		"handoff: a user's socket sent on by another uid: stamped with its maker's uid"
+	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
+	t_is "$(lf "$L" uid)" "$uid_b" "handoff: logged uid=$uid_b"
+else
+	t_ok 1 "handoff: delivered"; t_diag "$(pf_why rootsock-handoff)"
+fi
+
 # ---- the milter's open file limit: raised at start (review R2) -----------------------
 # A second milter on its own socket, started with a soft limit of 1024
 # under a hard one of 4096 (this machine may not raise a hard limit).
