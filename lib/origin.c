@@ -333,13 +333,11 @@ mo_origin_clear(struct mo_origin *o)
  * and the formatting below it then run on stack pages already touched.
  * getpwuid_r: the milter looks up its clients in several threads at once,
  * and getpwuid's one static answer gave a message another uid's name (and
- * so that user's counters and exemptions; review R10: 771 of 200,000). */
-/*
- * A passwd entry that does not fit the buffer (ERANGE: a long gecos, or
- * an NSS module's large answer) is asked again with a bigger one, up to
- * 1 MiB, instead of naming the account by its number.  The first try is
- * on the stack: no allocation for the usual entry.
- */
+ * so that user's counters and exemptions; review R10: 771 of 200,000).
+ * An entry that does not fit the buffer (ERANGE: a long gecos, an NSS
+ * module's large answer) is asked again with a bigger one, up to 1 MiB,
+ * instead of naming the account by its number; the first try is on the
+ * stack, so the usual entry costs no allocation. */
 #define PW_BUF_FIRST 2048
 #define PW_BUF_MAX (1024 * 1024)
 
