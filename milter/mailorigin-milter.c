@@ -161,6 +161,26 @@ deadline_in(struct timespec *t, int ms)
 	}
 }
 
+/* The client's socket was found (over TCP or a unix socket): its uid
+ * charged, its process and up its chain the PHP worker and script, or the
+ * uid alone when no process holds it. */
+static void
+charge_peer(struct conn *c, const struct mo_peer *p)
+{
+	if (p->holder_uid)
+		add_fault(c, "client %s: socket of uid %lu, held by a process of uid %lu: uid %lu "
+		    "charged", c->client, (unsigned long)p->sk_uid, (unsigned long)p->uid,
+		    (unsigned long)p->uid);
+	if (p->pid == 0) {
+		mo_origin_of_uid(&c->origin, p->uid, "socket");
+		add_fault(c, "client %s: socket of uid %lu, no process found%s", c->client,
+		    (unsigned long)p->uid, p->timed_out ? " in time" : "");
+		return;
+	}
+	mo_origin_collect_peer(&c->origin, M.procroot, p->pid, p->uid, &M.cfg);
+	mo_php_at_note(&c->at, M.procroot, c->origin.php_pid);
+}
+
 /* At connect, while the client still waits for the greeting: is it on
  * this machine (the kernel's exact lookup of its end), and whose? */
 static void
@@ -193,18 +213,7 @@ lookup_client(struct conn *c, const struct sockaddr *sa, const struct sockaddr *
 	}
 	c->have_uid = 1;
 	c->lookup = mo_peer_via(&p);
-	if (p.holder_uid)
-		add_fault(c, "client %s: socket of uid %lu, held by a process of uid %lu: uid %lu "
-		    "charged", c->client, (unsigned long)p.sk_uid, (unsigned long)p.uid,
-		    (unsigned long)p.uid);
-	if (p.pid == 0) {
-		mo_origin_of_uid(&c->origin, p.uid, "socket");
-		add_fault(c, "client %s: socket of uid %lu, no process found%s", c->client,
-		    (unsigned long)p.uid, p.timed_out ? " in time" : "");
-		return;
-	}
-	mo_origin_collect_peer(&c->origin, M.procroot, p.pid, p.uid, &M.cfg);
-	mo_php_at_note(&c->at, M.procroot, c->origin.php_pid);
+	charge_peer(c, &p);
 }
 
 /*
@@ -258,18 +267,7 @@ lookup_local(SMFICTX *ctx, struct conn *c, int last)
 	c->lookup = "unix-diag";
 	c->unix_smtp = 1;
 	c->have_uid = 1;
-	if (u.peer.holder_uid)
-		add_fault(c, "client %s: socket of uid %lu, held by a process of uid %lu: uid %lu "
-		    "charged", c->client, (unsigned long)u.peer.sk_uid, (unsigned long)u.peer.uid,
-		    (unsigned long)u.peer.uid);
-	if (u.peer.pid == 0) {
-		mo_origin_of_uid(&c->origin, u.peer.uid, "socket");
-		add_fault(c, "client %s: socket of uid %lu, no process found%s", c->client,
-		    (unsigned long)u.peer.uid, u.peer.timed_out ? " in time" : "");
-		return;
-	}
-	mo_origin_collect_peer(&c->origin, M.procroot, u.peer.pid, u.peer.uid, &M.cfg);
-	mo_php_at_note(&c->at, M.procroot, c->origin.php_pid);
+	charge_peer(c, &u.peer);
 }
 
 /* Local mail (or SMTP on a unix socket), as soon as the queue file is
