@@ -136,7 +136,7 @@ mo_users() {
 # reservation is a symbolic link /tmp/mo-ports/PORT -> PID (made in one
 # step); a dead PID's is taken over, under the lock /tmp/mo-ports/.lock.
 mo_free_port() {
-	local p used d owner
+	local p used d
 	used=$(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
 	mkdir -p -m 1777 /tmp/mo-ports 2>/dev/null
 	for ((p = $1; p < 18000; p++)); do
