@@ -229,8 +229,12 @@ now_real(void)
 }
 
 /*
- * --watch: scan every interval until the duration ends or SIGINT/SIGTERM
- * arrives (taken with sigtimedwait, no handler).
+ * --watch: scan at each tick (start + k x interval) of the window until
+ * the duration ends or SIGINT/SIGTERM arrives (taken with sigtimedwait, no
+ * handler).  A scan that runs past one or more ticks makes the next scan
+ * wait for the next tick to come: the ticks it ran over are skipped, not
+ * made up with scans back to back, so the window ends on time and a
+ * signal is looked at between every two scans.
  */
 static int
 watch_loop(const struct options *o)
@@ -239,18 +243,23 @@ watch_loop(const struct options *o)
 	struct watch w;
 	struct timespec ts;
 	sigset_t set;
-	double start = now_mono(), next, left, last_draw = 0;
+	double interval = (double)o->interval_ms / 1000;
+	double duration = (double)o->duration_ms / 1000;
+	double start = now_mono(), t0, next, left, last_draw = 0;
+	unsigned long tick = 0, ticks = 0;
 	int tty = isatty(STDOUT_FILENO) && !o->json, said = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	watch_init(&w, (double)o->interval_ms / 1000);
-	for (next = start;;) {
+	watch_init(&w, interval);
+	for (;;) {
+		t0 = now_mono();
 		if (scan_run(&o->scan, &res) == -1)
 			err(EX_OSERR, "/proc");
 		watch_add(&w, &res);
+		watch_took(&w, now_mono() - t0);
 		if (!said && (res.denied.memory || res.denied.maps || res.denied.cwd ||
 		              res.denied.fds || res.denied.env || res.nnotes)) {
 			report_denied(stderr, &res);
@@ -264,17 +273,23 @@ watch_loop(const struct options *o)
 			fflush(stdout);
 			last_draw = now_mono();
 		}
-		next += (double)o->interval_ms / 1000;
-		if (next - start >= (double)o->duration_ms / 1000)
+		/* the first tick still to come; those run over are skipped */
+		tick++;
+		ticks = (unsigned long)((now_mono() - start) / interval) + 1;
+		if (ticks > tick)
+			tick = ticks;
+		next = start + (double)tick * interval;
+		if (next - start >= duration)
 			break;
 		left = next - now_mono();
-		if (left <= 0)
-			continue;               /* a scan took longer than the interval */
+		if (left < 0)
+			left = 0;
 		ts.tv_sec = (time_t)left;
 		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		if (sigtimedwait(&set, NULL, &ts) > 0)
 			break;
 	}
+	watch_ticks(&w, tick);
 	watch_sort(&w);
 	if (o->json)
 		watch_json(stdout, &w, (size_t)o->top);

@@ -163,6 +163,20 @@ watch_add(struct watch *w, const struct scan_result *res)
 	return 0;
 }
 
+void
+watch_took(struct watch *w, double seconds)
+{
+	w->scan_time += seconds;
+	if (seconds > w->scan_max)
+		w->scan_max = seconds;
+}
+
+void
+watch_ticks(struct watch *w, unsigned long ticks)
+{
+	w->ticks = ticks;
+}
+
 static int
 agg_cmp(const void *x, const void *y)
 {
@@ -224,8 +238,12 @@ watch_print(FILE *f, const struct watch *w, size_t top, double now)
 	char span[16];
 
 	fmt_duration(span, sizeof(span), now - w->started);
-	fprintf(f, "mailorigin-tracer: %lu scans over %s, every %.0f ms\n\n", w->scans,
-	        span, w->interval * 1000);
+	fprintf(f, "mailorigin-tracer: %lu scans over %s, every %.0f ms", w->scans, span,
+	        w->interval * 1000);
+	if (w->ticks > w->scans)
+		fprintf(f, "; %lu moments not sampled: a scan took up to %.0f ms",
+		        w->ticks - w->scans, w->scan_max * 1000);
+	fputs("\n\n", f);
 	print_kind(f, w, AGG_SCRIPT, top, now);
 	fputc('\n', f);
 	print_kind(f, w, AGG_VHOST, top, now);
@@ -240,6 +258,15 @@ watch_json(FILE *f, const struct watch *w, size_t top)
 	size_t i, shown[3] = { 0, 0, 0 };
 	struct mo_json j;
 
+	mo_json_begin(&j, f);
+	mo_json_str(&j, "type", "window");
+	mo_json_real(&j, "started", w->started, 3);
+	mo_json_real(&j, "interval", w->interval, 3);
+	mo_json_uint(&j, "scans", w->scans);
+	mo_json_uint(&j, "skipped", w->ticks > w->scans ? w->ticks - w->scans : 0);
+	mo_json_real(&j, "scan_mean", w->scans ? w->scan_time / (double)w->scans : 0, 4);
+	mo_json_real(&j, "scan_max", w->scan_max, 4);
+	mo_json_end(&j);
 	for (i = 0; i < w->n; i++) {
 		const struct agg *a = &w->a[i];
 		if (shown[a->kind]++ >= top)

@@ -47,12 +47,19 @@ struct watch {
 	struct mail_seen *seen;
 	size_t nseen, capseen;
 	unsigned long scans;
+	unsigned long ticks;            /* of the window so far (watch_ticks) */
 	double interval;                /* seconds */
 	double started;
+	double scan_time, scan_max;     /* seconds the scans took: sum, longest */
 };
 
 void watch_init(struct watch *w, double interval);
 int watch_add(struct watch *w, const struct scan_result *res);
+/* The scan just added took SECONDS. */
+void watch_took(struct watch *w, double seconds);
+/* TICKS moments of the window have come (a scan for each, but for those a
+ * slow scan ran over). */
+void watch_ticks(struct watch *w, unsigned long ticks);
 /* Sort each kind by busy time, most first. */
 void watch_sort(struct watch *w);
 void watch_print(FILE *f, const struct watch *w, size_t top, double now);

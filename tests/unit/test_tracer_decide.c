@@ -527,6 +527,57 @@ test_watch_counts(void **state)
 	watch_free(&w);
 }
 
+/* The window's own record: scans made, moments skipped, what scans took. */
+static void
+test_watch_window(void **state)
+{
+	struct scan_result r;
+	struct watch w;
+	char *out = NULL, *nl;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	watch_init(&w, 0.1);
+	r.now = 1796000000.25;
+	watch_add(&w, &r);
+	watch_took(&w, 0.02);
+	r.now += 0.4;                   /* this scan ran over 3 moments */
+	watch_add(&w, &r);
+	watch_took(&w, 0.35);
+	watch_ticks(&w, 5);
+	assert_non_null(f = open_memstream(&out, &len));
+	watch_json(f, &w, 10);
+	fclose(f);
+	assert_non_null(nl = strchr(out, '\n'));
+	*nl = '\0';
+	assert_string_equal(out, "{\"type\":\"window\",\"started\":1796000000.250,"
+	                    "\"interval\":0.100,\"scans\":2,\"skipped\":3,"
+	                    "\"scan_mean\":0.1850,\"scan_max\":0.3500}");
+	free(out);
+	out = NULL;
+	assert_non_null(f = open_memstream(&out, &len));
+	watch_print(f, &w, 10, 1796000001.25);
+	fclose(f);
+	assert_non_null(nl = strchr(out, '\n'));
+	*nl = '\0';
+	assert_string_equal(out, "mailorigin-tracer: 2 scans over 1.0s, every 100 ms; "
+	                    "3 moments not sampled: a scan took up to 350 ms");
+	free(out);
+	/* none skipped: nothing said of it */
+	watch_ticks(&w, 2);
+	out = NULL;
+	assert_non_null(f = open_memstream(&out, &len));
+	watch_print(f, &w, 10, 1796000001.25);
+	fclose(f);
+	assert_non_null(nl = strchr(out, '\n'));
+	*nl = '\0';
+	assert_string_equal(out, "mailorigin-tracer: 2 scans over 1.0s, every 100 ms");
+	free(out);
+	watch_free(&w);
+}
+
 int
 main(void)
 {
@@ -542,6 +593,7 @@ main(void)
 		cmocka_unit_test(test_decide_vhost_rules),
 		cmocka_unit_test(test_decide_cgi_cli),
 		cmocka_unit_test(test_watch_counts),
+		cmocka_unit_test(test_watch_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
