@@ -244,9 +244,11 @@ watch_loop(const struct options *o)
 	struct timespec ts;
 	sigset_t set;
 	double interval = (double)o->interval_ms / 1000;
-	double duration = (double)o->duration_ms / 1000;
-	double start = now_mono(), t0, next, left, last_draw = 0;
-	unsigned long tick = 0, ticks = 0;
+	double start = now_mono(), t0, left, last_draw = 0;
+	/* moments 0 .. last_tick - 1, at start + k x interval, k x interval
+	 * before the duration's end */
+	unsigned long long tick = 0, due,
+	    last_tick = (unsigned long long)((o->duration_ms + o->interval_ms - 1) / o->interval_ms);
 	int tty = isatty(STDOUT_FILENO) && !o->json, said = 0;
 
 	sigemptyset(&set);
@@ -266,6 +268,14 @@ watch_loop(const struct options *o)
 			said = 1;
 		}
 		scan_free(&res);
+		/* the first moment still to come; those run over are skipped */
+		tick++;
+		due = (unsigned long long)((now_mono() - start) / interval) + 1;
+		if (due > tick)
+			tick = due;
+		if (tick > last_tick)
+			tick = last_tick;
+		watch_ticks(&w, (unsigned long)tick);
 		if (tty && now_mono() - last_draw >= 1.0) {
 			watch_sort(&w);
 			fputs("\033[H\033[2J", stdout);
@@ -273,15 +283,9 @@ watch_loop(const struct options *o)
 			fflush(stdout);
 			last_draw = now_mono();
 		}
-		/* the first tick still to come; those run over are skipped */
-		tick++;
-		ticks = (unsigned long)((now_mono() - start) / interval) + 1;
-		if (ticks > tick)
-			tick = ticks;
-		next = start + (double)tick * interval;
-		if (next - start >= duration)
+		if (tick == last_tick)
 			break;
-		left = next - now_mono();
+		left = start + (double)tick * interval - now_mono();
 		if (left < 0)
 			left = 0;
 		ts.tv_sec = (time_t)left;
@@ -289,7 +293,6 @@ watch_loop(const struct options *o)
 		if (sigtimedwait(&set, NULL, &ts) > 0)
 			break;
 	}
-	watch_ticks(&w, tick);
 	watch_sort(&w);
 	if (o->json)
 		watch_json(stdout, &w, (size_t)o->top);

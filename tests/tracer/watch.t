@@ -73,6 +73,21 @@ last=$(json_pick "$T/watch.json" type=script key="$SITE/slow.php" last_seen)
 check "first and last seen are two moments of the request (${first} .. ${last}, request ${t_req} .. ${t_end})" \
 	php -r "exit($first >= $t_req - 1 && $last > $first && $last <= $t_end + 0.001 ? 0 : 1);"
 
+# scans longer than the interval (a scan reads three workers' memory: more
+# than 1 ms) skip the moments they run over: 300 moments of 1 ms, far
+# fewer scans, and the window still ends after 300 ms, not after 300 scans
+"$TRACER" --vhost-root "$VROOT" --watch --interval 1ms --duration 300ms --json \
+	>"$T/fast.json" 2>/dev/null
+t_done=$(now)
+fast() { json_pick "$T/fast.json" type=window "$1"; }
+diag "1 ms moments: $(fast scans) scans, $(fast skipped) skipped, a scan $(fast scan_mean) s on average"
+is "$(php -r 'echo (int)$argv[1] + (int)$argv[2];' "$(fast scans)" "$(fast skipped)")" 300 \
+	"1 ms moments over 300 ms: each scanned or skipped"
+check "some skipped ($(fast skipped))" test "$(fast skipped)" -gt 0
+elapsed=$(php -r "echo $t_done - $(fast started);")
+check "the window still ends on time (${elapsed} s after the first scan)" \
+	php -r "exit($elapsed >= 0.299 && $elapsed < 0.3 + $(fast scan_max) + 5 ? 0 : 1);"
+
 # table mode, ended by SIGINT long before its 120 s
 "$TRACER" --vhost-root "$VROOT" --watch --duration 120s --top 3 >"$T/watch.txt" 2>&1 &
 WATCH=$!
