@@ -138,12 +138,17 @@ at_line() {
 	[ "$(json_pick "$T/at_line.json" type=php pid="$1" file):$(json_pick "$T/at_line.json" type=php pid="$1" line)" = "$2" ]
 }
 
-# sig_blocked PID SIGNUM: PID blocks the signal (the tracer's --watch
-# blocks SIGINT and SIGTERM before its first scan).
-sig_blocked() {
-	local m
-	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
-	[ -n "$m" ] && [ $(( 0x$m >> ($2 - 1) & 1 )) -eq 1 ]
+# watching PID: PID is the tracer (it has exec'd) and blocks SIGINT, as
+# --watch does just before its first scan.  (The name matters: bash blocks
+# SIGINT, SIGTERM and SIGCHLD around a fork, and the child it forks for
+# `"$TRACER" ... &` is bash with them blocked until it unblocks them and
+# execs; a check of the mask alone can pass before the tracer runs.)
+watching() {
+	local st m
+	st=$(cat "/proc/$1/status" 2>/dev/null) || return 1
+	grep -qx 'Name:[[:space:]]*mailorigin-trac' <<<"$st" || return 1
+	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' <<<"$st")
+	[ -n "$m" ] && [ $(( 0x$m >> 1 & 1 )) -eq 1 ]
 }
 
 # json_pick FILE KEY=VALUE... FIELD: FIELD of the first JSON line whose

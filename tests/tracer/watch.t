@@ -23,7 +23,7 @@ t_watch=$(now)
 WATCH=$!
 at_exit "kill $WATCH"
 # it blocks SIGINT and SIGTERM just before its first scan
-wait_until 30 sig_blocked $WATCH 2
+check "the tracer is scanning (--watch)" wait_until 30 watching $WATCH
 t_req=$(now)
 fpm_get example.test slow.php s=2 >/dev/null 2>&1 &
 S=$!
@@ -91,7 +91,7 @@ check "the window still ends on time (${elapsed} s after the first scan)" \
 # table mode, ended by SIGINT long before its 120 s
 "$TRACER" --vhost-root "$VROOT" --watch --duration 120s --top 3 >"$T/watch.txt" 2>&1 &
 WATCH=$!
-wait_until 30 sig_blocked $WATCH 2
+check "the tracer is scanning (--watch)" wait_until 30 watching $WATCH
 kill -INT $WATCH
 t0=$(date +%s)
 wait $WATCH
