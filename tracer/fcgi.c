@@ -165,7 +165,9 @@ fcgi_connect(const char *addr, int timeout_ms)
 	if (fd == -1)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&ss, sl) == -1) {
-		if (errno != EINPROGRESS && errno != EAGAIN)
+		/* a unix socket says EAGAIN when its listen queue is full: the
+		 * socket is not connecting, and waiting on it returns at once */
+		if (errno != EINPROGRESS)
 			goto fail;
 		if (wait_fd(fd, POLLOUT, now_ms() + timeout_ms) == -1)
 			goto fail;

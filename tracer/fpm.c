@@ -479,8 +479,9 @@ fpm_status_fetch(const struct fpm_pool *pool, int timeout_ms,
 	if (fcgi_request(addr, params, sizeof(params) / sizeof(params[0]),
 	                 timeout_ms, &r) == -1) {
 		snprintf(why, whysz, "pool %s: status page at %s: %s", pool->name,
-		         addr, errno == ETIMEDOUT ? "timed out (every worker busy?)"
-		                                  : strerror(errno));
+		         addr, errno == ETIMEDOUT ? "timed out (every worker busy?)" :
+		         errno == EAGAIN ? "its listen queue is full (every worker busy)" :
+		         strerror(errno));
 		return -1;
 	}
 	body = strstr(r.out, "\r\n\r\n");

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,6 +159,44 @@ record(int fd, int type, uint16_t id, const void *body, uint16_t len)
 		assert_int_equal(write(fd, body, len), len);
 }
 
+/* A pool whose listen queue is full: an error at once, not a socket that
+ * never connected (whose first write then said ENOTCONN). */
+static void
+test_fcgi_queue_full(void **state)
+{
+	struct sockaddr_un sun;
+	char dir[] = "/tmp/mo-fcgi.XXXXXX";
+	int lfd, c[64], n = 0, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s", dir);
+	assert_true((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	/* fill the queue (nobody accepts) */
+	for (n = 0; n < 64; n++) {
+		c[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(c[n], (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+			assert_int_equal(errno, EAGAIN);
+			close(c[n]);
+			break;
+		}
+	}
+	assert_true(n < 64);
+	errno = 0;
+	fd = fcgi_connect(sun.sun_path, 200);
+	assert_int_equal(fd, -1);
+	assert_int_equal(errno, EAGAIN);
+	while (n-- > 0)
+		close(c[n]);
+	close(lfd);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
 static void
 test_fcgi_reply_unbounded(void **state)
 {
@@ -280,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_elf_strtab_unterminated),
 		cmocka_unit_test(test_elf_not_a_file),
 		cmocka_unit_test(test_fpm_status_hostile),
+		cmocka_unit_test(test_fcgi_queue_full),
 		cmocka_unit_test(test_fcgi_reply_unbounded),
 		cmocka_unit_test(test_fpm_conf_untrusted),
 		cmocka_unit_test(test_table_clean_terminal),
