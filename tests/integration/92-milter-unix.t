@@ -34,6 +34,7 @@ for s in a b; do
 	install -o "mo-site-$s" -g "mo-site-$s" -m 644 "$MO_ROOT/tests/integration/smtp-unix-close.php" "$MO_WWW/site-$s/smtp-unix-close.php"
 done
 wait_line=$(grep -n 'MO-WAIT' "$MO_ROOT/tests/integration/smtp-unix.php" | cut -d: -f1)
+send_line=$(grep -n 'MO-SEND' "$MO_ROOT/tests/integration/smtp-unix.php" | cut -d: -f1)
 uid_a=$(mo_uid mo-site-a); uid_b=$(mo_uid mo-site-b)
 PORT=$(mo_free_port 10625)
 MS=$T/milter; mkdir -p "$MS"; chmod 755 "$MS"
@@ -101,11 +102,23 @@ out=$(fpm_get site-a smtp-unix.php "socket=$(urlenc "$USOCK")&to=$(urlenc "$(pf_
 t_is "$out" "sent=1" "php-fpm over the unix socket: sent"
 if f=$(pf_wait unix-fpm); then
 	t_is "$(hdr "$f" X-Mailorigin-Uid)" "$uid_a (mo-site-a)" "php-fpm: Uid is the pool's user"
-	t_is "$(hdr "$f" X-Mailorigin-Script)" \
-		"$MO_WWW/site-a/smtp-unix.php; source=memory; at=$MO_WWW/site-a/smtp-unix.php:$wait_line" \
-		"php-fpm: Script from the worker's memory, the line it waits at for the reply"
+	# The milter reads the worker at the end of the data, which the worker
+	# has just written: it is still in that fwrite() at top level, or
+	# already waiting in reply() for the answer (the usual case; under load
+	# the worker may not have run since its write).  Either is the truth,
+	# and the line and the function agree.
+	S=$(hdr "$f" X-Mailorigin-Script)
 	L=$(mo_log_line "$(hdr "$f" X-Mailorigin-Id)")
-	t_is "$(lf "$L" pool)/$(lf "$L" function)/$(lf "$L" memory)" "site-a/reply/read" "php-fpm: log pool= function= memory=read"
+	at=${S##*:}
+	t_diag "php-fpm: read at line $at (the write is line $send_line, the wait line $wait_line)"
+	t_like "$S" "^$MO_WWW/site-a/smtp-unix.php; source=memory; at=$MO_WWW/site-a/smtp-unix.php:($wait_line|$send_line)\$" \
+		"php-fpm: Script from the worker's memory, the line it waits at for the reply (or the write before it)"
+	case $at in
+	"$wait_line") want=site-a/reply/read ;;
+	*) want=site-a//read ;;
+	esac
+	t_is "$(lf "$L" pool)/$(lf "$L" function)/$(lf "$L" memory)" "$want" \
+		"php-fpm: log pool= function= memory=read (reply() at the wait line, none at the write)"
 else
 	t_ok 1 "php-fpm over the unix socket: delivered"; t_diag "$(pf_why unix-fpm)" "$(tail -3 "$MO_LOG")"
 fi

@@ -28,7 +28,7 @@ foreach ($steps as $cmd) {
     if ($r[0] !== '2' && $r[0] !== '3') {
         break;
     }
-    fwrite($s, "$cmd\r\n");
+    fwrite($s, "$cmd\r\n"); // MO-SEND
     $r = reply($s);
 }
 fwrite($s, "QUIT\r\n");

@@ -86,7 +86,11 @@ out=$(rep --by uid "$L/wrapper.log" "$L/maillog")
 t_is "$(cnt "$uid_a" count <<<"$out")" 3 "uid $uid_a (site-a, through the wrapper): 3 messages"
 t_is "$(cnt "$uid_b" count <<<"$out")" 2 "uid $uid_b (site-b): 2"
 t_is "$(cnt "$uid_r" count <<<"$out")" 2 "uid $uid_r (the real sendmail): 2"
-t_is "$(cnt null count <<<"$out")" 7 "no uid: 5 over SMTP AUTH and 2 bounces"
+t_is "$(cnt null count <<<"$out")" 7 "no uid: 5 over SMTP AUTH and 2 bounces" ||
+	# the lines of every queue ID that has no delivery (to=) line
+	t_diag "$(awk '{ if (match($0, /: [0-9A-F]+: /)) { id = substr($0, RSTART + 2, RLENGTH - 4);
+		l[id] = l[id] "\n" $0; if ($0 ~ / to=/) d[id] = 1 } }
+		END { for (id in l) if (!(id in d)) print "no delivery: " id l[id] }' "$L/maillog")"
 t_is "$(wc -l <<<"$out")" 4 "four origins by uid"
 t_like "$(cat "$T/rep.err")" " 0 unparsable" "every line parsed" || t_diag "$(cat "$T/rep.err")"
 
