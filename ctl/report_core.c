@@ -956,6 +956,15 @@ postfix_event(struct rpt *r, const struct rp_event *e, int64_t t)
 	struct rmsg *m;
 	int create = e->kind != PF_REMOVED;
 
+	if (e->kind == PF_BOUNCE) {
+		/* it names the notification's own ID, which is a message of
+		 * its own (sender <>); the original gains nothing from it, and
+		 * is not made again when its "removed" came first */
+		m = msg_get(r, e->newqid.p, e->newqid.n, t, 1);
+		if (m != NULL && m->o.sender == NULL)
+			m->o.sender = intern(&r->strs, "", 0);
+		return;
+	}
 	if ((m = msg_get(r, e->qid.p, e->qid.n, t, create)) == NULL) {
 		if (e->kind != PF_REMOVED)
 			r->st.bad++;
@@ -1003,12 +1012,6 @@ postfix_event(struct rpt *r, const struct rp_event *e, int64_t t)
 	case PF_REJECT:
 		m->final = intern(&r->strs, "rejected", 8);
 		break;
-	case PF_BOUNCE: {
-		struct rmsg *b = msg_get(r, e->newqid.p, e->newqid.n, t, 1);
-		if (b != NULL && b->o.sender == NULL)
-			b->o.sender = intern(&r->strs, "", 0);
-		break;
-	}
 	case PF_REMOVED:
 		msg_done(r, m);
 		break;

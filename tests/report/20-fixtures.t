@@ -66,6 +66,30 @@ t_like "$(head -1 <<<"$out")" '"key":\[2000,"d0.example"\],"count":20,"rcpts":20
 out=$(rep --by hour "$L")
 t_like "$out" "     22      42 .* 2026-12-01 10:00" "by hour: 22 in the hour of 10:00"
 
+# a bounce: the notification's line names the original's ID and the
+# bounce's own; the original is one message, the bounce another (sender
+# <>), even when the bounce daemon's line is written after the original's
+# "removed" (two processes, one log)
+B=$T/bounce.log
+for order in before after; do
+	{
+		pf() { printf '2026-12-01T11:00:0%s+00:00 mx postfix/%s: %s\n' "$1" "$2" "$3"; }
+		pf 0 "pickup[1]" "C000000001: uid=1000 from=<u1000>"
+		pf 0 "qmgr[2]" "C000000001: from=<u1000@mx.example>, size=100, nrcpt=1 (queue active)"
+		pf 1 "local[3]" "C000000001: to=<nobody@mx.example>, relay=local, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (unknown user)"
+		[ $order = before ] && pf 1 "bounce[4]" "C000000001: sender non-delivery notification: C000000002"
+		pf 1 "qmgr[2]" "C000000001: removed"
+		[ $order = after ] && pf 1 "bounce[4]" "C000000001: sender non-delivery notification: C000000002"
+		pf 2 "qmgr[2]" "C000000002: from=<>, size=200, nrcpt=1 (queue active)"
+		pf 2 "local[3]" "C000000002: to=<u1000@mx.example>, relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)"
+		pf 2 "qmgr[2]" "C000000002: removed"
+	} >"$B"
+	out=$(rep --json --by uid "$B" 2>/dev/null)
+	t_is "$(wc -l <<<"$out")/$(grep -c '"key":1000,"count":1,' <<<"$out")/$(grep -c '"key":null,"count":1,' <<<"$out")" 2/1/1 \
+		"a bounce's line $order the original's removed: the original once (uid 1000), the bounce once (no uid)" ||
+		t_diag "$out"
+done
+
 # hostile fields
 H=$T/hostile.log
 {
