@@ -480,7 +480,8 @@ fpm_status_fetch(const struct fpm_pool *pool, int timeout_ms,
 	                 timeout_ms, &r) == -1) {
 		snprintf(why, whysz, "pool %s: status page at %s: %s", pool->name,
 		         addr, errno == ETIMEDOUT ? "timed out (every worker busy?)" :
-		         errno == EAGAIN ? "its listen queue is full (every worker busy)" :
+		         errno == EAGAIN && addr[0] == '/' ?
+		         "its listen queue is full (every worker busy)" :
 		         strerror(errno));
 		return -1;
 	}

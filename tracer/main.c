@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,10 +245,10 @@ watch_loop(const struct options *o)
 	struct timespec ts;
 	sigset_t set;
 	double interval = (double)o->interval_ms / 1000;
-	double start = now_mono(), t0, left, last_draw = 0;
+	double start = now_mono(), t0, took, left, last_draw = 0;
 	/* moments 0 .. last_tick - 1, at start + k x interval, k x interval
 	 * before the duration's end */
-	unsigned long long tick = 0, due,
+	unsigned long long tick = 0, from, due,
 	    last_tick = (unsigned long long)((o->duration_ms + o->interval_ms - 1) / o->interval_ms);
 	int tty = isatty(STDOUT_FILENO) && !o->json, said = 0;
 
@@ -260,22 +261,24 @@ watch_loop(const struct options *o)
 		t0 = now_mono();
 		if (scan_run(&o->scan, &res) == -1)
 			err(EX_OSERR, "/proc");
-		watch_add(&w, &res);
-		watch_took(&w, now_mono() - t0);
+		took = now_mono() - t0;
+		/* the first moment still to come; those run over are skipped,
+		 * and this scan stands for them */
+		from = tick++;
+		due = (unsigned long long)((now_mono() - start) / interval) + 1;
+		if (due > tick)
+			tick = due;
+		if (tick > last_tick)
+			tick = last_tick;
+		watch_add(&w, &res, (unsigned)(tick - from > UINT_MAX ? UINT_MAX : tick - from));
+		watch_took(&w, took);
+		watch_ticks(&w, tick);
 		if (!said && (res.denied.memory || res.denied.maps || res.denied.cwd ||
 		              res.denied.fds || res.denied.env || res.nnotes)) {
 			report_denied(stderr, &res);
 			said = 1;
 		}
 		scan_free(&res);
-		/* the first moment still to come; those run over are skipped */
-		tick++;
-		due = (unsigned long long)((now_mono() - start) / interval) + 1;
-		if (due > tick)
-			tick = due;
-		if (tick > last_tick)
-			tick = last_tick;
-		watch_ticks(&w, (unsigned long)tick);
 		if (tty && now_mono() - last_draw >= 1.0) {
 			watch_sort(&w);
 			fputs("\033[H\033[2J", stdout);

@@ -84,10 +84,10 @@ agg_get(struct watch *w, enum agg_kind kind, const char *key, uid_t uid, double 
 }
 
 static void
-touch(struct agg *a, const struct traced *t, double interval, double now)
+touch(struct agg *a, const struct traced *t, double held, double now)
 {
 	a->samples++;
-	a->busy += interval;
+	a->busy += held;
 	a->last = now;
 	if (a->best == SIGNAL_NONE || (t->by != SIGNAL_NONE && t->by < a->best)) {
 		a->best = t->by;
@@ -123,8 +123,10 @@ mail_new(struct watch *w, const struct mailproc *m)
 }
 
 int
-watch_add(struct watch *w, const struct scan_result *res)
+watch_add(struct watch *w, const struct scan_result *res, unsigned moments)
 {
+	double held = w->interval * (moments ? moments : 1);
+
 	struct agg *a;
 	size_t i;
 
@@ -136,12 +138,12 @@ watch_add(struct watch *w, const struct scan_result *res)
 			continue;
 		if ((a = agg_get(w, AGG_SCRIPT, t->script[0] ? t->script : "?",
 		                 t->pi.uid, res->now)) != NULL)
-			touch(a, t, w->interval, res->now);
+			touch(a, t, held, res->now);
 		if ((a = agg_get(w, AGG_VHOST, t->vhost[0] ? t->vhost : "-", 0,
 		                 res->now)) != NULL)
-			touch(a, t, w->interval, res->now);
+			touch(a, t, held, res->now);
 		if ((a = agg_get(w, AGG_UID, t->user, t->pi.uid, res->now)) != NULL)
-			touch(a, t, w->interval, res->now);
+			touch(a, t, held, res->now);
 	}
 	for (i = 0; i < res->nm; i++) {
 		const struct mailproc *m = &res->m[i];
@@ -172,7 +174,7 @@ watch_took(struct watch *w, double seconds)
 }
 
 void
-watch_ticks(struct watch *w, unsigned long ticks)
+watch_ticks(struct watch *w, unsigned long long ticks)
 {
 	w->ticks = ticks;
 }
@@ -241,7 +243,7 @@ watch_print(FILE *f, const struct watch *w, size_t top, double now)
 	fprintf(f, "mailorigin-tracer: %lu scans over %s, every %.0f ms", w->scans, span,
 	        w->interval * 1000);
 	if (w->ticks > w->scans)
-		fprintf(f, "; %lu moments not sampled: a scan took up to %.0f ms",
+		fprintf(f, "; %llu moments skipped (late: a scan took up to %.0f ms)",
 		        w->ticks - w->scans, w->scan_max * 1000);
 	fputs("\n\n", f);
 	print_kind(f, w, AGG_SCRIPT, top, now);

@@ -138,17 +138,23 @@ at_line() {
 	[ "$(json_pick "$T/at_line.json" type=php pid="$1" file):$(json_pick "$T/at_line.json" type=php pid="$1" line)" = "$2" ]
 }
 
-# watching PID: PID is the tracer (it has exec'd) and blocks SIGINT, as
-# --watch does just before its first scan.  (The name matters: bash blocks
-# SIGINT, SIGTERM and SIGCHLD around a fork, and the child it forks for
-# `"$TRACER" ... &` is bash with them blocked until it unblocks them and
-# execs; a check of the mask alone can pass before the tracer runs.)
+# watching PID: PID is the tracer in its --watch window: it has exec'd
+# (bash blocks SIGINT, SIGTERM and SIGCHLD around a fork, so the child it
+# forks for `"$TRACER" ... &` shows them blocked before it execs) and it
+# either blocks SIGINT (it does from just before its first scan) or waits
+# for the next moment in sigtimedwait(2), which shows SIGINT and SIGTERM
+# unblocked while it waits (the kernel keeps them aside): a check of the
+# mask alone misses the tracer nearly all the time between two scans.
 watching() {
 	local st m
 	st=$(cat "/proc/$1/status" 2>/dev/null) || return 1
 	grep -qx 'Name:[[:space:]]*mailorigin-trac' <<<"$st" || return 1
 	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' <<<"$st")
-	[ -n "$m" ] && [ $(( 0x$m >> 1 & 1 )) -eq 1 ]
+	[ -n "$m" ] && [ $(( 0x$m >> 1 & 1 )) -eq 1 ] && return 0
+	case $(cat "/proc/$1/wchan" 2>/dev/null) in
+	do_sigtimedwait*) return 0 ;;
+	esac
+	return 1
 }
 
 # json_pick FILE KEY=VALUE... FIELD: FIELD of the first JSON line whose

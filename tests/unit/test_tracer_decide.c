@@ -506,7 +506,7 @@ test_watch_counts(void **state)
 		r.now = 1000 + i;
 		if (i == 2)
 			t[0].by = SIGNAL_MEMORY;
-		assert_int_equal(watch_add(&w, &r), 0);
+		assert_int_equal(watch_add(&w, &r, 1), 0);
 	}
 	watch_sort(&w);
 	assert_int_equal(w.n, 3);               /* script, vhost "-", uid */
@@ -519,11 +519,14 @@ test_watch_counts(void **state)
 	assert_int_equal(w.a[2].kind, AGG_UID);
 	assert_string_equal(w.a[2].key, "u1");
 	assert_int_equal(w.a[2].mails, 1);
-	/* the same pid with another start time is another mail */
+	/* the same pid with another start time is another mail; a scan that
+	 * ran over 2 moments stands for 3: one sample, 3 intervals busy */
 	m[0].pi.starttime = 8;
-	watch_add(&w, &r);
+	watch_add(&w, &r, 3);
 	watch_sort(&w);
 	assert_int_equal(w.a[0].mails, 2);
+	assert_int_equal(w.a[0].samples, 5);
+	assert_true(w.a[0].busy > 1.74 && w.a[0].busy < 1.76);
 	watch_free(&w);
 }
 
@@ -541,10 +544,10 @@ test_watch_window(void **state)
 	memset(&r, 0, sizeof(r));
 	watch_init(&w, 0.1);
 	r.now = 1796000000.25;
-	watch_add(&w, &r);
+	watch_add(&w, &r, 1);
 	watch_took(&w, 0.02);
-	r.now += 0.4;                   /* this scan ran over 3 moments */
-	watch_add(&w, &r);
+	r.now += 0.1;                   /* this scan ran over 3 moments */
+	watch_add(&w, &r, 4);
 	watch_took(&w, 0.35);
 	watch_ticks(&w, 5);
 	assert_non_null(f = open_memstream(&out, &len));
@@ -563,7 +566,7 @@ test_watch_window(void **state)
 	assert_non_null(nl = strchr(out, '\n'));
 	*nl = '\0';
 	assert_string_equal(out, "mailorigin-tracer: 2 scans over 1.0s, every 100 ms; "
-	                    "3 moments not sampled: a scan took up to 350 ms");
+	                    "3 moments skipped (late: a scan took up to 350 ms)");
 	free(out);
 	/* none skipped: nothing said of it */
 	watch_ticks(&w, 2);
