@@ -343,20 +343,29 @@ ulong_field(const struct rp_str *s, const char *key, unsigned long *out)
 	return field(s, key, &v) && ulong_at(v.p, v.p + v.n, out, NULL) == 0 ? 0 : -1;
 }
 
-/* A Postfix queue id and ": " at the start of s; s moves past them. */
-static int
-queue_id(struct rp_str *s, struct rp_str *qid)
+/* The length of the Postfix queue id at the start of s (5 to 31 letters
+ * and digits, short or long form); what follows is not looked at. */
+static size_t
+qid_len(const struct rp_str *s)
 {
-	size_t i;
-
 	static unsigned char alnum[256];
+	size_t i;
 
 	if (!alnum['0'])
 		for (i = 0; i < 256; i++)
 			alnum[i] = (unsigned char)(DIG(i) || (i >= 'A' && i <= 'Z') || (i >= 'a' && i <= 'z'));
 	for (i = 0; i < s->n && i < 32 && alnum[(unsigned char)s->p[i]]; i++)
 		;
-	if (i < 5 || i + 1 >= s->n || s->p[i] != ':' || s->p[i + 1] != ' ')
+	return i >= 5 && i < 32 ? i : 0;
+}
+
+/* A Postfix queue id and ": " at the start of s; s moves past them. */
+static int
+queue_id(struct rp_str *s, struct rp_str *qid)
+{
+	size_t i = qid_len(s);
+
+	if (i == 0 || i + 1 >= s->n || s->p[i] != ':' || s->p[i + 1] != ' ')
 		return -1;
 	qid->p = s->p;
 	qid->n = i;
@@ -467,9 +476,14 @@ postfix(const struct rp_str *daemon, struct rp_str m, struct rp_event *e)
 
 		for (i = 0; notes[i]; i++)
 			if (starts(&m, notes[i])) {
-				e->newqid.p = m.p + strlen(notes[i]);
-				e->newqid.n = m.n - strlen(notes[i]);
-				e->kind = PF_BOUNCE;
+				/* the notification's own queue id, alone, and not the
+				 * original's (else a line could make the original again) */
+				skip(&m, strlen(notes[i]));
+				e->newqid.p = m.p;
+				e->newqid.n = qid_len(&m);
+				e->kind = e->newqid.n == 0 || e->newqid.n != m.n ||
+				    (e->newqid.n == e->qid.n &&
+				     memcmp(e->newqid.p, e->qid.p, e->qid.n) == 0) ? RP_BAD : PF_BOUNCE;
 				return;
 			}
 		e->kind = RP_OTHER;
