@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,9 +269,7 @@ watch_loop(const struct options *o)
 			tick = due;
 		if (tick > last_tick)
 			tick = last_tick;
-		watch_add(&w, &res, (unsigned)(tick - from > UINT_MAX ? UINT_MAX : tick - from));
-		watch_took(&w, took);
-		watch_ticks(&w, tick);
+		watch_add(&w, &res, tick - from, took);
 		if (!said && (res.denied.memory || res.denied.maps || res.denied.cwd ||
 		              res.denied.fds || res.denied.env || res.nnotes)) {
 			report_denied(stderr, &res);

@@ -123,12 +123,17 @@ mail_new(struct watch *w, const struct mailproc *m)
 }
 
 int
-watch_add(struct watch *w, const struct scan_result *res, unsigned moments)
+watch_add(struct watch *w, const struct scan_result *res, unsigned long long moments,
+          double took)
 {
-	double held = w->interval * (moments ? moments : 1);
-
 	struct agg *a;
+	double held = w->interval * (double)moments;
 	size_t i;
+
+	w->ticks += moments;
+	w->scan_time += took;
+	if (took > w->scan_max)
+		w->scan_max = took;
 
 	if (w->scans++ == 0)
 		w->started = res->now;
@@ -163,20 +168,6 @@ watch_add(struct watch *w, const struct scan_result *res, unsigned moments)
 			a->mails++;
 	}
 	return 0;
-}
-
-void
-watch_took(struct watch *w, double seconds)
-{
-	w->scan_time += seconds;
-	if (seconds > w->scan_max)
-		w->scan_max = seconds;
-}
-
-void
-watch_ticks(struct watch *w, unsigned long long ticks)
-{
-	w->ticks = ticks;
 }
 
 static int

@@ -4,9 +4,10 @@
  *
  * Promises: watch_add() folds one scan into the window: every busy PHP
  * process adds a sample (and the interval times the moments the scan
- * stands for to the busy estimate) to its script, its vhost and its uid; every mail program not started by another
- * mail program is counted once, however many scans see it.  Plain data,
- * no I/O except the stat(2) of a script when it is first seen.
+ * stands for to the busy estimate) to its script, its vhost and its uid;
+ * every mail program not started by another mail program is counted once,
+ * however many scans see it.  Plain data, no I/O except the stat(2) of a
+ * script when it is first seen.
  */
 #ifndef MO_TRACER_WATCH_H
 #define MO_TRACER_WATCH_H
@@ -47,22 +48,19 @@ struct watch {
 	struct mail_seen *seen;
 	size_t nseen, capseen;
 	unsigned long scans;
-	unsigned long long ticks;       /* of the window so far (watch_ticks) */
+	unsigned long long ticks;       /* moments so far: the scans' sum */
 	double interval;                /* seconds */
 	double started;
 	double scan_time, scan_max;     /* seconds the scans took: sum, longest */
 };
 
 void watch_init(struct watch *w, double interval);
-/* RES is the scan of MOMENTS moments of the window: its own and those it
- * ran over (skipped); a busy process seen in it adds MOMENTS intervals to
- * the busy estimate, one to the samples. */
-int watch_add(struct watch *w, const struct scan_result *res, unsigned moments);
-/* The scan just added took SECONDS. */
-void watch_took(struct watch *w, double seconds);
-/* TICKS moments of the window have come (a scan for each, but for those a
- * slow scan ran over). */
-void watch_ticks(struct watch *w, unsigned long long ticks);
+/* RES is a scan that took TOOK seconds and stands for MOMENTS (1 or more)
+ * moments of the window: its own and those it ran over (skipped); a busy
+ * process seen in it adds MOMENTS intervals to the busy estimate, one to
+ * the samples. */
+int watch_add(struct watch *w, const struct scan_result *res, unsigned long long moments,
+              double took);
 /* Sort each kind by busy time, most first. */
 void watch_sort(struct watch *w);
 void watch_print(FILE *f, const struct watch *w, size_t top, double now);
